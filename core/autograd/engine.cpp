@@ -1,0 +1,226 @@
+// The backward pass: an iterative walk over the graph (no recursion, so a 1000-step unrolled
+// RNN does not overflow the small wasm stack), running each node once all the gradients
+// flowing into it have been summed.
+#include <atomic>
+#include <queue>
+#include <unordered_map>
+
+#include "autograd/grad_mode.h"
+#include "autograd/node.h"
+#include "ops/ops.h"
+
+namespace kd {
+namespace {
+thread_local bool grad_enabled = true;
+std::atomic<uint64_t> next_sequence_nr{0};
+
+// Adds `g` into `slot`, which may still be empty. Never records history.
+void accumulate(Tensor& slot, const Tensor& g) {
+  if (!g.defined()) return;
+  if (!slot.defined()) {
+    slot = g;
+    return;
+  }
+  NoGradGuard no_grad;
+  slot = add(slot, g);
+}
+}  // namespace
+
+bool GradMode::is_enabled() { return grad_enabled; }
+void GradMode::set_enabled(bool enabled) { grad_enabled = enabled; }
+
+Node::Node() : sequence_nr(next_sequence_nr++) {}
+
+namespace {
+// Non-null while a release loop runs on this thread: nested releases queue here.
+thread_local std::vector<std::shared_ptr<Node>>* release_queue = nullptr;
+}  // namespace
+
+void release_node(std::shared_ptr<Node>&& node) {
+  if (!node) return;
+  if (node.use_count() > 1) {
+    node.reset();
+    return;
+  }
+  if (release_queue) {
+    release_queue->push_back(std::move(node));
+    return;
+  }
+  std::vector<std::shared_ptr<Node>> queue;
+  queue.push_back(std::move(node));
+  release_queue = &queue;
+  while (!queue.empty()) {
+    std::shared_ptr<Node> next = std::move(queue.back());
+    queue.pop_back();
+    next.reset();  // its destructor queues what it held instead of recursing
+  }
+  release_queue = nullptr;
+}
+
+Node::~Node() {
+  for (Edge& e : next_edges) release_node(std::move(e.node));
+}
+
+SavedTensor::SavedTensor(const Tensor& t, bool is_output) : defined_(t.defined()) {
+  if (!t.defined()) return;
+  saved_version_ = t.version();
+  if (is_output) {
+    // Keep values and version counter but not the history, which points back to the owner.
+    auto alias = std::make_shared<TensorImpl>(*t.impl());
+    alias->grad_fn = nullptr;
+    alias->grad.reset();
+    alias->grad_accumulator.reset();
+    alias->view_base.reset();
+    alias->requires_grad = false;
+    tensor_ = Tensor(alias);
+  } else {
+    tensor_ = t;
+  }
+}
+
+Tensor SavedTensor::unpack(const Node& owner) const {
+  if (!defined_) return Tensor();
+  KD_CHECK(!released_, StateError,
+           "Trying to backward through the graph a second time (or directly access saved tensors after they "
+           "have already been freed). Saved intermediate values of the graph are freed when you call "
+           ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+           "graph a second time or if you need to access saved tensors after calling backward. (in ",
+           owner.name(), ")");
+  KD_CHECK(tensor_.version() == saved_version_, StateError,
+           "one of the variables needed for gradient computation has been modified by an inplace operation: [",
+           dtype_name(tensor_.dtype()), " ", shape_str(tensor_.shape()), "], which is saved by ", owner.name(),
+           ", is at version ", tensor_.version(), "; expected version ", saved_version_, " instead.");
+  return tensor_;
+}
+
+std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>&& grad_outputs) {
+  const Tensor& g = grad_outputs[0];
+  if (!g.defined()) return {};
+  NoGradGuard no_grad;
+  if (!leaf_->grad) {
+    // A fresh, contiguous copy: the incoming gradient may alias a buffer of some other node.
+    Tensor c = g.contiguous();
+    leaf_->grad = (c.same(g) ? g.clone() : c).impl_ptr();
+  } else {
+    Tensor(leaf_->grad).add_(g);
+  }
+  return {};
+}
+
+Edge gradient_edge(const Tensor& t) {
+  TensorImpl* impl = t.impl();
+  if (impl->grad_fn) return Edge{impl->grad_fn, impl->output_nr};
+  if (!impl->requires_grad) return Edge{};
+  std::shared_ptr<Node> acc = impl->grad_accumulator.lock();
+  if (!acc) {
+    acc = std::make_shared<AccumulateGrad>(t.impl_ptr());
+    impl->grad_accumulator = acc;
+  }
+  return Edge{acc, 0};
+}
+
+bool any_requires_grad(std::initializer_list<const Tensor*> inputs) {
+  if (!GradMode::is_enabled()) return false;
+  for (const Tensor* t : inputs)
+    if (t->defined() && t->requires_grad()) return true;
+  return false;
+}
+
+bool any_requires_grad(const std::vector<Tensor>& inputs) {
+  if (!GradMode::is_enabled()) return false;
+  for (const Tensor& t : inputs)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+
+void set_history(const std::shared_ptr<Node>& node, const std::vector<Tensor>& inputs,
+                 const std::vector<Tensor*>& outputs) {
+  node->next_edges.clear();
+  for (const Tensor& in : inputs) node->next_edges.push_back(in.defined() ? gradient_edge(in) : Edge{});
+  node->num_outputs = static_cast<uint32_t>(outputs.size());
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    TensorImpl* out = outputs[i]->impl();
+    out->grad_fn = node;
+    out->output_nr = static_cast<uint32_t>(i);
+    out->requires_grad = true;
+  }
+}
+
+void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds, bool retain_graph) {
+  struct Pending {
+    std::vector<Tensor> grads;
+    int dependencies = 0;
+  };
+  std::unordered_map<Node*, Pending> pending;
+  std::unordered_map<Node*, std::shared_ptr<Node>> keep_alive;
+
+  // Count, for every node reachable from the roots, how many edges lead into it.
+  std::vector<Node*> stack;
+  for (const Tensor& root : roots) {
+    Edge e = gradient_edge(root);
+    KD_CHECK(e.valid(), StateError, "element 0 of tensors does not require grad and does not have a grad_fn");
+    if (!keep_alive.count(e.node.get())) {
+      keep_alive[e.node.get()] = e.node;
+      stack.push_back(e.node.get());
+    }
+  }
+  while (!stack.empty()) {
+    Node* node = stack.back();
+    stack.pop_back();
+    for (const Edge& e : node->next_edges) {
+      if (!e.valid()) continue;
+      pending[e.node.get()].dependencies++;
+      if (!keep_alive.count(e.node.get())) {
+        keep_alive[e.node.get()] = e.node;
+        stack.push_back(e.node.get());
+      }
+    }
+  }
+
+  auto later_first = [](Node* a, Node* b) { return a->sequence_nr < b->sequence_nr; };
+  std::priority_queue<Node*, std::vector<Node*>, decltype(later_first)> ready(later_first);
+  for (size_t i = 0; i < roots.size(); ++i) {
+    Edge e = gradient_edge(roots[i]);
+    Pending& p = pending[e.node.get()];
+    p.grads.resize(e.node->num_outputs);
+    accumulate(p.grads[e.input_nr], seeds[i]);
+  }
+  for (auto& [node, p] : pending)
+    if (p.dependencies == 0) ready.push(node);
+
+  while (!ready.empty()) {
+    Node* node = ready.top();
+    ready.pop();
+    std::vector<Tensor> grads = std::move(pending[node].grads);
+    grads.resize(node->num_outputs);
+
+    // retain_grad(): a non-leaf keeps a copy of the gradient flowing into it.
+    for (size_t k = 0; k < node->retained_outputs.size() && k < grads.size(); ++k) {
+      auto impl = node->retained_outputs[k].lock();
+      if (!impl || !grads[k].defined()) continue;
+      NoGradGuard no_grad;
+      if (impl->grad) Tensor(impl->grad).add_(grads[k]);
+      else impl->grad = grads[k].clone().impl_ptr();
+    }
+
+    bool any_defined = false;
+    for (const Tensor& g : grads) any_defined |= g.defined();
+    std::vector<Tensor> input_grads;
+    if (any_defined) {
+      NoGradGuard no_grad;  // gradients of gradients are not supported (no create_graph)
+      input_grads = node->apply(std::move(grads));
+    }
+    if (!retain_graph) node->release_saved();
+
+    for (size_t i = 0; i < node->next_edges.size(); ++i) {
+      const Edge& e = node->next_edges[i];
+      if (!e.valid()) continue;
+      Pending& next = pending[e.node.get()];
+      next.grads.resize(e.node->num_outputs);
+      if (i < input_grads.size()) accumulate(next.grads[e.input_nr], input_grads[i]);
+      if (--next.dependencies == 0) ready.push(e.node.get());
+    }
+  }
+}
+
+}  // namespace kd

@@ -1,0 +1,96 @@
+// In-place ops and autograd. An in-place op computes its result out of place from a clone of
+// `self` (so the old value's history is kept), writes the values into self, and then
+// `rebase_history` makes self's grad_fn the result's. When self is a view, the base's history
+// is rewritten by a CopySlices node: the gradient of the viewed region flows through the
+// in-place op, the rest of the base's gradient flows to its old history.
+#include "autograd/grad_mode.h"
+#include "autograd/node.h"
+#include "ops/ops.h"
+#include "ops/view_backward.h"
+
+namespace kd {
+namespace {
+
+class CopySlices final : public Node {
+ public:
+  CopySlices(Geometry base, Geometry view) : base_(std::move(base)), view_(std::move(view)) {}
+  // grads[0] has the base's shape. Output 0 goes to the base's old history with the region
+  // zeroed (it was overwritten); output 1 goes to the in-place result's history.
+  std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
+    const Tensor& g = grads[0];
+    // Lay the gradient out like the storage the base and the view share, so the view's region
+    // can be read by its geometry, then zero that region for the base's old history.
+    Tensor buffer = zeros({storage_extent()});
+    Tensor base_view = buffer.as_strided(base_.shape, base_.strides, base_.offset - min_offset());
+    base_view.copy_(g);
+    Tensor region = buffer.as_strided(view_.shape, view_.strides, view_.offset - min_offset());
+    Tensor region_grad = region.clone();
+    region.zero_();
+    Tensor rest = base_view.clone();
+    return {rest, region_grad};
+  }
+  std::string name() const override { return "CopySlices"; }
+
+ private:
+  int64_t min_offset() const { return std::min(base_.offset, view_.offset); }
+  int64_t storage_extent() const {
+    auto hi = [](const Geometry& g) {
+      int64_t h = g.offset;
+      for (size_t i = 0; i < g.shape.size(); ++i) h += (g.shape[i] - 1) * g.strides[i];
+      return h + 1;
+    };
+    return std::max(hi(base_), hi(view_)) - min_offset();
+  }
+  Geometry base_;
+  Geometry view_;
+};
+
+bool has_internal_overlap(const Tensor& t) {
+  for (int64_t i = 0; i < t.dim(); ++i)
+    if (t.strides()[i] == 0 && t.shape()[i] > 1) return true;
+  return false;
+}
+
+}  // namespace
+
+void check_inplace(const Tensor& self, const char* op) {
+  KD_CHECK(!has_internal_overlap(self), StateError, op,
+           ": unsupported operation: more than one element of the written-to tensor refers to a single memory "
+           "location. Please clone() the tensor before performing the operation.");
+  if (!GradMode::is_enabled()) return;
+  const TensorImpl* t = self.impl();
+  KD_CHECK(!(t->requires_grad && !t->grad_fn && !t->view_base), StateError, op,
+           ": a leaf Variable that requires grad is being used in an in-place operation.");
+  if (t->view_base) {
+    const TensorImpl* base = t->view_base.get();
+    KD_CHECK(!(base->requires_grad && !base->grad_fn), StateError, op,
+             ": a view of a leaf Variable that requires grad is being used in an in-place operation.");
+  }
+}
+
+void rebase_history(Tensor& self, const Tensor& result) {
+  TensorImpl* t = self.impl();
+  if (!result.requires_grad()) return;
+  if (!t->view_base) {
+    t->grad_fn = result.grad_fn();
+    t->output_nr = result.impl()->output_nr;
+    t->requires_grad = true;
+    return;
+  }
+  Tensor base(t->view_base);
+  auto copy_slices = std::make_shared<CopySlices>(Geometry::of(base), Geometry::of(self));
+  copy_slices->next_edges = {gradient_edge(base), Edge{result.grad_fn(), result.impl()->output_nr}};
+  copy_slices->num_outputs = 1;
+  TensorImpl* b = base.impl();
+  b->grad_fn = copy_slices;
+  b->output_nr = 0;
+  b->requires_grad = true;
+  // The view now reads the base's new history through its geometry.
+  auto view_fn = std::make_shared<AsStridedBackward>("AsStridedBackward0", Geometry::of(base), Geometry::of(self));
+  view_fn->next_edges = {Edge{copy_slices, 0}};
+  t->grad_fn = view_fn;
+  t->output_nr = 0;
+  t->requires_grad = true;
+}
+
+}  // namespace kd

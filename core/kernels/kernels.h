@@ -1,0 +1,57 @@
+// The kernel table: every float32 inner loop the ops need, once per instruction set.
+//
+// Names follow XNNPACK: datatype, op. Each table holds one implementation per op; scalar.cpp
+// is the plain reference (the oracle the tests compare the others with), wasm_simd.cpp the
+// 128-bit wasm SIMD one, native_avx2.cpp the x86 AVX2+FMA one. kernels() picks one: at compile
+// time under Emscripten, by cpuid natively.
+//
+// Conventions for every kernel:
+// - n, M, N, K >= 0 (0 does nothing); pointers may be null only when their length is 0.
+// - Elementwise outputs may alias an input exactly (out == a), but must not partially overlap.
+// - f32_sum and f32_dot may reassociate the additions (several accumulators, tree reduction),
+//   so they differ from the scalar left-to-right loop by rounding only.
+// - f32_gemm: C[M,N] = beta * C + op(A)[M,K] @ op(B)[K,N], row-major.
+//     transA == false: A is [M,K] with row stride lda; true: A is stored [K,M] (stride lda).
+//     transB == false: B is [K,N] with row stride ldb; true: B is stored [N,K] (stride ldb).
+//     C is [M,N] with row stride ldc. beta == 0 overwrites C without reading it (old NaNs
+//     vanish); beta == 1 accumulates; other values scale C first.
+//   C must not overlap A or B. Large products (M*N*K > 64^3) are split over the thread pool.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace kd {
+
+struct KernelTable {
+  const char* isa;  // "scalar", "wasmsimd", "avx2"
+
+  // out[i] = a[i] op b[i]
+  void (*f32_vadd)(int64_t n, const float* a, const float* b, float* out);
+  void (*f32_vsub)(int64_t n, const float* a, const float* b, float* out);
+  void (*f32_vmul)(int64_t n, const float* a, const float* b, float* out);
+  void (*f32_vdiv)(int64_t n, const float* a, const float* b, float* out);
+  // out[i] = a[i] op c
+  void (*f32_vaddc)(int64_t n, const float* a, float c, float* out);
+  void (*f32_vmulc)(int64_t n, const float* a, float c, float* out);
+  // y[i] += alpha * x[i]
+  void (*f32_axpy)(int64_t n, float alpha, const float* x, float* y);
+  // sum of x[i]; sum of a[i] * b[i]
+  float (*f32_sum)(int64_t n, const float* x);
+  float (*f32_dot)(int64_t n, const float* a, const float* b);
+  // C = beta * C + op(A) @ op(B), see above
+  void (*f32_gemm)(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, bool transA,
+                   const float* B, int64_t ldb, bool transB, float* C, int64_t ldc, float beta);
+};
+
+// The active table: wasmsimd under Emscripten, avx2 natively when the CPU has AVX2 and FMA,
+// scalar otherwise.
+const KernelTable& kernels();
+
+// The reference loops.
+const KernelTable& scalar_kernels();
+
+// Every table this machine can run, scalar first (for tests and benchmarks).
+std::vector<const KernelTable*> all_kernel_tables();
+
+}  // namespace kd

@@ -1,0 +1,287 @@
+// Indexing ops that copy: index_select, gather, scatter_add, cat, stack, where, masked_fill,
+// one_hot. Every index is validated before anything is written.
+#include <algorithm>
+#include <cstring>
+
+#include "autograd/grad_mode.h"
+#include "ops/ops.h"
+#include "ops/pointwise.h"
+
+namespace kd {
+namespace {
+
+void check_index_tensor(const Tensor& index, const char* op) {
+  KD_CHECK(index.dtype() == DType::Int64, TypeError, op, "(): Expected dtype int64 for index (got ", dtype_name(index.dtype()), ")");
+}
+
+// Checks every index against `size` and returns them wrapped (negative counts from the end).
+std::vector<int64_t> checked_indices(const Tensor& index, int64_t size, const char* op) {
+  std::vector<int64_t> idx = index.to_vector<int64_t>();
+  for (int64_t& i : idx) {
+    KD_CHECK(i >= -size && i < size, IndexError, op, "(): index ", i, " is out of bounds for dimension with size ", size);
+    if (i < 0) i += size;
+  }
+  return idx;
+}
+
+template <typename T>
+void index_select_typed(const Tensor& src, int64_t dim, const std::vector<int64_t>& idx, const Tensor& out) {
+  // View src and out as [outer, size(dim), inner] and copy whole inner blocks.
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < dim; ++i) outer *= src.shape()[i];
+  for (int64_t i = dim + 1; i < src.dim(); ++i) inner *= src.shape()[i];
+  const int64_t src_size = src.dim() ? src.shape()[dim] : 1;
+  const T* s = src.data<T>();
+  T* o = out.data<T>();
+  const int64_t n = static_cast<int64_t>(idx.size());
+  for (int64_t a = 0; a < outer; ++a)
+    for (int64_t j = 0; j < n; ++j)
+      std::copy_n(s + (a * src_size + idx[j]) * inner, inner, o + (a * n + j) * inner);
+}
+
+}  // namespace
+
+Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index) {
+  check_index_tensor(index, "index_select");
+  KD_CHECK(index.dim() <= 1, ShapeError, "index_select(): Index is supposed to be a vector (got shape ", shape_str(index.shape()), ")");
+  int64_t d = wrap_dim(dim, t.dim());
+  int64_t size = t.dim() ? t.shape()[d] : 1;
+  std::vector<int64_t> idx = index.to_vector<int64_t>();
+  for (int64_t i : idx)
+    KD_CHECK(i >= 0 && i < size, IndexError, "index out of range in self (index_select: index ", i,
+             " is out of bounds for dimension ", d, " with size ", size, ")");
+  Shape shape = t.shape();
+  if (t.dim()) shape[d] = static_cast<int64_t>(idx.size());
+  Tensor src = t.contiguous();
+  Tensor out = Tensor::make(shape, t.dtype());
+  switch (t.dtype()) {
+    case DType::Float32: index_select_typed<float>(src, d, idx, out); break;
+    case DType::Int64: index_select_typed<int64_t>(src, d, idx, out); break;
+    case DType::Bool: index_select_typed<bool>(src, d, idx, out); break;
+  }
+  // Rows picked several times receive the sum of their gradients.
+  auto node = record_rule("IndexSelectBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
+    const Shape& in_shape = n.input_shapes[0];
+    Tensor index = s[0];
+    if (in_shape.empty()) return std::vector<Tensor>{g.reshape({})};
+    // Expand the index along the other dims so scatter_add can use it.
+    Shape view_shape(in_shape.size(), 1);
+    view_shape[n.dims[0]] = index.numel();
+    Tensor expanded = index.reshape(view_shape).expand(g.shape());
+    return std::vector<Tensor>{zeros(in_shape).scatter_add(n.dims[0], expanded, g)};
+  }, {t, Tensor()}, out, {index});
+  if (node) node->dims = {d};
+  return out;
+}
+
+Tensor gather(const Tensor& t, int64_t dim, const Tensor& index) {
+  check_index_tensor(index, "gather");
+  int64_t d = wrap_dim(dim, t.dim());
+  KD_CHECK(index.dim() == t.dim() || (t.dim() == 0 && index.dim() <= 1), ShapeError,
+           "Index tensor must have the same number of dimensions as input tensor (input ", shape_str(t.shape()),
+           ", index ", shape_str(index.shape()), ")");
+  for (int64_t i = 0; i < index.dim() && t.dim(); ++i)
+    KD_CHECK(i == d || index.shape()[i] <= t.shape()[i], ShapeError, "Size does not match at dimension ", i,
+             " expected index ", shape_str(index.shape()), " to be smaller than self ", shape_str(t.shape()),
+             " apart from dimension ", d);
+  int64_t size = t.dim() ? t.shape()[d] : 1;
+  std::vector<int64_t> idx = index.contiguous().to_vector<int64_t>();
+  for (int64_t i : idx)
+    KD_CHECK(i >= 0 && i < size, IndexError, "index ", i, " is out of bounds for dimension ", d, " with size ", size);
+  Tensor out = Tensor::make(index.shape(), t.dtype());
+  Tensor src = t.dim() ? t : t.reshape({1});
+  Shape src_strides = src.strides();
+  const char* base = static_cast<const char*>(src.raw_data());
+  char* o = static_cast<char*>(out.raw_data());
+  const size_t width = dtype_size(t.dtype());
+  // Walk the index's coordinates; the source element has the same coordinates but along d.
+  Shape coord(index.dim(), 0);
+  for (int64_t e = 0; e < static_cast<int64_t>(idx.size()); ++e) {
+    int64_t src_off = 0;
+    for (int64_t i = 0; i < index.dim(); ++i) src_off += (i == d ? idx[e] : coord[i]) * (src.dim() ? src_strides[i] : 0);
+    std::memcpy(o + e * width, base + src_off * static_cast<int64_t>(width), width);
+    for (int64_t i = index.dim() - 1; i >= 0; --i) {
+      if (++coord[i] < index.shape()[i]) break;
+      coord[i] = 0;
+    }
+  }
+  auto node = record_rule("GatherBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
+    if (n.input_shapes[0].empty()) return std::vector<Tensor>{g.sum().reshape({})};
+    return std::vector<Tensor>{zeros(n.input_shapes[0]).scatter_add(n.dims[0], s[0], g)};
+  }, {t, Tensor()}, out, {index});
+  if (node) node->dims = {d};
+  return out;
+}
+
+Tensor scatter_add(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src) {
+  check_index_tensor(index, "scatter_add");
+  KD_CHECK(t.dtype() == src.dtype(), TypeError, "scatter_add(): Expected self.dtype to be equal to src.dtype (",
+           dtype_name(t.dtype()), " vs ", dtype_name(src.dtype()), ")");
+  int64_t d = wrap_dim(dim, t.dim());
+  KD_CHECK(index.dim() == t.dim() && src.dim() == t.dim(), ShapeError,
+           "Index tensor must have the same number of dimensions as self tensor (self ", shape_str(t.shape()),
+           ", index ", shape_str(index.shape()), ", src ", shape_str(src.shape()), ")");
+  for (int64_t i = 0; i < index.dim(); ++i) {
+    KD_CHECK(index.shape()[i] <= src.shape()[i], ShapeError, "Expected index ", shape_str(index.shape()),
+             " to be smaller than src ", shape_str(src.shape()), " apart from dimension ", d);
+    KD_CHECK(i == d || index.shape()[i] <= t.shape()[i], ShapeError, "Expected index ", shape_str(index.shape()),
+             " to be smaller than self ", shape_str(t.shape()), " apart from dimension ", d);
+  }
+  int64_t size = t.dim() ? t.shape()[d] : 1;
+  std::vector<int64_t> idx = index.contiguous().to_vector<int64_t>();
+  for (int64_t i : idx)
+    KD_CHECK(i >= 0 && i < size, IndexError, "index ", i, " is out of bounds for dimension ", d, " with size ", size);
+  Tensor out = t.clone().detach();
+  Tensor out_view = out.dim() ? out : out.reshape({1});
+  Tensor src_view = src.dim() ? src : src.reshape({1});
+  Shape coord(std::max<int64_t>(index.dim(), 1), 0);
+  int64_t ndim = index.dim();
+  for (int64_t e = 0; e < static_cast<int64_t>(idx.size()); ++e) {
+    int64_t o_off = 0, s_off = 0;
+    for (int64_t i = 0; i < ndim; ++i) {
+      o_off += (i == d ? idx[e] : coord[i]) * out_view.strides()[i];
+      s_off += coord[i] * src_view.strides()[i];
+    }
+    switch (t.dtype()) {
+      case DType::Float32: out_view.data<float>()[o_off] += src_view.data<float>()[s_off]; break;
+      case DType::Int64: out_view.data<int64_t>()[o_off] += src_view.data<int64_t>()[s_off]; break;
+      case DType::Bool: out_view.data<bool>()[o_off] = out_view.data<bool>()[o_off] || src_view.data<bool>()[s_off]; break;
+    }
+    for (int64_t i = ndim - 1; i >= 0; --i) {
+      if (++coord[i] < index.shape()[i]) break;
+      coord[i] = 0;
+    }
+  }
+  // d/dself = g; d/dsrc = g gathered at the scattered places (zero where src was not used).
+  auto node = record_rule("ScatterAddBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
+    Tensor gsrc;
+    if (n.needs_grad(2)) {
+      Tensor picked = g.gather(n.dims[0], s[0]);
+      const Shape& src_shape = n.input_shapes[2];
+      gsrc = picked.shape() == src_shape ? picked : zeros(src_shape);
+      if (!(picked.shape() == src_shape)) {
+        Tensor region = gsrc;
+        for (int64_t i = 0; i < picked.dim(); ++i) region = region.narrow(i, 0, picked.shape()[i]);
+        region.copy_(picked);
+      }
+    }
+    return std::vector<Tensor>{g, Tensor(), gsrc};
+  }, {t, Tensor(), src}, out, {index});
+  if (node) node->dims = {d};
+  return out;
+}
+
+Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
+  KD_CHECK(!tensors.empty(), ValueError, "torch.cat(): expected a non-empty list of Tensors");
+  const Tensor& first = tensors[0];
+  KD_CHECK(first.dim() > 0, ShapeError, "zero-dimensional tensor (at position 0) cannot be concatenated");
+  int64_t d = wrap_dim(dim, first.dim());
+  DType type = first.dtype();
+  int64_t total = 0;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const Tensor& t = tensors[i];
+    KD_CHECK(t.dim() > 0, ShapeError, "zero-dimensional tensor (at position ", i, ") cannot be concatenated");
+    KD_CHECK(t.dim() == first.dim(), ShapeError, "Tensors must have same number of dimensions: got ", first.dim(), " and ", t.dim());
+    for (int64_t k = 0; k < t.dim(); ++k)
+      KD_CHECK(k == d || t.shape()[k] == first.shape()[k], ShapeError, "Sizes of tensors must match except in dimension ", d,
+               ". Expected size ", first.shape()[k], " but got size ", t.shape()[k], " for tensor number ", i, " in the list.");
+    type = promote_types(type, t.dtype());
+    total += t.shape()[d];
+  }
+  Shape shape = first.shape();
+  shape[d] = total;
+  Tensor out = Tensor::make(shape, type);
+  int64_t at = 0;
+  Shape sizes;
+  for (const Tensor& t : tensors) {
+    copy_values(out.narrow(d, at, t.shape()[d]), t);
+    at += t.shape()[d];
+    sizes.push_back(t.shape()[d]);
+  }
+  auto node = record_rule("CatBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>&) {
+    std::vector<Tensor> grads;
+    int64_t at = 0;
+    for (const Shape& s : n.input_shapes) {
+      grads.push_back(g.narrow(n.dims[0], at, s[n.dims[0]]));
+      at += s[n.dims[0]];
+    }
+    return grads;
+  }, tensors, out, {});
+  if (node) node->dims = {d};
+  return out;
+}
+
+Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
+  KD_CHECK(!tensors.empty(), ValueError, "stack expects a non-empty TensorList");
+  int64_t d = wrap_dim(dim, tensors[0].dim() + 1);
+  std::vector<Tensor> parts;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    KD_CHECK(tensors[i].shape() == tensors[0].shape(), ShapeError, "stack expects each tensor to be equal size, but got ",
+             shape_str(tensors[0].shape()), " at entry 0 and ", shape_str(tensors[i].shape()), " at entry ", i);
+    parts.push_back(tensors[i].unsqueeze(d));
+  }
+  return cat(parts, d);
+}
+
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
+  KD_CHECK(condition.dtype() == DType::Bool, TypeError, "where expected condition to be a boolean tensor, but got a tensor with dtype ",
+           dtype_name(condition.dtype()));
+  Shape shape = broadcast_shapes(broadcast_shapes(condition.shape(), a.shape(), "where"), b.shape(), "where");
+  DType type = promote_types(a.dtype(), b.dtype());
+  Tensor out = Tensor::make(shape, type);
+  copy_values(out, b);
+  // Overwrite with a where the condition holds.
+  Tensor ca = a.dtype() == type ? a : to_dtype(a, type);
+  const bool* c = condition.data<bool>();
+  const size_t width = dtype_size(type);
+  char* o = static_cast<char*>(out.raw_data());
+  const char* pa = static_cast<const char*>(ca.raw_data());
+  for_each_element<3>(shape, {out.strides(), broadcast_strides(condition, shape), broadcast_strides(ca, shape)},
+                      [&](const std::array<int64_t, 3>& off) {
+                        if (c[off[1]]) std::memcpy(o + off[0] * width, pa + off[2] * width, width);
+                      });
+  record_rule("WhereBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
+    Tensor zero = zeros_like(g);
+    return std::vector<Tensor>{Tensor(), n.needs_grad(1) ? where(s[0], g, zero) : Tensor(),
+                               n.needs_grad(2) ? where(s[0], zero, g) : Tensor()};
+  }, {Tensor(), a, b}, out, {condition});
+  return out;
+}
+
+Tensor masked_fill(const Tensor& t, const Tensor& mask, double value) {
+  KD_CHECK(mask.dtype() == DType::Bool, TypeError, "masked_fill_ only supports boolean masks, but got mask with dtype ",
+           dtype_name(mask.dtype()));
+  Shape shape = broadcast_shapes(t.shape(), mask.shape(), "masked_fill");
+  KD_CHECK(shape == t.shape(), ShapeError, "masked_fill: the mask of shape ", shape_str(mask.shape()),
+           " cannot be broadcast to the tensor's shape ", shape_str(t.shape()));
+  Tensor fill = full({}, value, t.dtype());
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    out = where(mask, fill, t);
+  }
+  record_rule("MaskedFillBackward0", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>& s) {
+    return std::vector<Tensor>{where(s[0], zeros_like(g), g)};
+  }, {t}, out, {mask});
+  return out;
+}
+
+Tensor one_hot(const Tensor& indices, int64_t num_classes) {
+  KD_CHECK(indices.dtype() == DType::Int64, TypeError, "one_hot is only applicable to index tensor (int64), got ",
+           dtype_name(indices.dtype()));
+  std::vector<int64_t> idx = indices.to_vector<int64_t>();
+  for (int64_t i : idx) KD_CHECK(i >= 0, IndexError, "Class values must be non-negative (got ", i, ").");
+  if (num_classes < 0) {
+    KD_CHECK(!idx.empty(), ValueError, "Can not infer total number of classes from empty tensor.");
+    num_classes = *std::max_element(idx.begin(), idx.end()) + 1;
+  }
+  for (int64_t i : idx) KD_CHECK(i < num_classes, IndexError, "Class values must be smaller than num_classes (got ", i, " >= ", num_classes, ").");
+  Shape shape = indices.shape();
+  shape.push_back(num_classes);
+  Tensor out = Tensor::make(shape, DType::Int64);
+  int64_t* o = out.data<int64_t>();
+  for (size_t k = 0; k < idx.size(); ++k) o[k * num_classes + idx[k]] = 1;
+  return out;
+}
+
+}  // namespace kd

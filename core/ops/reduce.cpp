@@ -1,0 +1,377 @@
+// Reductions over dims (sum, mean, max/min, arg*, var/std, norm) and softmax/log_softmax.
+//
+// Each reduction moves the reduced dims last and makes the input contiguous, so the kernels
+// reduce plain rows: [outer rows] x [inner elements].
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "autograd/grad_mode.h"
+#include "kernels/kernels.h"
+#include "ops/ops.h"
+#include "ops/pointwise.h"
+
+namespace kd {
+namespace {
+
+struct ReducePlan {
+  Tensor rows;       // contiguous, reduced dims last
+  int64_t outer = 1;  // number of rows
+  int64_t inner = 1;  // elements reduced per row
+  Shape out_shape;    // with or without the kept dims
+  Shape reduced;      // sorted, wrapped dims
+};
+
+// Wraps and de-duplicates `dims`; empty means every dim (as torch.sum(x, dim=[])).
+Shape normalize_dims(const Tensor& t, const Shape& dims) {
+  Shape out;
+  if (dims.empty()) {
+    for (int64_t i = 0; i < t.dim(); ++i) out.push_back(i);
+    return out;
+  }
+  for (int64_t d : dims) {
+    int64_t w = wrap_dim(d, t.dim());
+    if (t.dim() == 0) continue;
+    KD_CHECK(std::find(out.begin(), out.end(), w) == out.end(), ShapeError, "dim ", w,
+             " appears multiple times in the list of dims");
+    out.push_back(w);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+ReducePlan plan_reduction(const Tensor& t, const Shape& dims, bool keepdim) {
+  ReducePlan p;
+  p.reduced = normalize_dims(t, dims);
+  Shape order;
+  for (int64_t i = 0; i < t.dim(); ++i)
+    if (!std::binary_search(p.reduced.begin(), p.reduced.end(), i)) {
+      order.push_back(i);
+      p.outer *= t.shape()[i];
+      p.out_shape.push_back(t.shape()[i]);
+    } else if (keepdim) {
+      p.out_shape.push_back(1);
+    }
+  for (int64_t d : p.reduced) {
+    order.push_back(d);
+    p.inner *= t.shape()[d];
+  }
+  if (!keepdim) {
+    // out_shape already holds only the kept dims, in order.
+  } else {
+    Shape shape = t.shape();
+    for (int64_t d : p.reduced) shape[d] = 1;
+    p.out_shape = shape;
+  }
+  NoGradGuard no_grad;
+  p.rows = t.dim() == 0 ? t.reshape({1}) : t.permute(order).contiguous();
+  return p;
+}
+
+// A gradient of the reduced shape, made broadcastable against the input again.
+Tensor unreduce(const Tensor& g, const Shape& input_shape, const Shape& reduced, bool keepdim) {
+  Tensor out = g;
+  if (!keepdim)
+    for (int64_t d : reduced) out = out.unsqueeze(d);
+  return out.expand(input_shape);
+}
+
+Tensor float_input(const Tensor& t) { return t.dtype() == DType::Float32 ? t : to_dtype(t, DType::Float32); }
+
+}  // namespace
+
+Tensor sum_to(const Tensor& t, const Shape& shape) {
+  if (t.shape() == shape) return t;
+  // Sum the leading dims that broadcasting added, and the dims that were 1 in `shape`.
+  int64_t lead = t.dim() - static_cast<int64_t>(shape.size());
+  Shape dims;
+  for (int64_t i = 0; i < t.dim(); ++i)
+    if (i < lead || (shape[i - lead] == 1 && t.shape()[i] != 1)) dims.push_back(i);
+  Tensor out = dims.empty() ? t : sum(t, dims, true);
+  return out.reshape(shape);
+}
+
+// ---- sum and mean ----
+
+Tensor sum(const Tensor& t, const Shape& dims, bool keepdim) {
+  ReducePlan p = plan_reduction(t, dims, keepdim);
+  Tensor out;
+  if (t.dtype() == DType::Float32) {
+    out = Tensor::make(p.out_shape, DType::Float32);
+    const float* in = p.rows.data<float>();
+    float* o = out.data<float>();
+    const KernelTable& k = kernels();
+    for (int64_t r = 0; r < p.outer; ++r) o[r] = k.f32_sum(p.inner, in + r * p.inner);
+  } else {
+    // Integer and bool sums are int64, as in PyTorch.
+    Tensor rows = to_dtype(p.rows, DType::Int64);
+    out = Tensor::make(p.out_shape, DType::Int64);
+    const int64_t* in = rows.data<int64_t>();
+    int64_t* o = out.data<int64_t>();
+    for (int64_t r = 0; r < p.outer; ++r) o[r] = std::accumulate(in + r * p.inner, in + (r + 1) * p.inner, int64_t{0});
+  }
+  auto node = record_rule("SumBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>&) {
+    return std::vector<Tensor>{unreduce(g, n.input_shapes[0], n.dims, n.keepdim)};
+  }, {t}, out, {});
+  if (node) {
+    node->dims = p.reduced;
+    node->keepdim = keepdim;
+  }
+  return out;
+}
+
+Tensor sum(const Tensor& t) { return sum(t, {}, false); }
+
+Tensor mean(const Tensor& t, const Shape& dims, bool keepdim) {
+  KD_CHECK(t.dtype() == DType::Float32, TypeError,
+           "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ",
+           dtype_name(t.dtype()));
+  Shape reduced = normalize_dims(t, dims);
+  int64_t count = 1;
+  for (int64_t d : reduced) count *= t.shape()[d];
+  // Composed from sum and a division, so its gradient comes for free.
+  return sum(t, dims, keepdim).div(static_cast<double>(count));
+}
+
+Tensor mean(const Tensor& t) { return mean(t, {}, false); }
+
+// ---- max / min and arg* ----
+namespace {
+
+// Index of the largest (or smallest) element of each row; NaN wins, as in PyTorch.
+template <typename T>
+void arg_extreme(const T* in, int64_t outer, int64_t inner, bool largest, int64_t* idx) {
+  for (int64_t r = 0; r < outer; ++r) {
+    const T* row = in + r * inner;
+    int64_t best = 0;
+    for (int64_t k = 1; k < inner; ++k) {
+      T v = row[k], b = row[best];
+      if constexpr (std::is_floating_point_v<T>) {
+        if (std::isnan(b)) break;
+        if (std::isnan(v)) { best = k; break; }
+      }
+      if (largest ? v > b : v < b) best = k;
+    }
+    idx[r] = best;
+  }
+}
+
+Tensor arg_reduce(const Tensor& t, std::optional<int64_t> dim, bool keepdim, bool largest, const char* op) {
+  KD_CHECK(t.numel() > 0, IndexError, op, "(): Expected reduction dim to be specified for input.numel() == 0.");
+  if (!dim) {
+    Tensor flat = t.reshape({-1});
+    Tensor r = arg_reduce(flat, 0, false, largest, op);
+    return keepdim ? r.reshape(Shape(t.dim(), 1)) : r;
+  }
+  int64_t d = wrap_dim(*dim, t.dim());
+  KD_CHECK(t.dim() == 0 || t.shape()[d] > 0, IndexError, op, "(): Expected reduction dim ", d, " to have non-zero size.");
+  ReducePlan p = plan_reduction(t, {d}, keepdim);
+  Tensor idx = Tensor::make(p.out_shape, DType::Int64);
+  switch (p.rows.dtype()) {
+    case DType::Float32: arg_extreme(p.rows.data<float>(), p.outer, p.inner, largest, idx.data<int64_t>()); break;
+    case DType::Int64: arg_extreme(p.rows.data<int64_t>(), p.outer, p.inner, largest, idx.data<int64_t>()); break;
+    case DType::Bool: {
+      Tensor ints = to_dtype(p.rows, DType::Int64);
+      arg_extreme(ints.data<int64_t>(), p.outer, p.inner, largest, idx.data<int64_t>());
+      break;
+    }
+  }
+  return idx;
+}
+
+std::pair<Tensor, Tensor> extreme_dim(const Tensor& t, int64_t dim, bool keepdim, bool largest, const char* op) {
+  Tensor idx = arg_reduce(t, dim, true, largest, op);
+  Tensor values;
+  {
+    NoGradGuard no_grad;
+    values = t.dim() == 0 ? t.clone() : gather(t, dim, idx);
+  }
+  if (!keepdim && t.dim() > 0) {
+    int64_t d = wrap_dim(dim, t.dim());
+    idx = idx.squeeze(d);
+    values = values.squeeze(d);
+  }
+  values = values.contiguous();
+  // The gradient goes to the element that was picked (the first one on ties).
+  auto node = record_rule(largest ? "MaxBackward0" : "MinBackward0",
+                          [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
+    Tensor gi = g, ii = s[0];
+    if (n.input_shapes[0].empty()) return std::vector<Tensor>{g.reshape({})};
+    if (!n.keepdim) {
+      gi = gi.unsqueeze(n.dims[0]);
+      ii = ii.unsqueeze(n.dims[0]);
+    }
+    return std::vector<Tensor>{zeros(n.input_shapes[0]).scatter_add(n.dims[0], ii, gi)};
+  }, {t}, values, {idx});
+  if (node) {
+    node->dims = {t.dim() == 0 ? 0 : wrap_dim(dim, t.dim())};
+    node->keepdim = keepdim;
+  }
+  return {values, idx};
+}
+
+Tensor extreme_all(const Tensor& t, bool largest, const char* op) {
+  KD_CHECK(t.numel() > 0, IndexError, op,
+           "(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
+  Tensor idx = arg_reduce(t, std::nullopt, false, largest, op);
+  Tensor value;
+  {
+    NoGradGuard no_grad;
+    value = t.reshape({-1}).select(0, idx.item<int64_t>()).clone();
+  }
+  // The full reduction spreads the gradient evenly over ties, as PyTorch does.
+  record_rule(largest ? "MaxBackward1" : "MinBackward1", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>& s) {
+    Tensor ties = s[0].eq(s[1]);
+    Tensor count = ties.sum().to(DType::Float32);
+    return std::vector<Tensor>{ties.to(DType::Float32).mul(g.div(count))};
+  }, {t}, value, {t, value}, true);
+  return value;
+}
+
+}  // namespace
+
+Tensor max(const Tensor& t) { return extreme_all(t, true, "max"); }
+Tensor min(const Tensor& t) { return extreme_all(t, false, "min"); }
+std::pair<Tensor, Tensor> max(const Tensor& t, int64_t dim, bool keepdim) { return extreme_dim(t, dim, keepdim, true, "max"); }
+std::pair<Tensor, Tensor> min(const Tensor& t, int64_t dim, bool keepdim) { return extreme_dim(t, dim, keepdim, false, "min"); }
+Tensor argmax(const Tensor& t, std::optional<int64_t> dim, bool keepdim) { return arg_reduce(t, dim, keepdim, true, "argmax"); }
+Tensor argmin(const Tensor& t, std::optional<int64_t> dim, bool keepdim) { return arg_reduce(t, dim, keepdim, false, "argmin"); }
+
+// ---- var, std: compositions (two-pass: subtract the mean, then square) ----
+
+Tensor var(const Tensor& t, std::optional<Shape> dims, bool unbiased, bool keepdim) {
+  KD_CHECK(t.dtype() == DType::Float32, TypeError, "var(): expected a float32 tensor but got ", dtype_name(t.dtype()));
+  Shape d = dims ? *dims : Shape{};
+  Shape reduced = normalize_dims(t, d);
+  int64_t count = 1;
+  for (int64_t r : reduced) count *= t.shape()[r];
+  Tensor centered = t.sub(mean(t, d, true));
+  // With fewer elements than degrees of freedom the result is NaN, as in PyTorch (which warns).
+  double denom = static_cast<double>(count - (unbiased ? 1 : 0));
+  return sum(centered.mul(centered), d, keepdim).div(denom);
+}
+
+Tensor std(const Tensor& t, std::optional<Shape> dims, bool unbiased, bool keepdim) {
+  return sqrt(var(t, dims, unbiased, keepdim));
+}
+
+// ---- p-norms ----
+
+Tensor norm(const Tensor& t, double p, std::optional<Shape> dims, bool keepdim) {
+  KD_CHECK(t.dtype() == DType::Float32, TypeError, "norm(): input dtype should be float32, got ", dtype_name(t.dtype()));
+  Shape d = dims ? *dims : Shape{};
+  ReducePlan plan = plan_reduction(t, d, keepdim);
+  Tensor out = Tensor::make(plan.out_shape, DType::Float32);
+  const float* in = plan.rows.data<float>();
+  float* o = out.data<float>();
+  for (int64_t r = 0; r < plan.outer; ++r) {
+    const float* row = in + r * plan.inner;
+    double acc = 0;
+    if (std::isinf(p)) {
+      acc = p > 0 ? 0 : INFINITY;
+      for (int64_t k = 0; k < plan.inner; ++k) acc = p > 0 ? std::max<double>(acc, std::fabs(row[k])) : std::min<double>(acc, std::fabs(row[k]));
+    } else if (p == 0) {
+      for (int64_t k = 0; k < plan.inner; ++k) acc += row[k] != 0;
+    } else {
+      for (int64_t k = 0; k < plan.inner; ++k) acc += std::pow(std::fabs(static_cast<double>(row[k])), p);
+      acc = std::pow(acc, 1.0 / p);
+    }
+    o[r] = static_cast<float>(acc);
+  }
+  // d||x||_p/dx = sign(x)·|x|^(p-1) / ||x||^(p-1); 0 where the norm is 0 (PyTorch's choice).
+  auto node = record_rule("NormBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
+    const Tensor& x = s[0];
+    double p = n.scalar;
+    Tensor nrm = unreduce(s[1], x.shape(), n.dims, n.keepdim);
+    Tensor gx = unreduce(g, x.shape(), n.dims, n.keepdim);
+    Tensor sign = x.gt(0.0).to(DType::Float32).sub(x.lt(0.0).to(DType::Float32));
+    Tensor local;
+    if (p == 0) return std::vector<Tensor>{zeros_like(x)};
+    if (p == 1) {
+      local = sign;
+    } else if (std::isinf(p)) {
+      // The gradient goes to the elements that reach the max (or min), shared evenly.
+      Tensor hit = x.abs().eq(nrm).to(DType::Float32);
+      Tensor count = unreduce(sum(hit, n.dims, true), x.shape(), n.dims, true);
+      local = sign.mul(hit).div(count);
+    } else {
+      Tensor scaled = where(nrm.eq(0.0), zeros_like(x), x.abs().pow(p - 1).div(nrm.pow(p - 1)));
+      local = sign.mul(scaled);
+    }
+    return std::vector<Tensor>{gx.mul(local)};
+  }, {t}, out, {t, out}, true, p);
+  if (node) {
+    node->dims = plan.reduced;
+    node->keepdim = keepdim;
+  }
+  return out;
+}
+
+// ---- softmax and log_softmax along one dim ----
+namespace {
+
+Tensor softmax_values(const Tensor& t, int64_t dim, bool log) {
+  Tensor x = float_input(t);
+  int64_t d = wrap_dim(dim, x.dim());
+  if (x.dim() == 0) x = x.reshape({1});
+  Tensor moved = x.transpose(d, -1).contiguous();
+  int64_t inner = moved.dim() ? moved.shape().back() : 1;
+  int64_t outer = inner ? moved.numel() / inner : 0;
+  Tensor out_moved = Tensor::make(moved.shape(), DType::Float32);
+  const float* in = moved.data<float>();
+  float* o = out_moved.data<float>();
+  for (int64_t r = 0; r < outer; ++r) {
+    const float* row = in + r * inner;
+    float* orow = o + r * inner;
+    float mx = -INFINITY;
+    for (int64_t k = 0; k < inner; ++k) mx = std::max(mx, row[k]);
+    if (std::isinf(mx) && mx < 0) mx = 0;  // all -inf: keep NaN-free arithmetic below
+    double total = 0;
+    for (int64_t k = 0; k < inner; ++k) total += std::exp(static_cast<double>(row[k] - mx));
+    if (log) {
+      float lse = static_cast<float>(std::log(total));
+      for (int64_t k = 0; k < inner; ++k) orow[k] = row[k] - mx - lse;
+    } else {
+      for (int64_t k = 0; k < inner; ++k) orow[k] = static_cast<float>(std::exp(static_cast<double>(row[k] - mx)) / total);
+    }
+  }
+  Tensor out = out_moved.transpose(d, -1).contiguous();
+  return t.dim() == 0 ? out.reshape({}) : out;
+}
+
+}  // namespace
+
+Tensor softmax(const Tensor& t, int64_t dim) {
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    out = softmax_values(t, dim, false);
+  }
+  // dx = y · (g - Σ g·y) along dim.
+  auto node = record_rule("SoftmaxBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
+    const Tensor& y = s[0];
+    if (y.dim() == 0) return std::vector<Tensor>{zeros_like(g)};
+    return std::vector<Tensor>{y.mul(g.sub(sum(g.mul(y), {n.dims[0]}, true)))};
+  }, {t}, out, {out}, true);
+  if (node) node->dims = {t.dim() == 0 ? 0 : wrap_dim(dim, t.dim())};
+  return out;
+}
+
+Tensor log_softmax(const Tensor& t, int64_t dim) {
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    out = softmax_values(t, dim, true);
+  }
+  // dx = g - exp(y) · Σ g along dim.
+  auto node = record_rule("LogSoftmaxBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
+    const Tensor& y = s[0];
+    if (y.dim() == 0) return std::vector<Tensor>{zeros_like(g)};
+    return std::vector<Tensor>{g.sub(y.exp().mul(sum(g, {n.dims[0]}, true)))};
+  }, {t}, out, {out}, true);
+  if (node) node->dims = {t.dim() == 0 ? 0 : wrap_dim(dim, t.dim())};
+  return out;
+}
+
+}  // namespace kd

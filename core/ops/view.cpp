@@ -1,0 +1,345 @@
+// View ops: outputs share storage with their input (no copy) and differ only in shape,
+// strides and offset. Each op's backward maps the output's gradient back to the input's
+// geometry.
+#include <algorithm>
+#include <functional>
+#include <numeric>
+
+#include "autograd/grad_mode.h"
+#include "autograd/node.h"
+#include "ops/ops.h"
+#include "ops/view_backward.h"
+
+namespace kd {
+namespace {
+
+Tensor make_view(const Tensor& src, Shape shape, Shape strides, int64_t offset) {
+  auto impl = std::make_shared<TensorImpl>();
+  const TensorImpl* s = src.impl();
+  impl->storage = s->storage;
+  impl->shape = std::move(shape);
+  impl->strides = std::move(strides);
+  impl->offset = offset;
+  impl->dtype = s->dtype;
+  impl->version = s->version;
+  impl->view_base = s->view_base ? s->view_base : src.impl_ptr();
+  return Tensor(std::move(impl));
+}
+
+// Backward of a view whose gradient is a reshape, a permutation, or a sum over broadcast dims:
+// `map` turns the output gradient into the input gradient. It captures only sizes and dims.
+struct ViewMapBackward final : Node {
+  std::string op;
+  std::function<Tensor(const Tensor&)> map;
+  std::vector<Tensor> apply(std::vector<Tensor>&& grads) override { return {map(grads[0])}; }
+  std::string name() const override { return op; }
+};
+
+Tensor record_view(const Tensor& input, Tensor out, const char* op, std::function<Tensor(const Tensor&)> map) {
+  if (any_requires_grad({&input})) {
+    auto node = std::make_shared<ViewMapBackward>();
+    node->op = op;
+    node->map = std::move(map);
+    set_history(node, {input}, {&out});
+  }
+  return out;
+}
+
+// A view given by geometry inside the input (select, narrow, slice, as_strided): its gradient
+// is scattered into zeros shaped like the input.
+Tensor record_strided_view(const Tensor& input, Tensor out, const char* op) {
+  if (any_requires_grad({&input})) {
+    auto node = std::make_shared<AsStridedBackward>(op, Geometry::of(input), Geometry::of(out));
+    set_history(node, {input}, {&out});
+  }
+  return out;
+}
+
+// Resolves a single -1 in `shape` against `numel`, as view/reshape do.
+Shape infer_size(const Shape& shape, int64_t numel) {
+  Shape out = shape;
+  int64_t known = 1;
+  int64_t infer_at = -1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1) {
+      KD_CHECK(infer_at < 0, ShapeError, "only one dimension can be inferred");
+      infer_at = static_cast<int64_t>(i);
+    } else {
+      KD_CHECK(shape[i] >= 0, ShapeError, "invalid shape dimension ", shape[i]);
+      known *= shape[i];
+    }
+  }
+  if (infer_at >= 0) {
+    KD_CHECK(known != 0 && numel % known == 0, ShapeError, "shape '", shape_str(shape), "' is invalid for input of size ", numel);
+    out[infer_at] = numel / known;
+  }
+  KD_CHECK(shape_numel(out) == numel, ShapeError, "shape '", shape_str(shape), "' is invalid for input of size ", numel);
+  return out;
+}
+
+// The strides a view of `t` with `shape` would need, or nothing when dims that are not
+// contiguous with each other would have to be merged (then only reshape, which copies, works).
+std::optional<Shape> view_strides(const Tensor& t, const Shape& shape) {
+  const Shape& old_shape = t.shape();
+  const Shape& old_strides = t.strides();
+  if (old_shape.empty() || t.numel() == 0) return contiguous_strides(shape);
+  Shape strides(shape.size(), 1);
+  int64_t view_d = static_cast<int64_t>(shape.size()) - 1;
+  int64_t chunk_base_stride = old_strides.back();
+  int64_t tensor_numel = 1;
+  int64_t view_numel = 1;
+  for (int64_t tensor_d = static_cast<int64_t>(old_shape.size()) - 1; tensor_d >= 0; --tensor_d) {
+    tensor_numel *= old_shape[tensor_d];
+    // A chunk ends where the next-outer dim is not laid out right after this one.
+    bool chunk_ends = tensor_d == 0 ||
+                      (old_shape[tensor_d - 1] != 1 && old_strides[tensor_d - 1] != tensor_numel * chunk_base_stride);
+    if (!chunk_ends) continue;
+    while (view_d >= 0 && (view_numel < tensor_numel || shape[view_d] == 1)) {
+      strides[view_d] = view_numel * chunk_base_stride;
+      view_numel *= shape[view_d];
+      view_d--;
+    }
+    if (view_numel != tensor_numel) return std::nullopt;
+    if (tensor_d > 0) {
+      chunk_base_stride = old_strides[tensor_d - 1];
+      tensor_numel = 1;
+      view_numel = 1;
+    }
+  }
+  if (view_d != -1) return std::nullopt;
+  return strides;
+}
+
+}  // namespace
+
+Geometry Geometry::of(const Tensor& t) { return Geometry{t.shape(), t.strides(), t.storage_offset()}; }
+
+AsStridedBackward::AsStridedBackward(std::string op, Geometry input, Geometry output)
+    : op_(std::move(op)), input_(std::move(input)), output_(std::move(output)) {}
+
+std::vector<Tensor> AsStridedBackward::apply(std::vector<Tensor>&& grads) {
+  return {scatter_to_geometry(grads[0], input_, output_)};
+}
+
+Tensor scatter_to_geometry(const Tensor& grad, const Geometry& input, const Geometry& output) {
+  // Lay a zeroed buffer out like the storage both geometries index into, add the gradient at
+  // the output's places (adding, not copying: an overlapping view such as expand sends several
+  // gradients to one element), then read it back at the input's places.
+  auto extent = [](const Geometry& g) {
+    int64_t hi = g.offset;
+    for (size_t i = 0; i < g.shape.size(); ++i) {
+      if (g.shape[i] == 0) return g.offset;
+      hi += (g.shape[i] - 1) * std::max<int64_t>(g.strides[i], 0);
+    }
+    return hi + 1;
+  };
+  int64_t lo = std::min(input.offset, output.offset);
+  Tensor buffer = zeros({std::max(extent(input), extent(output)) - lo});
+  float* base = buffer.data<float>();
+  Tensor g = grad.contiguous();
+  const float* gp = g.data<float>();
+  int64_t k = 0;
+  for_each_element<1>(output.shape, {output.strides}, [&](const std::array<int64_t, 1>& off) {
+    base[output.offset - lo + off[0]] += gp[k++];
+  });
+  Tensor result = Tensor::make(input.shape, DType::Float32);
+  float* rp = result.data<float>();
+  k = 0;
+  for_each_element<1>(input.shape, {input.strides}, [&](const std::array<int64_t, 1>& off) {
+    rp[k++] = base[input.offset - lo + off[0]];
+  });
+  return result;
+}
+
+Tensor view(const Tensor& t, const Shape& shape) {
+  Shape sizes = infer_size(shape, t.numel());
+  std::optional<Shape> strides = view_strides(t, sizes);
+  KD_CHECK(strides.has_value(), ShapeError,
+           "view size is not compatible with input tensor's size and stride (at least one dimension spans across "
+           "two contiguous subspaces). Use .reshape(...) instead. (view of ",
+           shape_str(t.shape()), " with strides ", shape_str(t.strides()), " as ", shape_str(shape), ")");
+  Shape in_shape = t.shape();
+  return record_view(t, make_view(t, sizes, *strides, t.storage_offset()), "ViewBackward0",
+                     [in_shape](const Tensor& g) { return g.reshape(in_shape); });
+}
+
+Tensor reshape(const Tensor& t, const Shape& shape) {
+  Shape sizes = infer_size(shape, t.numel());
+  if (view_strides(t, sizes)) return view(t, sizes);
+  return view(clone(t), sizes);
+}
+
+Tensor contiguous(const Tensor& t) { return t.is_contiguous() ? t : clone(t); }
+
+Tensor permute(const Tensor& t, const Shape& dims) {
+  int64_t n = t.dim();
+  KD_CHECK(static_cast<int64_t>(dims.size()) == n, ShapeError, "permute(): number of dims don't match in permute (input.dim() = ",
+           n, ", len(dims) = ", dims.size(), ")");
+  Shape wrapped(n), shape(n), strides(n), inverse(n);
+  std::vector<bool> seen(n, false);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t d = wrap_dim(dims[i], n);
+    KD_CHECK(!seen[d], ShapeError, "permute(): duplicate dims are not allowed (dims ", shape_str(dims), ")");
+    seen[d] = true;
+    wrapped[i] = d;
+    shape[i] = t.shape()[d];
+    strides[i] = t.strides()[d];
+    inverse[d] = i;
+  }
+  return record_view(t, make_view(t, shape, strides, t.storage_offset()), "PermuteBackward0",
+                     [inverse](const Tensor& g) { return g.permute(inverse); });
+}
+
+Tensor transpose(const Tensor& t, int64_t dim0, int64_t dim1) {
+  int64_t n = t.dim();
+  if (n == 0) {
+    wrap_dim(dim0, 0);
+    wrap_dim(dim1, 0);
+    return permute(t, {});
+  }
+  Shape dims(n);
+  std::iota(dims.begin(), dims.end(), 0);
+  std::swap(dims[wrap_dim(dim0, n)], dims[wrap_dim(dim1, n)]);
+  return permute(t, dims);
+}
+
+Tensor t(const Tensor& t) {
+  KD_CHECK(t.dim() <= 2, ShapeError, "t() expects a tensor with <= 2 dimensions, but self is ", t.dim(), "D");
+  return t.dim() < 2 ? permute(t, t.dim() == 1 ? Shape{0} : Shape{}) : transpose(t, 0, 1);
+}
+
+Tensor unsqueeze(const Tensor& t, int64_t dim) {
+  int64_t d = wrap_dim(dim, t.dim() + 1);
+  Shape shape = t.shape(), strides = t.strides();
+  int64_t stride = d < t.dim() ? shape[d] * strides[d] : 1;
+  shape.insert(shape.begin() + d, 1);
+  strides.insert(strides.begin() + d, stride);
+  return record_view(t, make_view(t, shape, strides, t.storage_offset()), "UnsqueezeBackward0",
+                     [d](const Tensor& g) { return g.squeeze(d); });
+}
+
+Tensor squeeze(const Tensor& t) {
+  Shape shape, strides;
+  for (int64_t i = 0; i < t.dim(); ++i)
+    if (t.shape()[i] != 1) {
+      shape.push_back(t.shape()[i]);
+      strides.push_back(t.strides()[i]);
+    }
+  Shape in_shape = t.shape();
+  return record_view(t, make_view(t, shape, strides, t.storage_offset()), "SqueezeBackward0",
+                     [in_shape](const Tensor& g) { return g.reshape(in_shape); });
+}
+
+Tensor squeeze(const Tensor& t, int64_t dim) {
+  int64_t d = wrap_dim(dim, t.dim());
+  Shape shape = t.shape(), strides = t.strides();
+  if (t.dim() > 0 && shape[d] == 1) {
+    shape.erase(shape.begin() + d);
+    strides.erase(strides.begin() + d);
+  }
+  Shape in_shape = t.shape();
+  return record_view(t, make_view(t, shape, strides, t.storage_offset()), "SqueezeBackward0",
+                     [in_shape](const Tensor& g) { return g.reshape(in_shape); });
+}
+
+Tensor expand(const Tensor& t, const Shape& shape) {
+  int64_t n = static_cast<int64_t>(shape.size());
+  KD_CHECK(n >= t.dim(), ShapeError, "expand: the number of sizes provided (", n,
+           ") must be greater or equal to the number of dimensions in the tensor (", t.dim(), ")");
+  Shape sizes(n), strides(n);
+  for (int64_t i = n - 1; i >= 0; --i) {
+    int64_t j = i - (n - t.dim());  // matching dim of t, or negative for a new leading dim
+    if (j < 0) {
+      KD_CHECK(shape[i] >= 0, ShapeError, "expand: the expanded size of the tensor (", shape[i],
+               ") isn't allowed in a leading, non-existing dimension ", i);
+      sizes[i] = shape[i];
+      strides[i] = 0;
+      continue;
+    }
+    int64_t have = t.shape()[j];
+    int64_t want = shape[i] == -1 ? have : shape[i];
+    KD_CHECK(have == want || have == 1, ShapeError, "The expanded size of the tensor (", want,
+             ") must match the existing size (", have, ") at non-singleton dimension ", i,
+             ".  Target sizes: ", shape_str(shape), ".  Tensor sizes: ", shape_str(t.shape()));
+    sizes[i] = want;
+    strides[i] = have == want ? t.strides()[j] : 0;
+  }
+  Shape in_shape = t.shape();
+  return record_view(t, make_view(t, sizes, strides, t.storage_offset()), "ExpandBackward0",
+                     [in_shape](const Tensor& g) { return sum_to(g, in_shape); });
+}
+
+Tensor narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length) {
+  KD_CHECK(t.dim() > 0, ShapeError, "narrow() cannot be applied to a 0-dim tensor.");
+  int64_t d = wrap_dim(dim, t.dim());
+  int64_t size = t.shape()[d];
+  KD_CHECK(start >= -size && start <= size, IndexError, "start out of range (expected to be in range of [", -size,
+           ", ", size, "], but got ", start, ")");
+  if (start < 0) start += size;
+  KD_CHECK(length >= 0 && start + length <= size, IndexError, "start (", start, ") + length (", length,
+           ") exceeds dimension size (", size, ").");
+  return slice(t, d, start, start + length, 1);
+}
+
+Tensor select(const Tensor& t, int64_t dim, int64_t index) {
+  KD_CHECK(t.dim() > 0, IndexError, "select() cannot be applied to a 0-dim tensor.");
+  int64_t d = wrap_dim(dim, t.dim());
+  int64_t size = t.shape()[d];
+  KD_CHECK(index >= -size && index < size, IndexError, "select(): index ", index, " out of range for tensor of size ",
+           shape_str(t.shape()), " at dimension ", d);
+  if (index < 0) index += size;
+  Shape shape = t.shape(), strides = t.strides();
+  int64_t offset = t.storage_offset() + index * strides[d];
+  shape.erase(shape.begin() + d);
+  strides.erase(strides.begin() + d);
+  return record_strided_view(t, make_view(t, shape, strides, offset), "SelectBackward0");
+}
+
+Tensor slice(const Tensor& t, int64_t dim, std::optional<int64_t> start_opt, std::optional<int64_t> end_opt, int64_t step) {
+  KD_CHECK(t.dim() > 0, IndexError, "slice() cannot be applied to a 0-dim tensor.");
+  KD_CHECK(step > 0, ValueError, "slice step must be positive (got ", step, ")");
+  int64_t d = wrap_dim(dim, t.dim());
+  int64_t size = t.shape()[d];
+  // Python's slice rules: negative counts from the end, out-of-range clamps.
+  auto clamp_index = [size](int64_t i) {
+    if (i < 0) i += size;
+    return std::min(std::max<int64_t>(i, 0), size);
+  };
+  int64_t start = start_opt ? clamp_index(*start_opt) : 0;
+  int64_t end = end_opt ? clamp_index(*end_opt) : size;
+  int64_t length = end > start ? (end - start + step - 1) / step : 0;
+  Shape shape = t.shape(), strides = t.strides();
+  int64_t offset = t.storage_offset() + start * strides[d];
+  shape[d] = length;
+  strides[d] *= step;
+  return record_strided_view(t, make_view(t, shape, strides, offset), "SliceBackward0");
+}
+
+Tensor flatten(const Tensor& t, int64_t start_dim, int64_t end_dim) {
+  if (t.dim() == 0) return reshape(t, {1});
+  int64_t s = wrap_dim(start_dim, t.dim()), e = wrap_dim(end_dim, t.dim());
+  KD_CHECK(s <= e, ValueError, "flatten() has invalid args: start_dim cannot come after end_dim");
+  Shape shape(t.shape().begin(), t.shape().begin() + s);
+  int64_t merged = 1;
+  for (int64_t i = s; i <= e; ++i) merged *= t.shape()[i];
+  shape.push_back(merged);
+  shape.insert(shape.end(), t.shape().begin() + e + 1, t.shape().end());
+  return reshape(t, shape);
+}
+
+Tensor as_strided(const Tensor& t, const Shape& shape, const Shape& strides, int64_t storage_offset) {
+  KD_CHECK(shape.size() == strides.size(), ShapeError, "as_strided: mismatch in length of strides and shape");
+  int64_t hi = storage_offset;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    KD_CHECK(shape[i] >= 0 && strides[i] >= 0, ValueError, "as_strided: negative size or stride");
+    if (shape[i] == 0) { hi = -1; break; }
+    hi += (shape[i] - 1) * strides[i];
+  }
+  int64_t capacity = static_cast<int64_t>(t.impl()->storage->bytes() / dtype_size(t.dtype()));
+  KD_CHECK(storage_offset >= 0 && hi < capacity, IndexError, "setStorage: sizes ", shape_str(shape), ", strides ",
+           shape_str(strides), " and storage offset ", storage_offset, " require a storage of ", hi + 1,
+           " elements, but the storage holds ", capacity);
+  return record_strided_view(t, make_view(t, shape, strides, storage_offset), "AsStridedBackward0");
+}
+
+}  // namespace kd

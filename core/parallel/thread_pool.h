@@ -1,0 +1,42 @@
+// One persistent thread pool for the whole library (ggml style).
+//
+// parallel_for(n, grain, fn) splits [0, n) into at most get_num_threads() contiguous chunks,
+// none smaller than `grain`, and calls fn(begin, end) once per chunk. The caller and the
+// pool's workers claim chunks as they come free; it returns when every chunk is done.
+//
+// - Small work (n <= grain) or one thread: fn(0, n) runs inline on the caller, with no locking.
+// - Workers are started on first use and persist; a call from inside a chunk (nested
+//   parallel_for), or while another thread is using the pool, runs inline.
+// - If fn throws in any chunk, every other chunk still runs to completion, then the first
+//   exception is rethrown on the caller. The pool stays usable.
+// - Built with KD_THREADS=0 (the single-threaded wasm build), everything runs inline and no
+//   std::thread is referenced.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#ifndef KD_THREADS
+#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
+#define KD_THREADS 0
+#else
+#define KD_THREADS 1
+#endif
+#endif
+
+namespace kd {
+
+// Number of threads parallel_for may use, the caller included. n < 1 means 1. Natively the
+// default is std::thread::hardware_concurrency(); under Emscripten it is 2 and n is clamped
+// to [1, 4] (the size of the prebuilt pthread pool). With KD_THREADS=0 this is always 1.
+// Takes effect at the next parallel_for (workers are re-created then if the count changed).
+void set_num_threads(int n);
+int get_num_threads();
+
+void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t begin, int64_t end)>& fn);
+
+// Joins and destroys the workers (node does not exit while pthreads live). The pool is
+// re-created on the next parallel_for. A no-op when called from inside a chunk.
+void shutdown_thread_pool();
+
+}  // namespace kd

@@ -1,0 +1,255 @@
+#include "tensor/tensor.h"
+
+#include "autograd/grad_mode.h"
+#include "autograd/node.h"
+#include "ops/ops.h"
+
+namespace kd {
+
+TensorImpl::~TensorImpl() { release_node(std::move(grad_fn)); }
+
+Tensor Tensor::make(const Shape& shape, DType dtype) {
+  for (int64_t s : shape) KD_CHECK(s >= 0, ValueError, "Trying to create tensor with negative dimension ", s, ": ", shape_str(shape));
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = std::make_shared<Storage>(static_cast<size_t>(shape_numel(shape)) * dtype_size(dtype));
+  impl->shape = shape;
+  impl->strides = contiguous_strides(shape);
+  impl->dtype = dtype;
+  return Tensor(std::move(impl));
+}
+
+TensorImpl& Tensor::checked() const {
+  KD_CHECK(impl_ != nullptr, StateError, "tensor is undefined (it was never assigned, or it was disposed)");
+  return *impl_;
+}
+
+int64_t Tensor::size(int64_t d) const { return shape()[wrap_dim(d, dim())]; }
+int64_t Tensor::stride(int64_t d) const { return strides()[wrap_dim(d, dim())]; }
+
+bool Tensor::is_contiguous() const {
+  const TensorImpl& t = checked();
+  int64_t expected = 1;
+  for (size_t i = t.shape.size(); i-- > 0;) {
+    if (t.shape[i] == 1) continue;  // a size-1 dim's stride does not matter, as in PyTorch
+    if (t.strides[i] != expected) return false;
+    expected *= t.shape[i];
+  }
+  return true;
+}
+
+void* Tensor::raw_data() const {
+  const TensorImpl& t = checked();
+  return static_cast<char*>(t.storage->data()) + t.offset * static_cast<int64_t>(dtype_size(t.dtype));
+}
+
+template <typename T> T* Tensor::data() const {
+  KD_CHECK(dtype() == dtype_of<T>::value, TypeError, "expected a tensor of dtype ", dtype_name(dtype_of<T>::value),
+           " but got ", dtype_name(dtype()));
+  return static_cast<T*>(raw_data());
+}
+template float* Tensor::data<float>() const;
+template int64_t* Tensor::data<int64_t>() const;
+template bool* Tensor::data<bool>() const;
+
+template <typename T> std::vector<T> Tensor::to_vector() const {
+  Tensor c = kd::contiguous(*this);
+  std::vector<T> out(static_cast<size_t>(c.numel()));
+  switch (c.dtype()) {
+    case DType::Float32: { const float* p = c.data<float>(); for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<T>(p[i]); break; }
+    case DType::Int64: { const int64_t* p = c.data<int64_t>(); for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<T>(p[i]); break; }
+    case DType::Bool: { const bool* p = c.data<bool>(); for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<T>(p[i]); break; }
+  }
+  return out;
+}
+template std::vector<float> Tensor::to_vector<float>() const;
+template std::vector<double> Tensor::to_vector<double>() const;
+template std::vector<int64_t> Tensor::to_vector<int64_t>() const;
+template std::vector<bool> Tensor::to_vector<bool>() const;
+
+template <typename T> T Tensor::item() const {
+  KD_CHECK(numel() == 1, ValueError, "a Tensor with ", numel(), " elements cannot be converted to Scalar");
+  return to_vector<T>()[0];
+}
+template float Tensor::item<float>() const;
+template double Tensor::item<double>() const;
+template int64_t Tensor::item<int64_t>() const;
+template bool Tensor::item<bool>() const;
+
+// ---- autograd ----
+
+Tensor& Tensor::requires_grad_(bool requires_grad) {
+  TensorImpl& t = checked();
+  if (!requires_grad && t.grad_fn) {
+    throw StateError("you can only change requires_grad flags of leaf variables. If you want to use a computed "
+                     "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
+  }
+  KD_CHECK(!requires_grad || t.dtype == DType::Float32, StateError,
+           "only Tensors of floating point dtype can require gradients (got ", dtype_name(t.dtype), ")");
+  t.requires_grad = requires_grad;
+  return *this;
+}
+
+Tensor Tensor::grad() const {
+  const TensorImpl& t = checked();
+  return t.grad ? Tensor(t.grad) : Tensor();
+}
+
+void Tensor::set_grad(const Tensor& grad) {
+  TensorImpl& t = checked();
+  if (!grad.defined()) {
+    t.grad.reset();
+    return;
+  }
+  KD_CHECK(grad.shape() == t.shape, ShapeError, "assigned grad has data of a different size: ", shape_str(grad.shape()),
+           " vs the tensor's ", shape_str(t.shape));
+  KD_CHECK(grad.dtype() == t.dtype, TypeError, "assigned grad has data of a different type");
+  t.grad = grad.impl_ptr();
+}
+
+void Tensor::retain_grad() {
+  TensorImpl& t = checked();
+  KD_CHECK(t.requires_grad, StateError, "can't retain_grad on Tensor that has requires_grad=False");
+  if (!t.grad_fn || t.retains_grad) return;  // leaves keep their grad anyway
+  t.retains_grad = true;
+  auto& retained = t.grad_fn->retained_outputs;
+  if (retained.size() <= t.output_nr) retained.resize(t.output_nr + 1);
+  retained[t.output_nr] = impl_;
+}
+
+void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
+  const TensorImpl& t = checked();
+  KD_CHECK(t.requires_grad, StateError, "element 0 of tensors does not require grad and does not have a grad_fn");
+  Tensor seed = gradient;
+  if (!seed.defined()) {
+    KD_CHECK(numel() == 1, StateError, "grad can be implicitly created only for scalar outputs (got shape ",
+             shape_str(t.shape), ")");
+    seed = ones(t.shape);
+  } else {
+    KD_CHECK(seed.shape() == t.shape, ShapeError, "Mismatch in shape: grad_output[0] has a shape of ",
+             shape_str(seed.shape()), " and output[0] has a shape of ", shape_str(t.shape), ".");
+  }
+  run_backward({*this}, {seed}, retain_graph);
+}
+
+Tensor Tensor::detach() const {
+  const TensorImpl& t = checked();
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = t.storage;
+  impl->shape = t.shape;
+  impl->strides = t.strides;
+  impl->offset = t.offset;
+  impl->dtype = t.dtype;
+  impl->version = t.version;  // modifications through the detached tensor are still seen by autograd
+  return Tensor(std::move(impl));
+}
+
+Tensor& Tensor::detach_() {
+  TensorImpl& t = checked();
+  KD_CHECK(!t.view_base, StateError, "Can't detach views in-place. Use detach() instead.");
+  t.grad_fn.reset();
+  t.requires_grad = false;
+  t.output_nr = 0;
+  return *this;
+}
+
+Tensor Tensor::data() const {
+  Tensor alias = detach();
+  alias.impl()->version = std::make_shared<VersionCounter>();
+  return alias;
+}
+
+// ---- methods that forward to the free functions ----
+
+Tensor Tensor::view(const Shape& s) const { return kd::view(*this, s); }
+Tensor Tensor::reshape(const Shape& s) const { return kd::reshape(*this, s); }
+Tensor Tensor::contiguous() const { return kd::contiguous(*this); }
+Tensor Tensor::transpose(int64_t a, int64_t b) const { return kd::transpose(*this, a, b); }
+Tensor Tensor::permute(const Shape& dims) const { return kd::permute(*this, dims); }
+Tensor Tensor::t() const { return kd::t(*this); }
+Tensor Tensor::unsqueeze(int64_t d) const { return kd::unsqueeze(*this, d); }
+Tensor Tensor::squeeze() const { return kd::squeeze(*this); }
+Tensor Tensor::squeeze(int64_t d) const { return kd::squeeze(*this, d); }
+Tensor Tensor::expand(const Shape& s) const { return kd::expand(*this, s); }
+Tensor Tensor::expand_as(const Tensor& o) const { return kd::expand(*this, o.shape()); }
+Tensor Tensor::narrow(int64_t d, int64_t start, int64_t len) const { return kd::narrow(*this, d, start, len); }
+Tensor Tensor::select(int64_t d, int64_t i) const { return kd::select(*this, d, i); }
+Tensor Tensor::slice(int64_t d, std::optional<int64_t> s, std::optional<int64_t> e, int64_t step) const { return kd::slice(*this, d, s, e, step); }
+Tensor Tensor::flatten(int64_t s, int64_t e) const { return kd::flatten(*this, s, e); }
+Tensor Tensor::as_strided(const Shape& s, const Shape& st, int64_t off) const { return kd::as_strided(*this, s, st, off); }
+
+Tensor Tensor::clone() const { return kd::clone(*this); }
+Tensor Tensor::to(DType d) const { return kd::to_dtype(*this, d); }
+Tensor Tensor::index_select(int64_t d, const Tensor& i) const { return kd::index_select(*this, d, i); }
+Tensor Tensor::gather(int64_t d, const Tensor& i) const { return kd::gather(*this, d, i); }
+Tensor Tensor::scatter_add(int64_t d, const Tensor& i, const Tensor& s) const { return kd::scatter_add(*this, d, i, s); }
+Tensor Tensor::masked_fill(const Tensor& m, double v) const { return kd::masked_fill(*this, m, v); }
+
+Tensor Tensor::add(const Tensor& o, double alpha) const { return kd::add(*this, o, alpha); }
+Tensor Tensor::add(double o) const { return kd::add(*this, scalar_tensor(o)); }
+Tensor Tensor::sub(const Tensor& o, double alpha) const { return kd::sub(*this, o, alpha); }
+Tensor Tensor::sub(double o) const { return kd::sub(*this, scalar_tensor(o)); }
+Tensor Tensor::mul(const Tensor& o) const { return kd::mul(*this, o); }
+Tensor Tensor::mul(double o) const { return kd::mul(*this, scalar_tensor(o)); }
+Tensor Tensor::div(const Tensor& o) const { return kd::div(*this, o); }
+Tensor Tensor::div(double o) const { return kd::div(*this, scalar_tensor(o)); }
+Tensor Tensor::neg() const { return kd::neg(*this); }
+Tensor Tensor::pow(const Tensor& e) const { return kd::pow(*this, e); }
+Tensor Tensor::pow(double e) const { return kd::pow(*this, e); }
+Tensor Tensor::exp() const { return kd::exp(*this); }
+Tensor Tensor::log() const { return kd::log(*this); }
+Tensor Tensor::sqrt() const { return kd::sqrt(*this); }
+Tensor Tensor::abs() const { return kd::abs(*this); }
+Tensor Tensor::clamp(std::optional<double> lo, std::optional<double> hi) const { return kd::clamp(*this, lo, hi); }
+Tensor Tensor::tanh() const { return kd::tanh(*this); }
+Tensor Tensor::sigmoid() const { return kd::sigmoid(*this); }
+Tensor Tensor::relu() const { return kd::relu(*this); }
+Tensor Tensor::gelu() const { return kd::gelu(*this); }
+Tensor Tensor::eq(const Tensor& o) const { return kd::eq(*this, o); }
+Tensor Tensor::ne(const Tensor& o) const { return kd::ne(*this, o); }
+Tensor Tensor::lt(const Tensor& o) const { return kd::lt(*this, o); }
+Tensor Tensor::le(const Tensor& o) const { return kd::le(*this, o); }
+Tensor Tensor::gt(const Tensor& o) const { return kd::gt(*this, o); }
+Tensor Tensor::ge(const Tensor& o) const { return kd::ge(*this, o); }
+Tensor Tensor::eq(double o) const { return kd::eq(*this, scalar_tensor(o)); }
+Tensor Tensor::ne(double o) const { return kd::ne(*this, scalar_tensor(o)); }
+Tensor Tensor::lt(double o) const { return kd::lt(*this, scalar_tensor(o)); }
+Tensor Tensor::le(double o) const { return kd::le(*this, scalar_tensor(o)); }
+Tensor Tensor::gt(double o) const { return kd::gt(*this, scalar_tensor(o)); }
+Tensor Tensor::ge(double o) const { return kd::ge(*this, scalar_tensor(o)); }
+Tensor Tensor::logical_not() const { return kd::logical_not(*this); }
+
+Tensor Tensor::sum() const { return kd::sum(*this); }
+Tensor Tensor::sum(const Shape& d, bool k) const { return kd::sum(*this, d, k); }
+Tensor Tensor::mean() const { return kd::mean(*this); }
+Tensor Tensor::mean(const Shape& d, bool k) const { return kd::mean(*this, d, k); }
+Tensor Tensor::max() const { return kd::max(*this); }
+std::pair<Tensor, Tensor> Tensor::max(int64_t d, bool k) const { return kd::max(*this, d, k); }
+Tensor Tensor::min() const { return kd::min(*this); }
+std::pair<Tensor, Tensor> Tensor::min(int64_t d, bool k) const { return kd::min(*this, d, k); }
+Tensor Tensor::argmax(std::optional<int64_t> d, bool k) const { return kd::argmax(*this, d, k); }
+Tensor Tensor::argmin(std::optional<int64_t> d, bool k) const { return kd::argmin(*this, d, k); }
+Tensor Tensor::var(std::optional<Shape> d, bool u, bool k) const { return kd::var(*this, d, u, k); }
+Tensor Tensor::std(std::optional<Shape> d, bool u, bool k) const { return kd::std(*this, d, u, k); }
+Tensor Tensor::norm(double p, std::optional<Shape> d, bool k) const { return kd::norm(*this, p, d, k); }
+Tensor Tensor::softmax(int64_t d) const { return kd::softmax(*this, d); }
+Tensor Tensor::log_softmax(int64_t d) const { return kd::log_softmax(*this, d); }
+
+Tensor Tensor::matmul(const Tensor& o) const { return kd::matmul(*this, o); }
+Tensor Tensor::mm(const Tensor& o) const { return kd::mm(*this, o); }
+Tensor Tensor::bmm(const Tensor& o) const { return kd::bmm(*this, o); }
+
+Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
+Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
+Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
+Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
+Tensor operator-(const Tensor& a) { return neg(a); }
+Tensor operator+(const Tensor& a, double b) { return a.add(b); }
+Tensor operator-(const Tensor& a, double b) { return a.sub(b); }
+Tensor operator*(const Tensor& a, double b) { return a.mul(b); }
+Tensor operator/(const Tensor& a, double b) { return a.div(b); }
+Tensor operator+(double a, const Tensor& b) { return b.add(a); }
+Tensor operator-(double a, const Tensor& b) { return neg(b).add(a); }
+Tensor operator*(double a, const Tensor& b) { return b.mul(a); }
+Tensor operator/(double a, const Tensor& b) { return div(scalar_tensor(a), b); }
+
+}  // namespace kd

@@ -1,0 +1,244 @@
+// Tensor: a shared handle to a TensorImpl (storage, shape, strides, offset, autograd state).
+//
+// Copying a Tensor copies the handle, not the values (as a Python reference does). Views share
+// storage and the version counter with their base; `clone` copies. Every op is a free function
+// in namespace kd (core/ops/*.cpp) and most are also methods here, so both `kd::add(a, b)` and
+// `a.add(b)` read as in PyTorch.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tensor/dtype.h"
+#include "tensor/storage.h"
+#include "util/error.h"
+#include "util/shape.h"
+
+namespace kd {
+
+class Node;
+class Tensor;
+
+// Counts in-place modifications of a tensor's values, shared by a tensor, its views and its
+// detached aliases, so that autograd can tell when a value it saved has been overwritten.
+struct VersionCounter {
+  uint32_t version = 0;
+};
+
+struct TensorImpl {
+  TensorImpl() = default;
+  TensorImpl(const TensorImpl&) = default;
+  ~TensorImpl();  // releases grad_fn without deep recursion (see release_node)
+
+  std::shared_ptr<Storage> storage;
+  Shape shape;
+  Shape strides;
+  int64_t offset = 0;  // in elements
+  DType dtype = DType::Float32;
+  std::shared_ptr<VersionCounter> version = std::make_shared<VersionCounter>();
+
+  // Autograd state. A leaf has no grad_fn; a non-leaf has grad_fn and output_nr (which output
+  // of grad_fn it is). grad_accumulator is created on first use for leaves that require grad.
+  bool requires_grad = false;
+  std::shared_ptr<TensorImpl> grad;
+  std::shared_ptr<Node> grad_fn;
+  uint32_t output_nr = 0;
+  std::weak_ptr<Node> grad_accumulator;
+  bool retains_grad = false;
+  bool is_parameter = false;  // set by nn::Parameter; only affects printing
+
+  // For a differentiable view: the tensor whose storage it views (never itself a view), so
+  // that an in-place op on the view can rewrite the base's history (see autograd/inplace).
+  std::shared_ptr<TensorImpl> view_base;
+};
+
+struct TensorOptions {
+  DType dtype_ = DType::Float32;
+  bool requires_grad_ = false;
+  TensorOptions() = default;
+  TensorOptions(DType d) : dtype_(d) {}  // NOLINT: implicit so that `zeros({2}, DType::Int64)` reads well
+  TensorOptions& dtype(DType d) { dtype_ = d; return *this; }
+  TensorOptions& requires_grad(bool r = true) { requires_grad_ = r; return *this; }
+};
+
+class Tensor {
+ public:
+  Tensor() = default;
+  explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+
+  // Allocates a contiguous, zero-filled tensor.
+  static Tensor make(const Shape& shape, DType dtype);
+
+  bool defined() const { return impl_ != nullptr; }
+  TensorImpl* impl() const { return impl_.get(); }
+  const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
+  bool same(const Tensor& other) const { return impl_ == other.impl_; }
+
+  // ---- geometry ----
+  const Shape& shape() const { return checked().shape; }
+  const Shape& sizes() const { return shape(); }
+  const Shape& strides() const { return checked().strides; }
+  int64_t size(int64_t dim) const;
+  int64_t stride(int64_t dim) const;
+  int64_t dim() const { return static_cast<int64_t>(shape().size()); }
+  int64_t numel() const { return shape_numel(shape()); }
+  int64_t storage_offset() const { return checked().offset; }
+  DType dtype() const { return checked().dtype; }
+  bool is_contiguous() const;
+  size_t nbytes() const { return static_cast<size_t>(numel()) * dtype_size(dtype()); }
+
+  // Raw element pointers at the tensor's offset. Callers index them with strides().
+  template <typename T> T* data() const;
+  void* raw_data() const;
+
+  // ---- values out ----
+  // The single value of a one-element tensor (any shape), converted to T.
+  template <typename T = float> T item() const;
+  // All values in row-major order, converted to T.
+  template <typename T = float> std::vector<T> to_vector() const;
+  std::string to_string() const;  // PyTorch's repr: "tensor([[1., 2.]], requires_grad=True)"
+
+  // ---- autograd ----
+  bool requires_grad() const { return checked().requires_grad; }
+  Tensor& requires_grad_(bool requires_grad = true);
+  Tensor grad() const;
+  void set_grad(const Tensor& grad);
+  bool is_leaf() const { return checked().grad_fn == nullptr; }
+  const std::shared_ptr<Node>& grad_fn() const { return checked().grad_fn; }
+  uint32_t version() const { return checked().version->version; }
+  void bump_version() const { checked().version->version++; }
+  void retain_grad();
+  // Seeds with ones for a one-element tensor, else `gradient` (same shape) is required.
+  void backward(const Tensor& gradient = Tensor(), bool retain_graph = false) const;
+  // Shares storage and version counter, no autograd history (torch.Tensor.detach).
+  Tensor detach() const;
+  Tensor& detach_();
+  // Shares storage, but a fresh version counter and no history (torch.Tensor.data): changes
+  // made through it are invisible to autograd, as in PyTorch.
+  Tensor data() const;
+
+  // ---- views (share storage) ----
+  Tensor view(const Shape& shape) const;
+  Tensor reshape(const Shape& shape) const;
+  Tensor contiguous() const;
+  Tensor transpose(int64_t dim0, int64_t dim1) const;
+  Tensor permute(const Shape& dims) const;
+  Tensor t() const;
+  Tensor unsqueeze(int64_t dim) const;
+  Tensor squeeze() const;
+  Tensor squeeze(int64_t dim) const;
+  Tensor expand(const Shape& shape) const;
+  Tensor expand_as(const Tensor& other) const;
+  Tensor narrow(int64_t dim, int64_t start, int64_t length) const;
+  Tensor select(int64_t dim, int64_t index) const;
+  Tensor slice(int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end, int64_t step = 1) const;
+  Tensor flatten(int64_t start_dim = 0, int64_t end_dim = -1) const;
+  Tensor as_strided(const Shape& shape, const Shape& strides, int64_t storage_offset) const;
+  Tensor operator[](int64_t index) const { return select(0, index); }
+
+  // ---- copies ----
+  Tensor clone() const;
+  Tensor to(DType dtype) const;
+  Tensor index_select(int64_t dim, const Tensor& index) const;
+  Tensor gather(int64_t dim, const Tensor& index) const;
+  Tensor scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const;
+  Tensor masked_fill(const Tensor& mask, double value) const;
+
+  // ---- element-wise ----
+  Tensor add(const Tensor& other, double alpha = 1) const;
+  Tensor add(double other) const;
+  Tensor sub(const Tensor& other, double alpha = 1) const;
+  Tensor sub(double other) const;
+  Tensor mul(const Tensor& other) const;
+  Tensor mul(double other) const;
+  Tensor div(const Tensor& other) const;
+  Tensor div(double other) const;
+  Tensor neg() const;
+  Tensor pow(const Tensor& exponent) const;
+  Tensor pow(double exponent) const;
+  Tensor exp() const;
+  Tensor log() const;
+  Tensor sqrt() const;
+  Tensor abs() const;
+  Tensor clamp(std::optional<double> min, std::optional<double> max) const;
+  Tensor tanh() const;
+  Tensor sigmoid() const;
+  Tensor relu() const;
+  Tensor gelu() const;
+  Tensor eq(const Tensor& other) const;
+  Tensor ne(const Tensor& other) const;
+  Tensor lt(const Tensor& other) const;
+  Tensor le(const Tensor& other) const;
+  Tensor gt(const Tensor& other) const;
+  Tensor ge(const Tensor& other) const;
+  Tensor eq(double other) const;
+  Tensor ne(double other) const;
+  Tensor lt(double other) const;
+  Tensor le(double other) const;
+  Tensor gt(double other) const;
+  Tensor ge(double other) const;
+  Tensor logical_not() const;
+
+  // ---- reductions ----
+  Tensor sum() const;
+  Tensor sum(const Shape& dims, bool keepdim = false) const;
+  Tensor mean() const;
+  Tensor mean(const Shape& dims, bool keepdim = false) const;
+  Tensor max() const;
+  std::pair<Tensor, Tensor> max(int64_t dim, bool keepdim = false) const;
+  Tensor min() const;
+  std::pair<Tensor, Tensor> min(int64_t dim, bool keepdim = false) const;
+  Tensor argmax(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
+  Tensor argmin(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
+  Tensor var(std::optional<Shape> dims = std::nullopt, bool unbiased = true, bool keepdim = false) const;
+  Tensor std(std::optional<Shape> dims = std::nullopt, bool unbiased = true, bool keepdim = false) const;
+  Tensor norm(double p = 2, std::optional<Shape> dims = std::nullopt, bool keepdim = false) const;
+  Tensor softmax(int64_t dim) const;
+  Tensor log_softmax(int64_t dim) const;
+
+  // ---- linear algebra ----
+  Tensor matmul(const Tensor& other) const;
+  Tensor mm(const Tensor& other) const;
+  Tensor bmm(const Tensor& other) const;
+
+  // ---- in place (bump the version counter) ----
+  Tensor& add_(const Tensor& other, double alpha = 1);
+  Tensor& add_(double other);
+  Tensor& sub_(const Tensor& other, double alpha = 1);
+  Tensor& mul_(const Tensor& other);
+  Tensor& mul_(double other);
+  Tensor& div_(const Tensor& other);
+  Tensor& div_(double other);
+  Tensor& zero_();
+  Tensor& fill_(double value);
+  Tensor& copy_(const Tensor& src);
+  Tensor& normal_(double mean = 0, double std = 1);
+  Tensor& uniform_(double from = 0, double to = 1);
+  Tensor& clamp_(std::optional<double> min, std::optional<double> max);
+  Tensor& masked_fill_(const Tensor& mask, double value);
+
+ private:
+  TensorImpl& checked() const;
+  std::shared_ptr<TensorImpl> impl_;
+};
+
+// Arithmetic operators, as in PyTorch.
+Tensor operator+(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a, const Tensor& b);
+Tensor operator*(const Tensor& a, const Tensor& b);
+Tensor operator/(const Tensor& a, const Tensor& b);
+Tensor operator-(const Tensor& a);
+Tensor operator+(const Tensor& a, double b);
+Tensor operator-(const Tensor& a, double b);
+Tensor operator*(const Tensor& a, double b);
+Tensor operator/(const Tensor& a, double b);
+Tensor operator+(double a, const Tensor& b);
+Tensor operator-(double a, const Tensor& b);
+Tensor operator*(double a, const Tensor& b);
+Tensor operator/(double a, const Tensor& b);
+
+}  // namespace kd
