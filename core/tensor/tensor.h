@@ -45,6 +45,8 @@ struct TensorImpl {
   // of grad_fn it is). grad_accumulator is created on first use for leaves that require grad.
   bool requires_grad = false;
   std::shared_ptr<TensorImpl> grad;
+  // Set instead of `grad` by sparse embedding backward (see tensor/sparse.h).
+  std::shared_ptr<struct SparseGrad> sparse_grad;
   std::shared_ptr<Node> grad_fn;
   uint32_t output_nr = 0;
   std::weak_ptr<Node> grad_accumulator;

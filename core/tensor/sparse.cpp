@@ -1,0 +1,47 @@
+#include "tensor/sparse.h"
+
+#include <algorithm>
+#include <map>
+
+#include "autograd/grad_mode.h"
+#include "ops/ops.h"
+
+namespace kd {
+
+SparseGrad SparseGrad::coalesce() const {
+  NoGradGuard no_grad;
+  std::vector<int64_t> rows = indices.to_vector<int64_t>();
+  std::vector<int64_t> unique = rows;
+  std::sort(unique.begin(), unique.end());
+  unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
+  std::map<int64_t, int64_t> slot;
+  for (size_t i = 0; i < unique.size(); ++i) slot[unique[i]] = static_cast<int64_t>(i);
+  Shape shape = values.shape();
+  shape[0] = static_cast<int64_t>(unique.size());
+  Tensor summed = zeros(shape);
+  Tensor where_to = tensor_i64(std::vector<int64_t>(rows.size()));
+  int64_t* w = where_to.data<int64_t>();
+  for (size_t i = 0; i < rows.size(); ++i) w[i] = slot[rows[i]];
+  Tensor row_values = values.contiguous().reshape({values.shape()[0], -1});
+  Tensor target = summed.reshape({shape[0], -1});
+  target.copy_(target.scatter_add(0, where_to.unsqueeze(1).expand(row_values.shape()), row_values));
+  return SparseGrad{tensor_i64(unique), summed, dense_shape, true};
+}
+
+Tensor SparseGrad::to_dense() const {
+  NoGradGuard no_grad;
+  Tensor dense = zeros(dense_shape);
+  Tensor flat = dense.reshape({dense_shape[0], -1});
+  Tensor row_values = values.contiguous().reshape({values.shape()[0], -1});
+  flat.copy_(flat.scatter_add(0, indices.unsqueeze(1).expand(row_values.shape()), row_values));
+  return dense;
+}
+
+SparseGrad SparseGrad::add(const SparseGrad& other) const {
+  KD_CHECK(dense_shape == other.dense_shape, ShapeError, "sparse gradient add: shapes ", shape_str(dense_shape), " and ",
+           shape_str(other.dense_shape), " differ");
+  NoGradGuard no_grad;
+  return SparseGrad{cat({indices, other.indices}), cat({values, other.values}), dense_shape, false}.coalesce();
+}
+
+}  // namespace kd
