@@ -1,0 +1,311 @@
+#include "nn/module.h"
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include "autograd/grad_mode.h"
+#include "ops/ops.h"
+
+namespace kd::nn {
+
+Tensor Parameter(const Tensor& data, bool requires_grad) {
+  KD_CHECK(data.defined(), ValueError, "Parameter: data is undefined");
+  Tensor p = data.detach();
+  p.impl()->is_parameter = true;
+  p.requires_grad_(requires_grad);
+  return p;
+}
+
+Tensor Module::forward(const Tensor&) {
+  throw StateError(str("Module [", type_name_, "] is missing the required \"forward\" function (or takes other inputs)"));
+}
+
+void Module::check_name(const std::string& name, const char* what) const {
+  KD_CHECK(!name.empty(), ValueError, what, " name can't be empty string \"\"");
+  KD_CHECK(name.find('.') == std::string::npos, ValueError, what, " name can't contain \".\" (got \"", name, "\")");
+  auto taken = [&](const std::string& n) {
+    for (const auto& [k, v] : parameters_) if (k == n) return std::string("parameter");
+    for (const auto& b : buffers_) if (b.name == n) return std::string("buffer");
+    for (const auto& [k, v] : children_) if (k == n) return std::string("module");
+    return std::string();
+  };
+  std::string kind = taken(name);
+  KD_CHECK(kind.empty() || kind == what, ValueError, "attribute '", name, "' already exists as a ", kind,
+           " and can't be registered as a ", what);
+}
+
+Tensor& Module::register_parameter(const std::string& name, const Tensor& param, bool requires_grad) {
+  check_name(name, "parameter");
+  Tensor p;
+  if (param.defined()) {
+    // A tensor that already is a parameter is registered as is (sharing); anything else is
+    // wrapped, as assigning a Parameter in PyTorch.
+    p = param.impl()->is_parameter && param.is_leaf() ? param : Parameter(param, requires_grad);
+    KD_CHECK(p.is_leaf(), ValueError, "cannot assign non-leaf Tensor to parameter '", name,
+             "'. Model parameters must be created explicitly.");
+  }
+  for (auto& [k, v] : parameters_)
+    if (k == name) return v = p;
+  parameters_.emplace_back(name, p);
+  return parameters_.back().second;
+}
+
+Tensor& Module::register_buffer(const std::string& name, const Tensor& buffer, bool persistent) {
+  check_name(name, "buffer");
+  for (auto& b : buffers_)
+    if (b.name == name) {
+      b.tensor = buffer;
+      b.persistent = persistent;
+      return b.tensor;
+    }
+  buffers_.push_back({name, buffer, persistent});
+  return buffers_.back().tensor;
+}
+
+void Module::register_module_impl(const std::string& name, std::shared_ptr<Module> module) {
+  check_name(name, "module");
+  KD_CHECK(module.get() != this, ValueError, "a module can't be registered as its own child ('", name, "')");
+  for (auto& [k, v] : children_)
+    if (k == name) {
+      v = std::move(module);
+      return;
+    }
+  children_.emplace_back(name, std::move(module));
+}
+
+Tensor& Module::param(const std::string& name) {
+  for (auto& [k, v] : parameters_)
+    if (k == name) return v;
+  throw IndexError(str("'", type_name_, "' object has no parameter '", name, "'"));
+}
+
+const Tensor& Module::param(const std::string& name) const { return const_cast<Module*>(this)->param(name); }
+
+bool Module::has_param(const std::string& name) const {
+  for (const auto& [k, v] : parameters_)
+    if (k == name) return true;
+  return false;
+}
+
+Tensor& Module::buffer(const std::string& name) {
+  for (auto& b : buffers_)
+    if (b.name == name) return b.tensor;
+  throw IndexError(str("'", type_name_, "' object has no buffer '", name, "'"));
+}
+
+std::shared_ptr<Module> Module::child(const std::string& name) const {
+  for (const auto& [k, v] : children_)
+    if (k == name) return v;
+  throw IndexError(str("'", type_name_, "' object has no submodule '", name, "'"));
+}
+
+std::shared_ptr<Module> Module::self_ptr() {
+  // A module made on the stack has no owner: hand out a non-owning pointer to it.
+  std::shared_ptr<Module> owned = weak_from_this().lock();
+  return owned ? owned : std::shared_ptr<Module>(std::shared_ptr<Module>(), this);
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<Module>>> Module::named_modules(const std::string& prefix) {
+  // Iterative pre-order walk; a module reachable twice is listed once (first name).
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> out;
+  std::set<const Module*> seen;
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> stack{{prefix, self_ptr()}};
+  while (!stack.empty()) {
+    auto [name, m] = stack.back();
+    stack.pop_back();
+    if (!m || !seen.insert(m.get()).second) continue;
+    out.emplace_back(name, m);
+    for (auto it = m->children_.rbegin(); it != m->children_.rend(); ++it)
+      stack.emplace_back(name.empty() ? it->first : name + "." + it->first, it->second);
+  }
+  return out;
+}
+
+std::vector<std::shared_ptr<Module>> Module::modules() {
+  std::vector<std::shared_ptr<Module>> out;
+  for (auto& [n, m] : named_modules()) out.push_back(m);
+  return out;
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<Module>>> Module::named_children() const {
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> out;
+  std::set<const Module*> seen;
+  for (const auto& [k, v] : children_)
+    if (v && seen.insert(v.get()).second) out.emplace_back(k, v);
+  return out;
+}
+
+std::vector<std::shared_ptr<Module>> Module::children() const {
+  std::vector<std::shared_ptr<Module>> out;
+  for (auto& [n, m] : named_children()) out.push_back(m);
+  return out;
+}
+
+NamedTensors Module::named_parameters(bool recurse) const {
+  NamedTensors out;
+  std::set<const TensorImpl*> seen;
+  auto self = const_cast<Module*>(this);
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> mods;
+  if (recurse) mods = self->named_modules();
+  else mods.emplace_back("", self->self_ptr());
+  for (const auto& [prefix, m] : mods)
+    for (const auto& [k, v] : m->parameters_)
+      if (v.defined() && seen.insert(v.impl()).second) out.emplace_back(prefix.empty() ? k : prefix + "." + k, v);
+  return out;
+}
+
+std::vector<Tensor> Module::parameters(bool recurse) const {
+  std::vector<Tensor> out;
+  for (auto& [n, t] : named_parameters(recurse)) out.push_back(t);
+  return out;
+}
+
+NamedTensors Module::named_buffers(bool recurse) const {
+  NamedTensors out;
+  std::set<const TensorImpl*> seen;
+  auto self = const_cast<Module*>(this);
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> mods;
+  if (recurse) mods = self->named_modules();
+  else mods.emplace_back("", self->self_ptr());
+  for (const auto& [prefix, m] : mods)
+    for (const auto& b : m->buffers_)
+      if (b.tensor.defined() && seen.insert(b.tensor.impl()).second)
+        out.emplace_back(prefix.empty() ? b.name : prefix + "." + b.name, b.tensor);
+  return out;
+}
+
+std::vector<Tensor> Module::buffers(bool recurse) const {
+  std::vector<Tensor> out;
+  for (auto& [n, t] : named_buffers(recurse)) out.push_back(t);
+  return out;
+}
+
+void Module::collect_state(const std::string& prefix, NamedTensors& out) const {
+  for (const auto& [k, v] : parameters_)
+    if (v.defined()) out.emplace_back(prefix + k, v.detach());
+  for (const auto& b : buffers_)
+    if (b.tensor.defined() && b.persistent) out.emplace_back(prefix + b.name, b.tensor.detach());
+  for (const auto& [k, m] : children_)
+    if (m) m->collect_state(prefix + k + ".", out);
+}
+
+NamedTensors Module::state_dict() const {
+  NamedTensors out;
+  collect_state("", out);
+  return out;
+}
+
+namespace {
+std::string torch_size(const Shape& s) {
+  std::string out = "torch.Size([";
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + "])";
+}
+}  // namespace
+
+LoadStateDictResult Module::load_state_dict(const NamedTensors& state, bool strict) {
+  // Where each key of our own state lives (aliases of the real parameters and buffers).
+  NamedTensors own = state_dict();
+  LoadStateDictResult result;
+  std::vector<std::string> mismatches;
+  std::vector<std::pair<Tensor, Tensor>> copies;  // (destination, source)
+  std::set<std::string> provided;
+  for (const auto& [k, v] : state) {
+    KD_CHECK(provided.insert(k).second, ValueError, "load_state_dict: key \"", k, "\" appears twice");
+    auto it = std::find_if(own.begin(), own.end(), [&](const auto& p) { return p.first == k; });
+    if (it == own.end()) {
+      result.unexpected_keys.push_back(k);
+      continue;
+    }
+    KD_CHECK(v.defined(), ValueError, "load_state_dict: value for \"", k, "\" is undefined");
+    if (v.shape() != it->second.shape()) {
+      mismatches.push_back(str("size mismatch for ", k, ": copying a param with shape ", torch_size(v.shape()),
+                               " from checkpoint, the shape in current model is ", torch_size(it->second.shape()), "."));
+      continue;
+    }
+    copies.emplace_back(it->second, v);
+  }
+  for (const auto& [k, v] : own)
+    if (!provided.count(k)) result.missing_keys.push_back(k);
+
+  std::vector<std::string> errors;
+  auto quoted = [](const std::vector<std::string>& keys) {
+    std::string s;
+    for (size_t i = 0; i < keys.size(); ++i) s += (i ? ", \"" : "\"") + keys[i] + "\"";
+    return s;
+  };
+  if (strict && !result.missing_keys.empty()) errors.push_back("Missing key(s) in state_dict: " + quoted(result.missing_keys) + ". ");
+  if (strict && !result.unexpected_keys.empty())
+    errors.push_back("Unexpected key(s) in state_dict: " + quoted(result.unexpected_keys) + ". ");
+  errors.insert(errors.end(), mismatches.begin(), mismatches.end());
+  if (!errors.empty()) {
+    std::string msg = "Error(s) in loading state_dict for " + type_name_ + ":";
+    for (const std::string& e : errors) msg += "\n\t" + e;
+    throw StateError(msg);
+  }
+  NoGradGuard no_grad;
+  for (auto& [dst, src] : copies) Tensor(dst).copy_(src);
+  return result;
+}
+
+Module& Module::apply(const std::function<void(Module&)>& fn) {
+  for (auto& m : children()) m->apply(fn);
+  fn(*this);
+  return *this;
+}
+
+Module& Module::train(bool on) {
+  for (auto& [name, m] : named_modules()) {
+    m->training_ = on;
+    m->on_train(on);
+  }
+  return *this;
+}
+
+void Module::zero_grad(bool set_to_none) {
+  NoGradGuard no_grad;
+  for (Tensor& p : parameters()) {
+    TensorImpl* impl = p.impl();
+    impl->sparse_grad.reset();
+    if (!impl->grad) continue;
+    if (set_to_none) impl->grad.reset();
+    else Tensor(impl->grad).zero_();
+  }
+}
+
+Module& Module::requires_grad_(bool requires_grad) {
+  for (Tensor& p : parameters()) p.requires_grad_(requires_grad);
+  return *this;
+}
+
+std::string Module::to_string() const {
+  std::vector<std::string> lines;
+  std::string extra = extra_repr();
+  if (!extra.empty()) {
+    std::istringstream is(extra);
+    for (std::string line; std::getline(is, line);) lines.push_back(line);
+  }
+  for (const auto& [k, m] : children_) {
+    std::string child = m ? m->to_string() : "None";
+    // Indent every line after the first by two spaces, as torch's _addindent.
+    std::string indented;
+    for (char c : child) {
+      indented += c;
+      if (c == '\n') indented += "  ";
+    }
+    lines.push_back("(" + k + "): " + indented);
+  }
+  std::string out = type_name_ + "(";
+  if (!lines.empty()) {
+    if (extra.find('\n') == std::string::npos && children_.empty()) {
+      out += extra;
+    } else {
+      out += "\n";
+      for (const std::string& l : lines) out += "  " + l + "\n";
+    }
+  }
+  return out + ")";
+}
+
+}  // namespace kd::nn
