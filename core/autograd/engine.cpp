@@ -8,6 +8,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "ops/ops.h"
+#include "ops/view_backward.h"
 
 namespace kd {
 namespace {
@@ -107,8 +108,26 @@ std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>&& grad_outputs) {
   return {};
 }
 
+namespace {
+// A differentiable view whose storage was written in place after its history was recorded
+// reads values its grad_fn knows nothing about: its history becomes "a strided view of the
+// base's current history".
+void refresh_view_history(TensorImpl& t) {
+  if (!t.view_base || !t.grad_fn || t.view_version == t.version->version || !t.view_base->requires_grad) return;
+  Tensor base(t.view_base);
+  auto node = std::make_shared<AsStridedBackward>("AsStridedBackward0", Geometry::of(base),
+                                                  Geometry{t.shape, t.strides, t.offset});
+  node->next_edges = {gradient_edge(base)};
+  release_node(std::move(t.grad_fn));
+  t.grad_fn = node;
+  t.output_nr = 0;
+  t.view_version = t.version->version;
+}
+}  // namespace
+
 Edge gradient_edge(const Tensor& t) {
   TensorImpl* impl = t.impl();
+  refresh_view_history(*impl);
   if (impl->grad_fn) return Edge{impl->grad_fn, impl->output_nr};
   if (!impl->requires_grad) return Edge{};
   std::shared_ptr<Node> acc = impl->grad_accumulator.lock();
@@ -143,6 +162,7 @@ void set_history(const std::shared_ptr<Node>& node, const std::vector<Tensor>& i
     out->grad_fn = node;
     out->output_nr = static_cast<uint32_t>(i);
     out->requires_grad = true;
+    out->view_version = out->version->version;
   }
 }
 

@@ -91,6 +91,7 @@ void rebase_history(Tensor& self, const Tensor& result) {
   t->grad_fn = view_fn;
   t->output_nr = 0;
   t->requires_grad = true;
+  t->view_version = t->version->version;
 }
 
 }  // namespace kd

@@ -220,7 +220,10 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
              shape_str(tensors[0].shape()), " at entry 0 and ", shape_str(tensors[i].shape()), " at entry ", i);
     parts.push_back(tensors[i].unsqueeze(d));
   }
-  return cat(parts, d);
+  Tensor out = cat(parts, d);
+  // Named as PyTorch's node for stack (ours is cat's, over unsqueezed views).
+  if (auto* node = dynamic_cast<RuleBackward*>(out.grad_fn().get())) node->op = "StackBackward0";
+  return out;
 }
 
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {

@@ -85,7 +85,16 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (a.dim() == 1 && b.dim() == 1) {
     KD_CHECK(a.numel() == b.numel(), ShapeError, "inconsistent tensor size, expected tensor [", a.numel(), "] and src [",
              b.numel(), "] to have the same number of elements, but got ", a.numel(), " and ", b.numel(), " elements respectively");
-    return mm(a.unsqueeze(0), b.unsqueeze(1)).reshape({});
+    Tensor out;
+    {
+      NoGradGuard no_grad;
+      out = mm(a.unsqueeze(0), b.unsqueeze(1)).reshape({}).clone();
+    }
+    // Its own node, so grad_fn prints as PyTorch's DotBackward0.
+    record_rule("DotBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
+      return std::vector<Tensor>{n.needs_grad(0) ? g.mul(s[1]) : Tensor(), n.needs_grad(1) ? g.mul(s[0]) : Tensor()};
+    }, {a, b}, out, {a, b});
+    return out;
   }
   if (a.dim() == 2 && b.dim() == 2) return mm(a, b);
   if (a.dim() == 1 && b.dim() == 2) return mm(a.unsqueeze(0), b).squeeze(0);

@@ -164,7 +164,8 @@ std::shared_ptr<RuleBackward> record_rule(const char* op, RuleBackward::Rule rul
   node->op = op;
   node->rule = rule;
   node->scalar = scalar;
-  for (const Tensor& in : inputs) node->input_shapes.push_back(in.shape());
+  // An undefined input (an index or a condition, which gets no gradient) has no shape.
+  for (const Tensor& in : inputs) node->input_shapes.push_back(in.defined() ? in.shape() : Shape{});
   set_history(node, inputs, {&out});
   for (size_t i = 0; i < to_save.size(); ++i)
     node->saved.emplace_back(to_save[i], saves_output && i + 1 == to_save.size());

@@ -111,7 +111,7 @@ Tensor sum(const Tensor& t, const Shape& dims, bool keepdim) {
     int64_t* o = out.data<int64_t>();
     for (int64_t r = 0; r < p.outer; ++r) o[r] = std::accumulate(in + r * p.inner, in + (r + 1) * p.inner, int64_t{0});
   }
-  auto node = record_rule("SumBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>&) {
+  auto node = record_rule("SumBackward1", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>&) {
     return std::vector<Tensor>{unreduce(g, n.input_shapes[0], n.dims, n.keepdim)};
   }, {t}, out, {});
   if (node) {
@@ -121,7 +121,13 @@ Tensor sum(const Tensor& t, const Shape& dims, bool keepdim) {
   return out;
 }
 
-Tensor sum(const Tensor& t) { return sum(t, {}, false); }
+// PyTorch names the node of x.sum() SumBackward0 and that of x.sum(dims) SumBackward1; so do we.
+Tensor rename_node(Tensor out, const char* op) {
+  if (auto* node = dynamic_cast<RuleBackward*>(out.grad_fn().get())) node->op = op;
+  return out;
+}
+
+Tensor sum(const Tensor& t) { return rename_node(sum(t, {}, false), "SumBackward0"); }
 
 Tensor mean(const Tensor& t, const Shape& dims, bool keepdim) {
   KD_CHECK(t.dtype() == DType::Float32, TypeError,
@@ -130,11 +136,23 @@ Tensor mean(const Tensor& t, const Shape& dims, bool keepdim) {
   Shape reduced = normalize_dims(t, dims);
   int64_t count = 1;
   for (int64_t d : reduced) count *= t.shape()[d];
-  // Composed from sum and a division, so its gradient comes for free.
-  return sum(t, dims, keepdim).div(static_cast<double>(count));
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    out = sum(t, dims, keepdim).div(static_cast<double>(count));
+  }
+  // Its own node (not sum's and div's) so that grad_fn prints as PyTorch's.
+  auto node = record_rule("MeanBackward1", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>&) {
+    return std::vector<Tensor>{unreduce(g, n.input_shapes[0], n.dims, n.keepdim).div(n.scalar)};
+  }, {t}, out, {}, false, static_cast<double>(count));
+  if (node) {
+    node->dims = reduced;
+    node->keepdim = keepdim;
+  }
+  return out;
 }
 
-Tensor mean(const Tensor& t) { return mean(t, {}, false); }
+Tensor mean(const Tensor& t) { return rename_node(mean(t, {}, false), "MeanBackward0"); }
 
 // ---- max / min and arg* ----
 namespace {
@@ -246,14 +264,49 @@ Tensor var(const Tensor& t, std::optional<Shape> dims, bool unbiased, bool keepd
   Shape reduced = normalize_dims(t, d);
   int64_t count = 1;
   for (int64_t r : reduced) count *= t.shape()[r];
-  Tensor centered = t.sub(mean(t, d, true));
   // With fewer elements than degrees of freedom the result is NaN, as in PyTorch (which warns).
   double denom = static_cast<double>(count - (unbiased ? 1 : 0));
-  return sum(centered.mul(centered), d, keepdim).div(denom);
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    Tensor centered = t.sub(mean(t, d, true));
+    out = sum(centered.mul(centered), d, keepdim).div(denom);
+  }
+  // dvar/dx = 2 (x - mean) / (n - correction). One node, named as PyTorch's.
+  auto node = record_rule("VarBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
+    const Tensor& x = s[0];
+    Tensor centered = x.sub(mean(x, n.dims, true));
+    return std::vector<Tensor>{unreduce(g, x.shape(), n.dims, n.keepdim).mul(centered).mul(2.0 / n.scalar)};
+  }, {t}, out, {t}, false, denom);
+  if (node) {
+    node->dims = reduced;
+    node->keepdim = keepdim;
+  }
+  return out;
 }
 
 Tensor std(const Tensor& t, std::optional<Shape> dims, bool unbiased, bool keepdim) {
-  return sqrt(var(t, dims, unbiased, keepdim));
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    out = sqrt(var(t, dims, unbiased, keepdim));
+  }
+  Shape reduced = normalize_dims(t, dims ? *dims : Shape{});
+  int64_t count = 1;
+  for (int64_t r : reduced) count *= t.shape()[r];
+  double denom = static_cast<double>(count - (unbiased ? 1 : 0));
+  // dstd/dx = (x - mean) / ((n - correction) std). One node, named as PyTorch's.
+  auto node = record_rule("StdBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
+    const Tensor& x = s[0];
+    Tensor centered = x.sub(mean(x, n.dims, true));
+    Tensor scale = unreduce(g.div(s[1]), x.shape(), n.dims, n.keepdim);
+    return std::vector<Tensor>{scale.mul(centered).div(n.scalar)};
+  }, {t}, out, {t, out}, true, denom);
+  if (node) {
+    node->dims = reduced;
+    node->keepdim = keepdim;
+  }
+  return out;
 }
 
 // ---- p-norms ----
@@ -280,7 +333,7 @@ Tensor norm(const Tensor& t, double p, std::optional<Shape> dims, bool keepdim) 
     o[r] = static_cast<float>(acc);
   }
   // d||x||_p/dx = sign(x)·|x|^(p-1) / ||x||^(p-1); 0 where the norm is 0 (PyTorch's choice).
-  auto node = record_rule("NormBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
+  auto node = record_rule("NormBackward1", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
     const Tensor& x = s[0];
     double p = n.scalar;
     Tensor nrm = unreduce(s[1], x.shape(), n.dims, n.keepdim);

@@ -45,11 +45,25 @@ Tensor record_view(const Tensor& input, Tensor out, const char* op, std::functio
   return out;
 }
 
+// Gives the view `out` just made the name PyTorch uses for the op that made it (reshape is
+// ReshapeAliasBackward0, transpose TransposeBackward0), as printed in grad_fn=<...>.
+Tensor renamed_view(Tensor out, const char* op) {
+  if (auto* node = dynamic_cast<ViewMapBackward*>(out.grad_fn().get())) node->op = op;
+  return out;
+}
+
 // A view given by geometry inside the input (select, narrow, slice, as_strided): its gradient
-// is scattered into zeros shaped like the input.
-Tensor record_strided_view(const Tensor& input, Tensor out, const char* op) {
+// is scattered into zeros shaped like the input. `out_in_input` places the view in the input's
+// own index space (as if the input were contiguous); without it, in storage. select/slice must
+// pass it: an expanded input has several elements per storage slot, and working in storage
+// would hand each of them the whole slot's gradient.
+Tensor record_strided_view(const Tensor& input, Tensor out, const char* op,
+                           std::optional<Geometry> out_in_input = std::nullopt) {
   if (any_requires_grad({&input})) {
-    auto node = std::make_shared<AsStridedBackward>(op, Geometry::of(input), Geometry::of(out));
+    auto node = out_in_input
+                    ? std::make_shared<AsStridedBackward>(op, Geometry{input.shape(), contiguous_strides(input.shape()), 0},
+                                                          *out_in_input)
+                    : std::make_shared<AsStridedBackward>(op, Geometry::of(input), Geometry::of(out));
     set_history(node, {input}, {&out});
   }
   return out;
@@ -165,16 +179,17 @@ Tensor view(const Tensor& t, const Shape& shape) {
 
 Tensor reshape(const Tensor& t, const Shape& shape) {
   Shape sizes = infer_size(shape, t.numel());
-  if (view_strides(t, sizes)) return view(t, sizes);
-  return view(clone(t), sizes);
+  if (view_strides(t, sizes)) return renamed_view(view(t, sizes), "ReshapeAliasBackward0");
+  return renamed_view(view(clone(t), sizes), "UnsafeViewBackward0");
 }
 
 Tensor contiguous(const Tensor& t) { return t.is_contiguous() ? t : clone(t); }
 
 Tensor permute(const Tensor& t, const Shape& dims) {
   int64_t n = t.dim();
-  KD_CHECK(static_cast<int64_t>(dims.size()) == n, ShapeError, "permute(): number of dims don't match in permute (input.dim() = ",
-           n, ", len(dims) = ", dims.size(), ")");
+  KD_CHECK(static_cast<int64_t>(dims.size()) == n, ShapeError,
+           "permute(): number of dimensions in the tensor input does not match the length of the desired ordering of "
+           "dimensions i.e. input.dim() = ", n, " is not equal to len(dims) = ", dims.size());
   Shape wrapped(n), shape(n), strides(n), inverse(n);
   std::vector<bool> seen(n, false);
   for (int64_t i = 0; i < n; ++i) {
@@ -200,12 +215,12 @@ Tensor transpose(const Tensor& t, int64_t dim0, int64_t dim1) {
   Shape dims(n);
   std::iota(dims.begin(), dims.end(), 0);
   std::swap(dims[wrap_dim(dim0, n)], dims[wrap_dim(dim1, n)]);
-  return permute(t, dims);
+  return renamed_view(permute(t, dims), "TransposeBackward0");
 }
 
 Tensor t(const Tensor& t) {
   KD_CHECK(t.dim() <= 2, ShapeError, "t() expects a tensor with <= 2 dimensions, but self is ", t.dim(), "D");
-  return t.dim() < 2 ? permute(t, t.dim() == 1 ? Shape{0} : Shape{}) : transpose(t, 0, 1);
+  return renamed_view(t.dim() < 2 ? permute(t, t.dim() == 1 ? Shape{0} : Shape{}) : transpose(t, 0, 1), "TBackward0");
 }
 
 Tensor unsqueeze(const Tensor& t, int64_t dim) {
@@ -238,7 +253,7 @@ Tensor squeeze(const Tensor& t, int64_t dim) {
     strides.erase(strides.begin() + d);
   }
   Shape in_shape = t.shape();
-  return record_view(t, make_view(t, shape, strides, t.storage_offset()), "SqueezeBackward0",
+  return record_view(t, make_view(t, shape, strides, t.storage_offset()), "SqueezeBackward1",
                      [in_shape](const Tensor& g) { return g.reshape(in_shape); });
 }
 
@@ -290,9 +305,13 @@ Tensor select(const Tensor& t, int64_t dim, int64_t index) {
   if (index < 0) index += size;
   Shape shape = t.shape(), strides = t.strides();
   int64_t offset = t.storage_offset() + index * strides[d];
+  Shape logical = contiguous_strides(t.shape());
+  int64_t logical_offset = index * logical[d];
+  logical.erase(logical.begin() + d);
   shape.erase(shape.begin() + d);
   strides.erase(strides.begin() + d);
-  return record_strided_view(t, make_view(t, shape, strides, offset), "SelectBackward0");
+  Geometry in_input{shape, logical, logical_offset};
+  return record_strided_view(t, make_view(t, shape, strides, offset), "SelectBackward0", in_input);
 }
 
 Tensor slice(const Tensor& t, int64_t dim, std::optional<int64_t> start_opt, std::optional<int64_t> end_opt, int64_t step) {
@@ -312,7 +331,10 @@ Tensor slice(const Tensor& t, int64_t dim, std::optional<int64_t> start_opt, std
   int64_t offset = t.storage_offset() + start * strides[d];
   shape[d] = length;
   strides[d] *= step;
-  return record_strided_view(t, make_view(t, shape, strides, offset), "SliceBackward0");
+  Shape logical = contiguous_strides(t.shape());
+  Geometry in_input{shape, logical, start * logical[d]};
+  in_input.strides[d] *= step;
+  return record_strided_view(t, make_view(t, shape, strides, offset), "SliceBackward0", in_input);
 }
 
 Tensor flatten(const Tensor& t, int64_t start_dim, int64_t end_dim) {

@@ -184,6 +184,8 @@ std::string Tensor::to_string() const {
       for (int64_t i = 0; i < dim(); ++i) size += (i ? ", " : "") + std::to_string(shape()[i]);
       suffixes.push_back(size + (dim() == 1 ? ",)" : ")"));
     }
+    // No elements to show that they are integers, so PyTorch names any non-default dtype.
+    if (dtype() != DType::Float32) suffixes.push_back(std::string("dtype=torch.") + dtype_name(dtype()));
     body = "[]";
   } else {
     bool summarize = numel() > kThreshold;

@@ -3,6 +3,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "ops/ops.h"
+#include "ops/pointwise.h"
 
 namespace kd {
 
@@ -28,6 +29,7 @@ int64_t Tensor::stride(int64_t d) const { return strides()[wrap_dim(d, dim())]; 
 
 bool Tensor::is_contiguous() const {
   const TensorImpl& t = checked();
+  if (shape_numel(t.shape) == 0) return true;  // no elements: any strides will do, as in PyTorch
   int64_t expected = 1;
   for (size_t i = t.shape.size(); i-- > 0;) {
     if (t.shape[i] == 1) continue;  // a size-1 dim's stride does not matter, as in PyTorch
@@ -248,7 +250,18 @@ Tensor operator-(const Tensor& a, double b) { return a.sub(b); }
 Tensor operator*(const Tensor& a, double b) { return a.mul(b); }
 Tensor operator/(const Tensor& a, double b) { return a.div(b); }
 Tensor operator+(double a, const Tensor& b) { return b.add(a); }
-Tensor operator-(double a, const Tensor& b) { return neg(b).add(a); }
+Tensor operator-(double a, const Tensor& b) {
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    out = neg(b).add(a);
+  }
+  // One node, named as PyTorch's for `scalar - tensor`.
+  record_rule("RsubBackward1", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>&) {
+    return std::vector<Tensor>{neg(g)};
+  }, {b}, out, {});
+  return out;
+}
 Tensor operator*(double a, const Tensor& b) { return b.mul(a); }
 Tensor operator/(double a, const Tensor& b) { return div(scalar_tensor(a), b); }
 

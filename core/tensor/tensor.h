@@ -56,6 +56,10 @@ struct TensorImpl {
   // For a differentiable view: the tensor whose storage it views (never itself a view), so
   // that an in-place op on the view can rewrite the base's history (see autograd/inplace).
   std::shared_ptr<TensorImpl> view_base;
+  // The version counter's value when this view's grad_fn was set. If the storage is written in
+  // place later (through the base or another view), the history is stale and gradient_edge
+  // regenerates it from the base's (as PyTorch does).
+  uint32_t view_version = 0;
 };
 
 struct TensorOptions {

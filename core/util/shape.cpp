@@ -42,10 +42,11 @@ int64_t wrap_dim(int64_t dim, int64_t ndim) {
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
   size_t n = std::max(a.size(), b.size());
   Shape out(n);
-  for (size_t i = 0; i < n; ++i) {
+  // From the trailing dim, as PyTorch does, so the mismatch reported is the same as torch's.
+  for (size_t i = n; i-- > 0;) {
     int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
     int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
-    KD_CHECK(da == db || da == 1 || db == 1, ShapeError, op, ": the size of tensor a (", da,
+    KD_CHECK(da == db || da == 1 || db == 1, ShapeError, op, ": The size of tensor a (", da,
              ") must match the size of tensor b (", db, ") at non-singleton dimension ", i,
              " (shapes ", shape_str(a), " and ", shape_str(b), ")");
     out[i] = da == 1 ? db : da;
