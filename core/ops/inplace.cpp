@@ -99,6 +99,9 @@ Tensor& Tensor::zero_() { return fill_(0); }
 
 Tensor& Tensor::copy_(const Tensor& src) {
   KD_CHECK(!same(src), ValueError, "copy_: source and destination are the same tensor");
+  Shape target = broadcast_shapes(shape(), src.shape(), "copy_");
+  KD_CHECK(target == shape(), ShapeError, "copy_: output with shape ", shape_str(shape()),
+           " doesn't match the broadcast shape ", shape_str(target));
   // The gradient of copy_ goes to src only (summed over broadcast dims), none to the old self.
   return apply_inplace(*this, "copy_", {src}, [&](const Tensor& s) {
     Tensor converted = src.dtype() == s.dtype() ? src : kd::to_dtype(src, s.dtype());

@@ -176,8 +176,8 @@ void arg_extreme(const T* in, int64_t outer, int64_t inner, bool largest, int64_
 }
 
 Tensor arg_reduce(const Tensor& t, std::optional<int64_t> dim, bool keepdim, bool largest, const char* op) {
-  KD_CHECK(t.numel() > 0, IndexError, op, "(): Expected reduction dim to be specified for input.numel() == 0.");
   if (!dim) {
+    KD_CHECK(t.numel() > 0, IndexError, op, "(): Expected reduction dim to be specified for input.numel() == 0.");
     Tensor flat = t.reshape({-1});
     Tensor r = arg_reduce(flat, 0, false, largest, op);
     return keepdim ? r.reshape(Shape(t.dim(), 1)) : r;

@@ -22,8 +22,10 @@ SparseGrad SparseGrad::coalesce() const {
   Tensor where_to = tensor_i64(std::vector<int64_t>(rows.size()));
   int64_t* w = where_to.data<int64_t>();
   for (size_t i = 0; i < rows.size(); ++i) w[i] = slot[rows[i]];
-  Tensor row_values = values.contiguous().reshape({values.shape()[0], -1});
-  Tensor target = summed.reshape({shape[0], -1});
+  // Explicit row sizes: reshape({0, -1}) is ambiguous when there are no rows (an emptied grad).
+  const int64_t row_size = shape_numel(Shape(dense_shape.begin() + 1, dense_shape.end()));
+  Tensor row_values = values.contiguous().reshape({values.shape()[0], row_size});
+  Tensor target = summed.reshape({shape[0], row_size});
   target.copy_(target.scatter_add(0, where_to.unsqueeze(1).expand(row_values.shape()), row_values));
   return SparseGrad{tensor_i64(unique), summed, dense_shape, true};
 }
@@ -31,8 +33,9 @@ SparseGrad SparseGrad::coalesce() const {
 Tensor SparseGrad::to_dense() const {
   NoGradGuard no_grad;
   Tensor dense = zeros(dense_shape);
-  Tensor flat = dense.reshape({dense_shape[0], -1});
-  Tensor row_values = values.contiguous().reshape({values.shape()[0], -1});
+  const int64_t row_size = shape_numel(Shape(dense_shape.begin() + 1, dense_shape.end()));
+  Tensor flat = dense.reshape({dense_shape[0], row_size});
+  Tensor row_values = values.contiguous().reshape({values.shape()[0], row_size});
   flat.copy_(flat.scatter_add(0, indices.unsqueeze(1).expand(row_values.shape()), row_values));
   return dense;
 }

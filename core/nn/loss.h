@@ -1,0 +1,115 @@
+// Loss modules (nn.MSELoss, nn.CrossEntropyLoss, …): thin holders of a loss's options around
+// the functional forms in nn/functional.h. Class weights are registered as buffers, as
+// PyTorch does.
+#pragma once
+
+#include <string>
+
+#include "nn/functional.h"
+#include "nn/module.h"
+#include "nn/options.h"
+
+namespace kd::nn {
+
+using functional::Reduction;
+
+// Base of the two-input losses: forward(input, target).
+class Loss : public Module {
+ public:
+  using Module::Module;
+  Tensor forward(const Tensor&) override;  // raises: a loss needs a target
+  virtual Tensor forward(const Tensor& input, const Tensor& target) = 0;
+  Tensor operator()(const Tensor& input, const Tensor& target) { return forward(input, target); }
+  Reduction reduction = Reduction::Mean;  // default "mean"
+};
+
+class MSELoss : public Loss {
+ public:
+  explicit MSELoss(Reduction reduction = Reduction::Mean);
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+};
+
+class L1Loss : public Loss {
+ public:
+  explicit L1Loss(Reduction reduction = Reduction::Mean);
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+};
+
+class SmoothL1Loss : public Loss {
+ public:
+  explicit SmoothL1Loss(Reduction reduction = Reduction::Mean, double beta = 1.0);
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+  double beta;  // default 1.0
+};
+
+struct CrossEntropyLossOptions {
+  KD_ARG(Tensor, weight);                      // undefined; per-class weight [C]
+  KD_ARG(int64_t, ignore_index) = -100;        // target value that contributes nothing
+  KD_ARG(Reduction, reduction) = Reduction::Mean;
+  KD_ARG(double, label_smoothing) = 0.0;       // in [0, 1]
+};
+
+class CrossEntropyLoss : public Loss {
+ public:
+  explicit CrossEntropyLoss(const CrossEntropyLossOptions& options = {});
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+  CrossEntropyLossOptions options;
+};
+
+struct NLLLossOptions {
+  KD_ARG(Tensor, weight);                      // undefined; per-class weight [C]
+  KD_ARG(int64_t, ignore_index) = -100;
+  KD_ARG(Reduction, reduction) = Reduction::Mean;
+};
+
+class NLLLoss : public Loss {
+ public:
+  explicit NLLLoss(const NLLLossOptions& options = {});
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+  NLLLossOptions options;
+};
+
+class BCELoss : public Loss {
+ public:
+  // weight: undefined, or broadcastable to the input (rescales each element's loss).
+  explicit BCELoss(const Tensor& weight = Tensor(), Reduction reduction = Reduction::Mean);
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+};
+
+class BCEWithLogitsLoss : public Loss {
+ public:
+  // pos_weight: undefined, or the weight of positive examples per class (last dim).
+  explicit BCEWithLogitsLoss(const Tensor& weight = Tensor(), Reduction reduction = Reduction::Mean,
+                             const Tensor& pos_weight = Tensor());
+  Tensor forward(const Tensor& input, const Tensor& target) override;
+};
+
+// Three-input losses: forward(input1, input2, target).
+class CosineEmbeddingLoss : public Module {
+ public:
+  explicit CosineEmbeddingLoss(double margin = 0, Reduction reduction = Reduction::Mean);
+  using Module::forward;
+  Tensor forward(const Tensor& input1, const Tensor& input2, const Tensor& target);
+  double margin;  // default 0
+  Reduction reduction;
+};
+
+class MarginRankingLoss : public Module {
+ public:
+  explicit MarginRankingLoss(double margin = 0, Reduction reduction = Reduction::Mean);
+  using Module::forward;
+  Tensor forward(const Tensor& input1, const Tensor& input2, const Tensor& target);
+  double margin;  // default 0
+  Reduction reduction;
+};
+
+// word2vec's skip-gram negative-sampling loss (see functional::negative_sampling_loss).
+class NegativeSamplingLoss : public Module {
+ public:
+  explicit NegativeSamplingLoss(Reduction reduction = Reduction::Mean);
+  using Module::forward;
+  Tensor forward(const Tensor& center, const Tensor& context, const Tensor& negatives);
+  Reduction reduction;
+};
+
+}  // namespace kd::nn

@@ -1,0 +1,47 @@
+// Adagrad (torch.optim.Adagrad, PyTorch 1.13).
+#pragma once
+
+#include "optim/optimizer.h"
+
+namespace kd {
+namespace optim {
+
+struct AdagradOptions : OptimizerOptions {
+  explicit AdagradOptions(double lr = 1e-2) : lr_(lr) {}
+  KD_OPTION(AdagradOptions, double, lr);                             // default 1e-2
+  KD_OPTION(AdagradOptions, double, lr_decay) = 0;                   // default 0
+  KD_OPTION(AdagradOptions, double, weight_decay) = 0;               // L2 penalty, default 0
+  KD_OPTION(AdagradOptions, double, initial_accumulator_value) = 0;  // default 0
+  KD_OPTION(AdagradOptions, double, eps) = 1e-10;                    // default 1e-10
+  KD_OPTION(AdagradOptions, bool, maximize) = false;                 // default false
+
+ public:
+  std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<AdagradOptions>(*this); }
+  const char* optimizer_name() const override { return "Adagrad"; }
+  double get_lr() const override { return lr_; }
+  void set_lr(double lr) override { lr_ = lr; }
+  void validate() const override;
+  Json to_json() const override;
+  void from_json(const Json& json, bool require_all) override;
+};
+
+// State is created when a parameter joins the optimizer (as PyTorch does in __init__):
+// step = 0, sum = initial_accumulator_value. Then for each parameter with a gradient g:
+//   t += 1;  g = -g if maximize;  g += weight_decay * p
+//   clr = lr / (1 + (t - 1) * lr_decay)
+//   sum += g * g;  p -= clr * g / (sqrt(sum) + eps)
+// Sparse gradients (coalesced first) update `sum` and `p` on the rows used only;
+// weight_decay with a sparse gradient is rejected with PyTorch's message.
+class Adagrad : public Optimizer {
+ public:
+  Adagrad(std::vector<Tensor> params, const AdagradOptions& defaults = AdagradOptions());
+  Adagrad(std::vector<ParamGroup> groups, const AdagradOptions& defaults = AdagradOptions());
+  void step() override;
+
+ protected:
+  void init_state(const Tensor& param, const OptimizerOptions& options) override;
+  std::vector<std::string> state_buffer_names() const override { return {"sum"}; }
+};
+
+}  // namespace optim
+}  // namespace kd

@@ -1,0 +1,87 @@
+// Adam and AdamW (torch.optim.Adam / torch.optim.AdamW, PyTorch 1.13).
+#pragma once
+
+#include <utility>
+
+#include "optim/optimizer.h"
+
+namespace kd {
+namespace optim {
+
+using Betas = std::pair<double, double>;
+
+struct AdamOptions : OptimizerOptions {
+  explicit AdamOptions(double lr = 1e-3) : lr_(lr) {}
+  KD_OPTION(AdamOptions, double, lr);                                   // default 1e-3
+  KD_OPTION(AdamOptions, Betas, betas) = {0.9, 0.999};  // default (0.9, 0.999)
+  KD_OPTION(AdamOptions, double, eps) = 1e-8;                           // default 1e-8
+  KD_OPTION(AdamOptions, double, weight_decay) = 0;                     // L2 penalty, default 0
+  KD_OPTION(AdamOptions, bool, amsgrad) = false;                        // default false
+  KD_OPTION(AdamOptions, bool, maximize) = false;                       // default false
+
+ public:
+  std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<AdamOptions>(*this); }
+  const char* optimizer_name() const override { return "Adam"; }
+  double get_lr() const override { return lr_; }
+  void set_lr(double lr) override { lr_ = lr; }
+  void validate() const override;
+  Json to_json() const override;
+  void from_json(const Json& json, bool require_all) override;
+  bool has_cycle_momentum() const override { return true; }
+  double get_cycle_momentum() const override { return betas_.first; }
+  void set_cycle_momentum(double value) override { betas_.first = value; }
+};
+
+struct AdamWOptions : OptimizerOptions {
+  explicit AdamWOptions(double lr = 1e-3) : lr_(lr) {}
+  KD_OPTION(AdamWOptions, double, lr);                                   // default 1e-3
+  KD_OPTION(AdamWOptions, Betas, betas) = {0.9, 0.999};  // default (0.9, 0.999)
+  KD_OPTION(AdamWOptions, double, eps) = 1e-8;                           // default 1e-8
+  KD_OPTION(AdamWOptions, double, weight_decay) = 1e-2;                  // decoupled, default 1e-2
+  KD_OPTION(AdamWOptions, bool, amsgrad) = false;                        // default false
+  KD_OPTION(AdamWOptions, bool, maximize) = false;                       // default false
+
+ public:
+  std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<AdamWOptions>(*this); }
+  const char* optimizer_name() const override { return "AdamW"; }
+  double get_lr() const override { return lr_; }
+  void set_lr(double lr) override { lr_ = lr; }
+  void validate() const override;
+  Json to_json() const override;
+  void from_json(const Json& json, bool require_all) override;
+  bool has_cycle_momentum() const override { return true; }
+  double get_cycle_momentum() const override { return betas_.first; }
+  void set_cycle_momentum(double value) override { betas_.first = value; }
+};
+
+// For each parameter with a gradient g, at step t (PyTorch's formula, in this order):
+//   g = -g if maximize
+//   Adam:  g += weight_decay * p            AdamW:  p *= 1 - lr * weight_decay
+//   m = beta1 * m + (1 - beta1) * g
+//   v = beta2 * v + (1 - beta2) * g * g
+//   v_max = max(v_max, v) if amsgrad (and v_max replaces v below)
+//   denom = sqrt(v) / sqrt(1 - beta2^t) + eps
+//   p -= lr / (1 - beta1^t) * m / denom
+// Sparse gradients are rejected (use SparseAdam), as in PyTorch.
+class Adam : public Optimizer {
+ public:
+  Adam(std::vector<Tensor> params, const AdamOptions& defaults = AdamOptions());
+  Adam(std::vector<ParamGroup> groups, const AdamOptions& defaults = AdamOptions());
+  void step() override;
+
+ protected:
+  std::vector<std::string> state_buffer_names() const override { return {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}; }
+};
+
+class AdamW : public Optimizer {
+ public:
+  AdamW(std::vector<Tensor> params, const AdamWOptions& defaults = AdamWOptions());
+  AdamW(std::vector<ParamGroup> groups, const AdamWOptions& defaults = AdamWOptions());
+  void step() override;
+
+ protected:
+  std::vector<std::string> state_buffer_names() const override { return {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}; }
+};
+
+}  // namespace optim
+}  // namespace kd

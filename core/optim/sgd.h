@@ -1,0 +1,52 @@
+// Stochastic gradient descent, optionally with momentum (torch.optim.SGD, PyTorch 1.13).
+#pragma once
+
+#include "optim/optimizer.h"
+
+namespace kd {
+namespace optim {
+
+struct SGDOptions : OptimizerOptions {
+  // lr has no default in PyTorch (it is `required`), so it is the constructor's argument.
+  explicit SGDOptions(double lr) : lr_(lr) {}
+  KD_OPTION(SGDOptions, double, lr);
+  KD_OPTION(SGDOptions, double, momentum) = 0;      // momentum factor (default 0)
+  KD_OPTION(SGDOptions, double, dampening) = 0;     // dampening for momentum (default 0)
+  KD_OPTION(SGDOptions, double, weight_decay) = 0;  // L2 penalty (default 0)
+  KD_OPTION(SGDOptions, bool, nesterov) = false;    // Nesterov momentum (default false)
+  KD_OPTION(SGDOptions, bool, maximize) = false;    // maximize the objective (default false)
+
+ public:
+  std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<SGDOptions>(*this); }
+  const char* optimizer_name() const override { return "SGD"; }
+  double get_lr() const override { return lr_; }
+  void set_lr(double lr) override { lr_ = lr; }
+  void validate() const override;
+  Json to_json() const override;
+  void from_json(const Json& json, bool require_all) override;
+  bool has_cycle_momentum() const override { return true; }
+  double get_cycle_momentum() const override { return momentum_; }
+  void set_cycle_momentum(double value) override { momentum_ = value; }
+};
+
+// For each parameter with a gradient g (PyTorch's formula, in this order):
+//   g = -g if maximize;  g += weight_decay * p
+//   if momentum != 0:  b = g on the first step, else b = momentum * b + (1 - dampening) * g
+//                      g = g + momentum * b if nesterov, else b
+//   p -= lr * g
+// Sparse gradients (embeddings): rows only. weight_decay is rejected with PyTorch's message.
+// With momentum PyTorch keeps a sparse momentum buffer that grows to every row ever used;
+// Kindling keeps it dense, which has the same values (rows never used stay 0 and their
+// parameters unchanged).
+class SGD : public Optimizer {
+ public:
+  SGD(std::vector<Tensor> params, const SGDOptions& defaults);
+  SGD(std::vector<ParamGroup> groups, const SGDOptions& defaults);
+  void step() override;
+
+ protected:
+  std::vector<std::string> state_buffer_names() const override { return {"momentum_buffer"}; }
+};
+
+}  // namespace optim
+}  // namespace kd
