@@ -77,7 +77,7 @@ Tensor linspace(double start, double end, int64_t steps, TensorOptions options) 
   // As PyTorch: the first half counts up from start, the second half down from end, so both
   // ends are exact.
   double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0;
-  int64_t half = steps / 2;
+  int64_t half = steps == 1 ? 1 : steps / 2;  // a single step is `start`, as in PyTorch
   for (int64_t i = 0; i < steps; ++i)
     p[i] = static_cast<float>(i < half ? start + step * static_cast<double>(i) : end - step * static_cast<double>(steps - i - 1));
   if (options.dtype_ != DType::Float32) t = to_dtype(t, options.dtype_);

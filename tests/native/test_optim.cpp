@@ -467,6 +467,15 @@ TEST_CASE("optim: zero_grad", "[optim]") {
   opt.step();
   CHECK(opt.state(a) != nullptr);
   CHECK(opt.state(w) != nullptr);
+  CHECK(values(w) == std::vector<float>(6, 1.0f));
+
+  // The next backward accumulates into the emptied sparse gradient (as sparse embedding does).
+  kd::SparseGrad fresh{kd::tensor_i64({2, 2}), kd::ones({2, 2}), {3, 2}, false};
+  *w.impl()->sparse_grad = w.impl()->sparse_grad->add(fresh);
+  CHECK(w.impl()->sparse_grad->to_dense().to_vector<float>() == std::vector<float>{0, 0, 0, 0, 2, 2});
+  opt.step();
+  CHECK(values(w)[4] < 1.0f);
+  CHECK(values(w)[0] == 1.0f);
 
   opt.zero_grad(/*set_to_none=*/true);
   CHECK_FALSE(a.grad().defined());
