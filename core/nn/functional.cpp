@@ -343,6 +343,10 @@ Tensor embedding_bag(const Tensor& input, const Tensor& weight, const Tensor& of
                      const Tensor& per_sample_weights, bool include_last_offset, std::optional<int64_t> padding_idx) {
   check_weight(weight, "embedding_bag");
   KD_CHECK(mode == "sum" || mode == "mean" || mode == "max", ValueError, "mode has to be one of sum, mean or max");
+  KD_CHECK(!(mode == "max" && scale_grad_by_freq), ValueError,
+           "max mode does not support scaling the gradient by the frequency");
+  KD_CHECK(!(sparse && scale_grad_by_freq), ValueError,
+           "embedding_backward: scale_grad_by_freq not supported with sparse gradients");
   const int64_t num_rows = weight.size(0), dim = weight.size(1);
   KD_CHECK(input.dim() == 1 || input.dim() == 2, ValueError,
            "input has to be 1D or 2D Tensor, but got Tensor of dimension ", input.dim());
@@ -379,14 +383,13 @@ Tensor embedding_bag(const Tensor& input, const Tensor& weight, const Tensor& of
         KD_CHECK(off[i] >= off[i - 1], ValueError, "embedding_bag: offsets must be non-decreasing, got ", off[i - 1],
                  " then ", off[i]);
     }
+    // Bag b is [off[b], off[b+1]). With include_last_offset the last offset ends the last bag
+    // (elements after it belong to no bag); otherwise the last bag runs to the end.
     num_bags = include_last_offset ? static_cast<int64_t>(off.size()) - 1 : static_cast<int64_t>(off.size());
-    if (include_last_offset) off.pop_back();  // the last offset only ends the last bag
-    off.push_back(n_in);
-    // With include_last_offset, elements past the last offset belong to no bag.
-    const int64_t end = include_last_offset ? off[static_cast<size_t>(num_bags)] : n_in;
+    if (!include_last_offset) off.push_back(n_in);
     bag.assign(static_cast<size_t>(n_in), -1);
     for (int64_t b = 0; b < num_bags; ++b)
-      for (int64_t k = off[static_cast<size_t>(b)]; k < std::min(off[static_cast<size_t>(b) + 1], end); ++k) bag[k] = b;
+      for (int64_t k = off[static_cast<size_t>(b)]; k < off[static_cast<size_t>(b) + 1]; ++k) bag[k] = b;
   }
   std::vector<int64_t> idx = checked_embedding_indices(input, num_rows, "embedding_bag");
   const int64_t pad = wrap_padding_idx(padding_idx, num_rows);

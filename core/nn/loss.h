@@ -26,18 +26,21 @@ class Loss : public Module {
 class MSELoss : public Loss {
  public:
   explicit MSELoss(Reduction reduction = Reduction::Mean);
+  using Loss::forward;
   Tensor forward(const Tensor& input, const Tensor& target) override;
 };
 
 class L1Loss : public Loss {
  public:
   explicit L1Loss(Reduction reduction = Reduction::Mean);
+  using Loss::forward;
   Tensor forward(const Tensor& input, const Tensor& target) override;
 };
 
 class SmoothL1Loss : public Loss {
  public:
   explicit SmoothL1Loss(Reduction reduction = Reduction::Mean, double beta = 1.0);
+  using Loss::forward;
   Tensor forward(const Tensor& input, const Tensor& target) override;
   double beta;  // default 1.0
 };
@@ -52,6 +55,7 @@ struct CrossEntropyLossOptions {
 class CrossEntropyLoss : public Loss {
  public:
   explicit CrossEntropyLoss(const CrossEntropyLossOptions& options = {});
+  using Loss::forward;
   Tensor forward(const Tensor& input, const Tensor& target) override;
   CrossEntropyLossOptions options;
 };
@@ -65,6 +69,7 @@ struct NLLLossOptions {
 class NLLLoss : public Loss {
  public:
   explicit NLLLoss(const NLLLossOptions& options = {});
+  using Loss::forward;
   Tensor forward(const Tensor& input, const Tensor& target) override;
   NLLLossOptions options;
 };
@@ -73,6 +78,7 @@ class BCELoss : public Loss {
  public:
   // weight: undefined, or broadcastable to the input (rescales each element's loss).
   explicit BCELoss(const Tensor& weight = Tensor(), Reduction reduction = Reduction::Mean);
+  using Loss::forward;
   Tensor forward(const Tensor& input, const Tensor& target) override;
 };
 
@@ -81,6 +87,7 @@ class BCEWithLogitsLoss : public Loss {
   // pos_weight: undefined, or the weight of positive examples per class (last dim).
   explicit BCEWithLogitsLoss(const Tensor& weight = Tensor(), Reduction reduction = Reduction::Mean,
                              const Tensor& pos_weight = Tensor());
+  using Loss::forward;
   Tensor forward(const Tensor& input, const Tensor& target) override;
 };
 
@@ -90,6 +97,7 @@ class CosineEmbeddingLoss : public Module {
   explicit CosineEmbeddingLoss(double margin = 0, Reduction reduction = Reduction::Mean);
   using Module::forward;
   Tensor forward(const Tensor& input1, const Tensor& input2, const Tensor& target);
+  Tensor operator()(const Tensor& input1, const Tensor& input2, const Tensor& target) { return forward(input1, input2, target); }
   double margin;  // default 0
   Reduction reduction;
 };
@@ -99,6 +107,7 @@ class MarginRankingLoss : public Module {
   explicit MarginRankingLoss(double margin = 0, Reduction reduction = Reduction::Mean);
   using Module::forward;
   Tensor forward(const Tensor& input1, const Tensor& input2, const Tensor& target);
+  Tensor operator()(const Tensor& input1, const Tensor& input2, const Tensor& target) { return forward(input1, input2, target); }
   double margin;  // default 0
   Reduction reduction;
 };
@@ -109,6 +118,7 @@ class NegativeSamplingLoss : public Module {
   explicit NegativeSamplingLoss(Reduction reduction = Reduction::Mean);
   using Module::forward;
   Tensor forward(const Tensor& center, const Tensor& context, const Tensor& negatives);
+  Tensor operator()(const Tensor& center, const Tensor& context, const Tensor& negatives) { return forward(center, context, negatives); }
   Reduction reduction;
 };
 

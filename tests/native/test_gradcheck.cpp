@@ -310,6 +310,8 @@ TEST_CASE("gradcheck: in-place ops on views of non-leaves", "[gradcheck]") {
        [](V x) { Tensor buf = zeros({3, 4}); buf.narrow(1, 1, 2).copy_(x[1]); return buf * x[0]; }},
       {"earlier view read after base in-place", {F({3, 4}), F({3, 4})},
        [](V x) { Tensor y = x[0] * 2.0; Tensor a = y[0]; y.mul_(x[1]); return a * 1.0; }},
+      {"earlier overlapping view read after another view's in-place op", {F({3, 4}), F({4})},
+       [](V x) { Tensor y = x[0] * 2.0; Tensor col = y.select(1, 0); y[0].mul_(x[1]); return col * 1.0 + y.sum(); }},
       {"flattened view in-place", {F({2, 3}), F({6})},
        [](V x) { Tensor y = x[0] * 1.0; y.view({6}).mul_(x[1]); return y; }},
   };

@@ -1,0 +1,128 @@
+// Losses against PyTorch 1.13 (tests/fixtures/nn/nn_losses.json): every reduction and option,
+// values and the gradients of every float input for a fixed upstream gradient.
+#include <catch2/catch.hpp>
+
+#include "nn_test_util.h"
+
+using namespace kd;
+using namespace kd::nn;
+namespace F = kd::nn::functional;
+
+namespace {
+
+Tensor run_loss(const std::string& fn, const std::vector<Tensor>& in, const Json& kw) {
+  const F::Reduction r = F::reduction_from_string(kw.at("reduction").as_string());
+  auto tensor_arg = [&](const char* key) { return kw.contains(key) ? nntest::make(kw.at(key)) : Tensor(); };
+  if (fn == "mse_loss") return F::mse_loss(in[0], in[1], r);
+  if (fn == "l1_loss") return F::l1_loss(in[0], in[1], r);
+  if (fn == "smooth_l1_loss") return F::smooth_l1_loss(in[0], in[1], r, nntest::num(kw, "beta", 1.0));
+  if (fn == "cross_entropy")
+    return F::cross_entropy(in[0], in[1], tensor_arg("weight"), nntest::integer(kw, "ignore_index", -100), r,
+                            nntest::num(kw, "label_smoothing", 0));
+  if (fn == "nll_loss")
+    return F::nll_loss(in[0], in[1], tensor_arg("weight"), nntest::integer(kw, "ignore_index", -100), r);
+  if (fn == "binary_cross_entropy") return F::binary_cross_entropy(in[0], in[1], tensor_arg("weight"), r);
+  if (fn == "binary_cross_entropy_with_logits")
+    return F::binary_cross_entropy_with_logits(in[0], in[1], tensor_arg("weight"), r, tensor_arg("pos_weight"));
+  if (fn == "cosine_embedding_loss") return F::cosine_embedding_loss(in[0], in[1], in[2], nntest::num(kw, "margin", 0), r);
+  if (fn == "margin_ranking_loss") return F::margin_ranking_loss(in[0], in[1], in[2], nntest::num(kw, "margin", 0), r);
+  if (fn == "negative_sampling_loss") return F::negative_sampling_loss(in[0], in[1], in[2], r);
+  throw std::runtime_error("unknown loss " + fn);
+}
+
+std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("losses match PyTorch: values and gradients", "[nn][losses][golden]") {
+  int ran = 0;
+  for (const Json& c : nntest::load("nn_losses.json").at("losses").as_array()) {
+    const std::string name = c.at("name").as_string();
+    DYNAMIC_SECTION(name) {
+      std::vector<Tensor> in;
+      const auto& grads = c.at("grads").as_array();
+      for (size_t i = 0; i < c.at("inputs").size(); ++i) {
+        Tensor t = nntest::make(c.at("inputs")[i]);
+        if (!grads[i].is_null()) t.requires_grad_(true);
+        in.push_back(t);
+      }
+      Tensor out = run_loss(c.at("fn").as_string(), in, c.at("kwargs"));
+      CHECK(nntest::compare(out, nntest::make(c.at("output")), name + " output") == "");
+      bool any = false;
+      for (const Json& g : grads) any = any || !g.is_null();
+      if (any) {
+        out.backward(nntest::make(c.at("upstream")));
+        for (size_t i = 0; i < grads.size(); ++i)
+          if (!grads[i].is_null())
+            CHECK(nntest::compare(in[i].grad(), nntest::make(grads[i]), name + " grad " + std::to_string(i)) == "");
+      }
+    }
+    ++ran;
+  }
+  CHECK(ran >= 100);
+}
+
+TEST_CASE("loss modules hold their options", "[nn][losses]") {
+  Tensor logits = randn({3, 4}).requires_grad_();
+  Tensor target = tensor_i64({1, 0, 3});
+  Tensor w = tensor({1, 2, 3, 4});
+  CrossEntropyLoss ce(CrossEntropyLossOptions().weight(w).label_smoothing(0.1).ignore_index(0));
+  CHECK(ce(logits, target).item<float>() == F::cross_entropy(logits, target, w, 0, F::Reduction::Mean, 0.1).item<float>());
+  CHECK(ce.state_dict().size() == 1);  // the class weight is a buffer
+  CHECK(ce.parameters().empty());
+  NLLLoss nll(NLLLossOptions().reduction(F::Reduction::Sum));
+  CHECK(nll(logits, target).item<float>() == F::nll_loss(logits, target, Tensor(), -100, F::Reduction::Sum).item<float>());
+  MSELoss mse(F::Reduction::None);
+  CHECK(mse(ones({2}), zeros({2})).to_vector<float>() == std::vector<float>{1, 1});
+  CHECK_THROWS_AS(mse.forward(ones({2})), ValueError);  // needs a target
+  SmoothL1Loss sl1(F::Reduction::Sum, 0.5);
+  CHECK(sl1(tensor({0.25f}), tensor({0.0f})).item<float>() == Approx(0.0625));
+  BCEWithLogitsLoss bce(Tensor(), F::Reduction::Mean, tensor({2.0f}));
+  CHECK(bce.state_dict().size() == 1);  // pos_weight
+  NegativeSamplingLoss ns;
+  CHECK(ns.forward(zeros({2, 3}), zeros({2, 3}), zeros({2, 4, 3})).item<float>() == Approx(5 * std::log(2.0)));
+  CHECK(MarginRankingLoss(0.5)(tensor({1.0f}), tensor({1.0f}), tensor({1.0f})).item<float>() == Approx(0.5));
+  CHECK(CosineEmbeddingLoss()(tensor({1, 0}, {1, 2}), tensor({0, 1}, {1, 2}), tensor({1.0f})).item<float>() == Approx(1));
+}
+
+TEST_CASE("losses validate their inputs", "[nn][losses][errors]") {
+  Tensor logits = randn({3, 4});
+  CHECK(message_of([&] { F::cross_entropy(logits, tensor_i64({1, 5, 0})); }) == "Target 5 is out of bounds.");
+  CHECK_THROWS_AS(F::cross_entropy(logits, tensor_i64({1, 5, 0})), IndexError);
+  CHECK_THROWS_AS(F::cross_entropy(logits, tensor_i64({1, -1, 0})), IndexError);
+  CHECK_THROWS_AS(F::cross_entropy(logits, tensor_i64({1, 2})), ValueError);           // batch sizes
+  CHECK_THROWS_AS(F::cross_entropy(logits, tensor_i64({1, 2, 0}), ones({3})), ShapeError);  // weight size
+  CHECK_THROWS_AS(F::cross_entropy(logits, tensor_i64({1, 2, 0}), Tensor(), -100, F::Reduction::Mean, 1.5), ValueError);
+  CHECK_THROWS_AS(F::nll_loss(logits, tensor({1, 2, 0})), TypeError);
+  CHECK_THROWS_AS(F::nll_loss(randn({2, 4, 3}), tensor_i64({1, 2}, {2, 1})), ValueError);
+  CHECK_THROWS_AS(F::binary_cross_entropy(tensor({1.5f}), tensor({1.0f})), ValueError);
+  CHECK(message_of([&] { F::binary_cross_entropy(tensor({0.5f, 0.5f}), tensor({1.0f})); }) ==
+        "Using a target size (torch.Size([1])) that is different to the input size (torch.Size([2])) is deprecated. "
+        "Please ensure they have the same size.");
+  CHECK_THROWS_AS(F::reduction_from_string("avg"), ValueError);
+  CHECK_THROWS_AS(F::smooth_l1_loss(ones({1}), ones({1}), F::Reduction::Mean, -1), ValueError);
+  CHECK_THROWS_AS(F::negative_sampling_loss(ones({2, 3}), ones({2, 3}), ones({2, 4, 2})), ShapeError);
+  // Every target ignored: mean is 0/0, as PyTorch.
+  CHECK(std::isnan(F::cross_entropy(logits, tensor_i64({-100, -100, -100})).item<float>()));
+}
+
+TEST_CASE("softplus_neg is stable and has the exact gradient at 0", "[nn][losses]") {
+  Tensor x = tensor({-100, 0, 100}).requires_grad_();
+  Tensor y = F::softplus_neg(x);
+  std::vector<float> v = y.to_vector<float>();
+  CHECK(v[0] == Approx(100));
+  CHECK(v[1] == Approx(std::log(2.0)));
+  CHECK(v[2] == Approx(0).margin(1e-30));
+  y.sum().backward();
+  std::vector<float> g = x.grad().to_vector<float>();
+  CHECK(g[0] == Approx(-1));
+  CHECK(g[1] == Approx(-0.5));
+  CHECK(g[2] == Approx(0).margin(1e-30));
+}
