@@ -3,8 +3,13 @@
 
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
+#include "nn/nn.h"
 #include "ops/ops.h"
+#include "optim/optim.h"
 #include "parallel/thread_pool.h"
+#include "serialize/embeddings_text.h"
+#include "serialize/safetensors.h"
 #include "tensor/random.h"
+#include "tensor/sparse.h"
 #include "tensor/tensor.h"
 #include "util/error.h"

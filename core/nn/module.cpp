@@ -41,9 +41,10 @@ Tensor& Module::register_parameter(const std::string& name, const Tensor& param,
   if (param.defined()) {
     // A tensor that already is a parameter is registered as is (sharing); anything else is
     // wrapped, as assigning a Parameter in PyTorch.
-    p = param.impl()->is_parameter && param.is_leaf() ? param : Parameter(param, requires_grad);
-    KD_CHECK(p.is_leaf(), ValueError, "cannot assign non-leaf Tensor to parameter '", name,
-             "'. Model parameters must be created explicitly.");
+    KD_CHECK(param.is_leaf(), ValueError, "Cannot assign non-leaf Tensor to parameter '", name,
+             "'. Model parameters must be created explicitly. To express '", name,
+             "' as a function of another Tensor, compute the value in the forward() method.");
+    p = param.impl()->is_parameter ? param : Parameter(param, requires_grad);
   }
   for (auto& [k, v] : parameters_)
     if (k == name) return v = p;

@@ -9,3 +9,5 @@
 #include "nn/layers.h"
 #include "nn/loss.h"
 #include "nn/module.h"
+#include "nn/attention.h"
+#include "nn/rnn.h"

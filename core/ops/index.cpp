@@ -14,16 +14,6 @@ void check_index_tensor(const Tensor& index, const char* op) {
   KD_CHECK(index.dtype() == DType::Int64, TypeError, op, "(): Expected dtype int64 for index (got ", dtype_name(index.dtype()), ")");
 }
 
-// Checks every index against `size` and returns them wrapped (negative counts from the end).
-std::vector<int64_t> checked_indices(const Tensor& index, int64_t size, const char* op) {
-  std::vector<int64_t> idx = index.to_vector<int64_t>();
-  for (int64_t& i : idx) {
-    KD_CHECK(i >= -size && i < size, IndexError, op, "(): index ", i, " is out of bounds for dimension with size ", size);
-    if (i < 0) i += size;
-  }
-  return idx;
-}
-
 template <typename T>
 void index_select_typed(const Tensor& src, int64_t dim, const std::vector<int64_t>& idx, const Tensor& out) {
   // View src and out as [outer, size(dim), inner] and copy whole inner blocks.

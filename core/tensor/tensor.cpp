@@ -191,9 +191,9 @@ Tensor Tensor::add(double o) const { return kd::add(*this, scalar_tensor(o)); }
 Tensor Tensor::sub(const Tensor& o, double alpha) const { return kd::sub(*this, o, alpha); }
 Tensor Tensor::sub(double o) const { return kd::sub(*this, scalar_tensor(o)); }
 Tensor Tensor::mul(const Tensor& o) const { return kd::mul(*this, o); }
-Tensor Tensor::mul(double o) const { return kd::mul(*this, scalar_tensor(o)); }
+Tensor Tensor::mul(double o) const { return kd::mul(*this, o); }
 Tensor Tensor::div(const Tensor& o) const { return kd::div(*this, o); }
-Tensor Tensor::div(double o) const { return kd::div(*this, scalar_tensor(o)); }
+Tensor Tensor::div(double o) const { return kd::div(*this, o); }
 Tensor Tensor::neg() const { return kd::neg(*this); }
 Tensor Tensor::pow(const Tensor& e) const { return kd::pow(*this, e); }
 Tensor Tensor::pow(double e) const { return kd::pow(*this, e); }

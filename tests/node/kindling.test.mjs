@@ -127,6 +127,10 @@ for (const build of ['mt', 'st']) {
       assert.throws(() => t.toArray(), errors.StateError);
       assert.throws(() => kd.zeros('x'), TypeError);
       assert.throws(() => kd.tensor([[1, 2], [3]]), TypeError);
+      const z = kd.zeros(2, 2);
+      assert.throws(() => z.matmul([[1], [2]]), TypeError);
+      assert.throws(() => z.add('1'), TypeError);
+      z.delete();
     });
 
     if (build === 'mt') {
