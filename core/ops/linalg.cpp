@@ -4,6 +4,7 @@
 #include "kernels/kernels.h"
 #include "ops/ops.h"
 #include "ops/pointwise.h"
+#include "parallel/thread_pool.h"
 
 namespace kd {
 namespace {
@@ -37,10 +38,21 @@ void batched_gemm(const Tensor& a, const Tensor& b, const Tensor& out) {
   if (!probe_b.data) bc = b.contiguous();
   float* o = out.data<float>();
   const KernelTable& k = kernels();
-  for (int64_t i = 0; i < batches; ++i) {
-    GemmOperand ga = gemm_operand(ac, M, K, ac.strides()[1], ac.strides()[2], i * ac.strides()[0]);
-    GemmOperand gb = gemm_operand(bc, K, N, bc.strides()[1], bc.strides()[2], i * bc.strides()[0]);
-    k.f32_gemm(M, N, K, ga.data, ga.ld, ga.trans, gb.data, gb.ld, gb.trans, o + i * M * N, N, 0.0f);
+  auto run = [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      GemmOperand ga = gemm_operand(ac, M, K, ac.strides()[1], ac.strides()[2], i * ac.strides()[0]);
+      GemmOperand gb = gemm_operand(bc, K, N, bc.strides()[1], bc.strides()[2], i * bc.strides()[0]);
+      k.f32_gemm(M, N, K, ga.data, ga.ld, ga.trans, gb.data, gb.ld, gb.trans, o + i * M * N, N, 0.0f);
+    }
+  };
+  // One large product threads inside gemm; many small ones (attention heads, a batch of
+  // sequences) would each run on one core, so split the batch over the pool instead.
+  const int64_t flops_per_batch = M * N * K;
+  if (batches > 1 && flops_per_batch < 64 * 64 * 64) {
+    const int64_t grain = std::max<int64_t>(1, (64 * 64 * 64) / std::max<int64_t>(flops_per_batch, 1));
+    parallel_for(batches, grain, run);
+  } else {
+    run(0, batches);
   }
 }
 

@@ -28,7 +28,9 @@ void parallel_for(int64_t n, int64_t /*grain*/, const std::function<void(int64_t
 
 namespace {
 
-#ifdef __EMSCRIPTEN__
+#if defined(__EMSCRIPTEN__) && defined(KD_WASM_POOL_SIZE)
+constexpr int kMaxThreads = KD_WASM_POOL_SIZE;
+#elif defined(__EMSCRIPTEN__)
 constexpr int kMaxThreads = 4;  // must not exceed -sPTHREAD_POOL_SIZE, or thread creation hangs
 #else
 constexpr int kMaxThreads = 1024;

@@ -28,7 +28,8 @@ namespace kd {
 
 // Number of threads parallel_for may use, the caller included. n < 1 means 1. Natively the
 // default is std::thread::hardware_concurrency(); under Emscripten it is 2 and n is clamped
-// to [1, 4] (the size of the prebuilt pthread pool). With KD_THREADS=0 this is always 1.
+// to [1, 4] (the size of the prebuilt pthread pool; a KD_WASM_POOL_SIZE definition overrides
+// the 4). With KD_THREADS=0 this is always 1.
 // Takes effect at the next parallel_for (workers are re-created then if the count changed).
 void set_num_threads(int n);
 int get_num_threads();
