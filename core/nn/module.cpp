@@ -212,7 +212,9 @@ LoadStateDictResult Module::load_state_dict(const NamedTensors& state, bool stri
   std::vector<std::string> mismatches;
   std::vector<std::pair<Tensor, Tensor>> copies;  // (destination, source)
   std::set<std::string> provided;
-  for (const auto& [k, v] : state) {
+  for (const auto& entry : state) {
+    const std::string& k = entry.first;  // a plain reference: lambdas can't capture bindings in C++17
+    const Tensor& v = entry.second;
     KD_CHECK(provided.insert(k).second, ValueError, "load_state_dict: key \"", k, "\" appears twice");
     auto it = std::find_if(own.begin(), own.end(), [&](const auto& p) { return p.first == k; });
     if (it == own.end()) {

@@ -133,7 +133,7 @@ std::string vector_str(const Tensor& t, int64_t indent, bool summarize, const Fo
   }
   std::vector<std::string> lines;
   for (size_t i = 0; i < data.size(); i += per_line)
-    lines.push_back(join(std::vector<std::string>(data.begin() + i, data.begin() + std::min(data.size(), i + per_line)), ", "));
+    lines.push_back(join(std::vector<std::string>(data.begin() + i, data.begin() + std::min<size_t>(data.size(), i + static_cast<size_t>(per_line))), ", "));
   return "[" + join(lines, ",\n" + std::string(indent + 1, ' ')) + "]";
 }
 

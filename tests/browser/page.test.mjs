@@ -147,7 +147,7 @@ test('the page runs the threaded module in a worker and shows real results', asy
     assert.equal(afterErrorSum, 6);
 
     const text = await page.textContent('main');
-    assert.match(text, /threads\s*on, \d+ of max 4/);
+    assert.match(text, /threads\s*on: \d+ \(max 4\)/);
     assert.match(text, /GFLOPS/);
 
     mkdirSync(shotDir, { recursive: true });

@@ -1,0 +1,86 @@
+# Kindling: one entry point for developers and CI (a fresh Debian bookworm machine, as root).
+#
+#   make deps    install what is missing (apt packages one at a time, npm packages from lockfiles)
+#   make build   native build in build/, wasm build in build-wasm/ (fills bindings/npm/dist
+#                and web/public/wasm)
+#   make test    deps + build + ctest + node tests + browser tests
+#   make play    deps + build + the web page on http://localhost:5173
+#   make clean   remove every build output
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := test
+
+JOBS ?= 2
+BUILD_TYPE ?= Release
+# Emscripten 3.1.6's JS optimizer needs Debian's acorn when linking.
+export NODE_PATH := /usr/share/nodejs
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := cmake g++ make emscripten catch2 chromium
+NODE_MIN_MAJOR := 20
+WEB_DEPS_STAMP := web/node_modules/.kindling-installed
+
+.PHONY: deps deps-apt deps-node build build-native build-wasm test test-native test-node test-browser play clean
+
+deps: deps-apt deps-node $(WEB_DEPS_STAMP)
+
+# Only what is missing, in one apt-get run (never two apt jobs at once: dpkg's lock).
+deps-apt:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then missing="$$missing nodejs npm"; fi; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: apt-get install$$missing"; \
+	  $(SUDO) apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq$$missing; \
+	fi
+
+# Vite 8 needs Node >= 20.19.
+deps-node: deps-apt
+	@node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<$(NODE_MIN_MAJOR)||(a===20&&b<19)) { console.error("deps: Node "+process.version+" is too old: Vite needs >= 20.19"); process.exit(1) }'
+
+$(WEB_DEPS_STAMP): web/package.json web/package-lock.json | deps-node
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+build: build-native build-wasm
+
+build-native: deps
+	@[ -f build/CMakeCache.txt ] || cmake -S . -B build -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+	cmake --build build -j$(JOBS)
+
+build-wasm: deps
+	@[ -f build-wasm/CMakeCache.txt ] || emcmake cmake -S . -B build-wasm -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+	cmake --build build-wasm -j$(JOBS)
+
+# Runs every suite even when one fails, then fails if any did.
+test: build
+	@status=0; \
+	echo "== native tests (ctest)"; \
+	ctest --test-dir build --output-on-failure -j$(JOBS) || status=1; \
+	echo "== wasm in node (node --test tests/node/)"; \
+	node --test tests/node/ || status=1; \
+	echo "== wasm in Chromium (node --test tests/browser/)"; \
+	node --test tests/browser/ || status=1; \
+	if [ $$status -ne 0 ]; then echo "make test: FAILED"; fi; \
+	exit $$status
+
+test-native: build-native
+	ctest --test-dir build --output-on-failure -j$(JOBS)
+
+test-node: build-wasm
+	node --test tests/node/
+
+test-browser: build-wasm
+	node --test tests/browser/
+
+# Vite's dev server, with the COOP/COEP headers from web/vite.config.js.
+play: build
+	@echo "Kindling playground: http://localhost:5173"
+	cd web && node node_modules/vite/bin/vite.js --port 5173
+
+clean:
+	rm -rf build build-wasm bindings/npm/dist web/public/wasm web/dist
