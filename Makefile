@@ -3,7 +3,7 @@
 #   make deps    install what is missing (apt packages one at a time, npm packages from lockfiles)
 #   make build   native build in build/, wasm build in build-wasm/ (fills bindings/npm/dist
 #                and web/public/wasm)
-#   make test    deps + build + ctest + node tests + browser tests
+#   make test    deps + build + ctest + node tests + browser tests + npm package test
 #   make play    deps + build + the web page on http://localhost:5173
 #   make clean   remove every build output
 
@@ -20,10 +20,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := cmake g++ make emscripten catch2 chromium
 NODE_MIN_MAJOR := 20
 WEB_DEPS_STAMP := web/node_modules/.kindling-installed
+PACKAGE_DEPS_STAMP := tests/package/node_modules/.kindling-installed
 
-.PHONY: deps deps-apt deps-node build build-native build-wasm test test-native test-node test-browser play clean
+.PHONY: deps deps-apt deps-node build build-native build-wasm test test-native test-node test-browser test-package play clean
 
-deps: deps-apt deps-node $(WEB_DEPS_STAMP)
+deps: deps-apt deps-node $(WEB_DEPS_STAMP) $(PACKAGE_DEPS_STAMP)
 
 # Only what is missing, in one apt-get run (never two apt jobs at once: dpkg's lock).
 deps-apt:
@@ -46,6 +47,11 @@ $(WEB_DEPS_STAMP): web/package.json web/package-lock.json | deps-node
 	cd web && npm ci --no-audit --no-fund
 	@touch $@
 
+# TypeScript and Vite for tests/package (the packed npm package installed into a fresh project).
+$(PACKAGE_DEPS_STAMP): tests/package/package.json tests/package/package-lock.json | deps-node
+	cd tests/package && npm ci --no-audit --no-fund
+	@touch $@
+
 build: build-native build-wasm
 
 build-native: deps
@@ -65,6 +71,8 @@ test: build
 	node --test tests/node/ || status=1; \
 	echo "== wasm in Chromium (node --test tests/browser/)"; \
 	node --test tests/browser/ || status=1; \
+	echo "== the npm package (node --test tests/package/)"; \
+	node --test tests/package/ || status=1; \
 	if [ $$status -ne 0 ]; then echo "make test: FAILED"; fi; \
 	exit $$status
 
@@ -76,6 +84,9 @@ test-node: build-wasm
 
 test-browser: build-wasm
 	node --test tests/browser/
+
+test-package: build-wasm
+	node --test tests/package/
 
 # Vite's dev server, with the COOP/COEP headers from web/vite.config.js.
 play: build

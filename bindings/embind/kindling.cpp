@@ -1,8 +1,8 @@
-// The raw Embind block: the core's API, one thin function per entry, every body guarded.
+// The raw Embind block, runtime part: the error slot, memory statistics, the backend, threads.
+// The tensor API is in tensor.cpp; nn, optim and serialization in their own files.
 //
-// Naming: raw names are the JS names (camelCase). The friendly layer in bindings/js/api.mjs
-// wraps each one, checks the error slot (see boundary.h) and turns handles into JS Tensors.
-// Shapes cross as plain JS arrays of numbers (int64 does not cross Embind without BigInt).
+// Naming: raw names are the JS names (camelCase). The friendly layer in bindings/js/ wraps each
+// one, checks the error slot (see boundary.h) and turns handles into JS Tensors.
 #include <emscripten/bind.h>
 #include <emscripten/heap.h>
 #include <emscripten/val.h>
@@ -10,20 +10,17 @@
 
 #include <cstdint>
 #include <string>
-#include <vector>
 
+#include "autograd/grad_mode.h"
 #include "boundary.h"
-#include "ops/ops.h"
 #include "parallel/thread_pool.h"
 #include "tensor/storage.h"
-#include "tensor/tensor.h"
 
 #ifndef KD_WASM_POOL_SIZE
 #define KD_WASM_POOL_SIZE 1
 #endif
 
 using emscripten::val;
-using kd::Tensor;
 using kd::wasm::guarded;
 
 namespace kd::wasm {
@@ -34,22 +31,6 @@ ErrorSlot& error_slot() {
 }  // namespace kd::wasm
 
 namespace {
-
-kd::Shape shape_from_js(const val& dims) {
-  std::vector<double> values = emscripten::vecFromJSArray<double>(dims);
-  kd::Shape shape;
-  shape.reserve(values.size());
-  for (double d : values) shape.push_back(static_cast<int64_t>(d));
-  return shape;
-}
-
-val shape_to_js(const kd::Shape& shape) {
-  val out = val::array();
-  for (size_t i = 0; i < shape.size(); ++i) out.set(i, static_cast<double>(shape[i]));
-  return out;
-}
-
-// ---- errors ----
 
 bool has_error() { return kd::wasm::error_slot().set; }
 
@@ -63,103 +44,6 @@ val take_error() {
   slot = kd::wasm::ErrorSlot{};
   return out;
 }
-
-// ---- factories ----
-
-// `values` is a Float32Array (the JS layer converts arrays); copied into a new tensor.
-Tensor tensor_from_float32(const val& values, const val& dims) {
-  std::vector<float> data = emscripten::convertJSArrayToNumberVector<float>(values);
-  kd::Shape shape = shape_from_js(dims);
-  return guarded([&] { return kd::tensor(data, shape); });
-}
-
-Tensor randn(const val& dims) {
-  kd::Shape shape = shape_from_js(dims);
-  return guarded([&] { return kd::randn(shape); });
-}
-
-Tensor zeros(const val& dims) {
-  kd::Shape shape = shape_from_js(dims);
-  return guarded([&] { return kd::zeros(shape); });
-}
-
-void manual_seed(double seed) {
-  guarded([&] { kd::manual_seed(static_cast<uint64_t>(seed)); });
-}
-
-// ---- tensor methods (free functions: Embind passes the handle first) ----
-
-bool defined(const Tensor& t) { return t.defined(); }
-val shape(const Tensor& t) {
-  return guarded([&] { return shape_to_js(t.shape()); });
-}
-std::string dtype(const Tensor& t) {
-  return guarded([&] { return std::string(kd::dtype_name(t.dtype())); });
-}
-double numel(const Tensor& t) {
-  return guarded([&] { return static_cast<double>(t.numel()); });
-}
-
-// A fresh Float32Array holding a copy of the values, row-major.
-val to_float32(const Tensor& t) {
-  return guarded([&] {
-    std::vector<float> values = t.to_vector<float>();
-    return val::global("Float32Array").new_(emscripten::typed_memory_view(values.size(), values.data()));
-  });
-}
-
-double item(const Tensor& t) {
-  return guarded([&] { return static_cast<double>(t.item<float>()); });
-}
-std::string to_string(const Tensor& t) {
-  return guarded([&] { return t.to_string(); });
-}
-
-Tensor add(const Tensor& a, const Tensor& b) {
-  return guarded([&] { return a.add(b); });
-}
-Tensor add_scalar(const Tensor& a, double b) {
-  return guarded([&] { return a.add(b); });
-}
-Tensor mul(const Tensor& a, const Tensor& b) {
-  return guarded([&] { return a.mul(b); });
-}
-Tensor mul_scalar(const Tensor& a, double b) {
-  return guarded([&] { return a.mul(b); });
-}
-Tensor matmul(const Tensor& a, const Tensor& b) {
-  return guarded([&] { return a.matmul(b); });
-}
-Tensor sum(const Tensor& t) {
-  return guarded([&] { return t.sum(); });
-}
-Tensor softmax(const Tensor& t, int dim) {
-  return guarded([&] { return t.softmax(dim); });
-}
-Tensor view(const Tensor& t, const val& dims) {
-  kd::Shape shape = shape_from_js(dims);
-  return guarded([&] { return t.view(shape); });
-}
-Tensor transpose(const Tensor& t, int dim0, int dim1) {
-  return guarded([&] { return t.transpose(dim0, dim1); });
-}
-
-// ---- autograd ----
-
-void backward(const Tensor& t) {
-  guarded([&] { t.backward(); });
-}
-Tensor grad(const Tensor& t) {
-  return guarded([&] { return t.grad(); });  // undefined when there is no grad yet
-}
-bool requires_grad(const Tensor& t) {
-  return guarded([&] { return t.requires_grad(); });
-}
-void set_requires_grad(Tensor& t, bool requires_grad) {
-  guarded([&] { t.requires_grad_(requires_grad); });
-}
-
-// ---- runtime ----
 
 val memory_stats() {
   kd::MemoryStats stats = kd::memory_stats();
@@ -194,18 +78,16 @@ void shutdown_thread_pool() {
   guarded([&] { kd::shutdown_thread_pool(); });
 }
 
+bool is_grad_enabled() { return kd::GradMode::is_enabled(); }
+void set_grad_enabled(bool enabled) { kd::GradMode::set_enabled(enabled); }
+
 }  // namespace
 
-EMSCRIPTEN_BINDINGS(kindling) {
+EMSCRIPTEN_BINDINGS(kindling_runtime) {
   using emscripten::function;
 
   function("hasError", &has_error);
   function("takeError", &take_error);
-
-  function("tensorFromFloat32", &tensor_from_float32);
-  function("randn", &randn);
-  function("zeros", &zeros);
-  function("manualSeed", &manual_seed);
 
   function("memoryStats", &memory_stats);
   function("backendInfo", &backend_info);
@@ -213,25 +95,6 @@ EMSCRIPTEN_BINDINGS(kindling) {
   function("getNumThreads", &get_num_threads);
   function("shutdownThreadPool", &shutdown_thread_pool);
 
-  emscripten::class_<Tensor>("RawTensor")
-      .function("defined", &defined)
-      .function("shape", &shape)
-      .function("dtype", &dtype)
-      .function("numel", &numel)
-      .function("toFloat32Array", &to_float32)
-      .function("item", &item)
-      .function("toString", &to_string)
-      .function("add", &add)
-      .function("addScalar", &add_scalar)
-      .function("mul", &mul)
-      .function("mulScalar", &mul_scalar)
-      .function("matmul", &matmul)
-      .function("sum", &sum)
-      .function("softmax", &softmax)
-      .function("view", &view)
-      .function("transpose", &transpose)
-      .function("backward", &backward)
-      .function("grad", &grad)
-      .function("requiresGrad", &requires_grad)
-      .function("setRequiresGrad", &set_requires_grad);
+  function("isGradEnabled", &is_grad_enabled);
+  function("setGradEnabled", &set_grad_enabled);
 }

@@ -1,15 +1,26 @@
-// The friendly JS layer over the raw Embind block (bindings/embind/kindling.cpp).
+// The friendly JS layer over the raw Embind block (bindings/embind/*.cpp).
 //
-// It does three things and nothing else:
-//   - errors: after every raw call it checks the module's error slot (see
-//     bindings/embind/boundary.h) and throws a KindlingError subclass named after the C++ kind;
-//   - handles: raw tensor handles are wrapped in a Tensor class of this module instance, and
-//     counted, so kd.memory().liveTensors shows what JS still holds;
-//   - arguments: shapes, arrays and numbers are checked and converted before entering C++,
-//     so that no JS exception is ever thrown from inside a C++ frame.
+// makeApi(raw) builds one `kd` object per loaded module. The work is split by file:
+//   api.mjs        the context every part shares (errors, handles, scopes) — this file
+//   tensor.mjs     Tensor/Parameter, factories, autograd, noGrad, tidy/keep/memory, backend
+//   nn.mjs         kd.nn, kd.nn.functional, kd.nn.init
+//   optim.mjs      kd.optim
+//   serialize.mjs  safetensors and embedding text files
 // It is environment-free: node.mjs and web.mjs load a module and hand it to makeApi.
+//
+// Rules every part follows:
+//   - errors: every raw call goes through ctx.call, which checks the module's error slot (see
+//     bindings/embind/boundary.h) and throws a KindlingError subclass named after the C++ kind;
+//   - handles: every raw tensor handle returned by C++ is owned by exactly one JS Tensor
+//     (ctx.wrap) or deleted; wrappers are tracked by the innermost kd.tidy scope;
+//   - arguments are validated and converted in JS before entering C++, so that no JS
+//     exception is ever thrown from inside a C++ frame.
+import { installTensorApi, makeTensorClasses } from './tensor.mjs';
+import { installNnApi } from './nn.mjs';
+import { installOptimApi } from './optim.mjs';
+import { installSerializeApi } from './serialize.mjs';
 
-/** Base class of every error raised by Kindling's C++ core. `name` and `kind` are the kind. */
+/** Base class of every error raised by Kindling. `name` and `kind` are the kind. */
 export class KindlingError extends Error {
   constructor(kind, message) {
     super(message);
@@ -21,7 +32,11 @@ export class KindlingError extends Error {
 // One subclass per kind the core raises (core/util/error.h), plus the two the boundary adds.
 const KINDS = ['IndexError', 'ShapeError', 'ValueError', 'StateError', 'TypeError', 'MemoryError', 'RuntimeError'];
 
-/** errors.ShapeError etc.: `err instanceof errors.ShapeError`, `err instanceof KindlingError`. */
+/**
+ * errors.ShapeError etc.: `err instanceof errors.ShapeError`, `err instanceof KindlingError`.
+ * errors.TypeError also extends nothing of the global TypeError: check it with
+ * `err instanceof kd.errors.TypeError` (or `err.name === 'TypeError'`).
+ */
 export const errors = Object.freeze(Object.fromEntries(KINDS.map((kind) => {
   const cls = class extends KindlingError {
     constructor(message) { super(kind, message); }
@@ -35,183 +50,89 @@ function makeError(kind, message) {
   return new cls(message);
 }
 
+/** Throws kd.errors.TypeError (argument checking in JS uses the same classes as C++). */
+export function typeError(message) {
+  return new errors.TypeError(message);
+}
+
 function checkShape(dims, what = 'shape') {
-  if (!Array.isArray(dims) || !dims.every((d) => Number.isInteger(d))) {
-    throw new TypeError(`${what} must be an array of integers, got ${JSON.stringify(dims)}`);
+  if (!Array.isArray(dims) || !dims.every((d) => Number.isSafeInteger(d))) {
+    throw typeError(`${what} must be integers, got ${describe(dims)}`);
   }
+  if (dims.some((d) => d < 0)) throw new errors.ValueError(`${what} must be non-negative, got [${dims.join(', ')}]`);
   return dims;
 }
 
-// view(2, 3) and view([2, 3]) both mean [2, 3].
-function shapeArgs(args) {
-  return checkShape(args.length === 1 && Array.isArray(args[0]) ? args[0] : args);
-}
-
-// Nested arrays -> [flat values, shape]. Ragged input is a TypeError.
-function flatten(values) {
-  const shape = [];
-  for (let level = values; Array.isArray(level); level = level[0]) shape.push(level.length);
-  const flat = values.flat(shape.length);
-  const numel = shape.reduce((a, b) => a * b, 1);
-  if (flat.length !== numel || !flat.every((v) => typeof v === 'number' || typeof v === 'boolean')) {
-    throw new TypeError('tensor(): nested arrays must be rectangular and hold numbers');
-  }
-  return [flat, shape];
+export function describe(x) {
+  if (x === null || x === undefined) return String(x);
+  if (typeof x === 'string') return JSON.stringify(x);
+  if (Array.isArray(x)) return `[${x.map(describe).join(', ')}]`;
+  if (typeof x === 'object') return x.constructor?.name ?? 'object';
+  return String(x);
 }
 
 /**
- * Wraps a loaded raw module. `build` is 'mt' or 'st'; `numThreads` the thread count to start
- * with (threaded build only).
+ * The context shared by tensor.mjs, nn.mjs, optim.mjs and serialize.mjs. Members:
+ *   raw, call, wrap, unwrap, toTensor, identity, adopt, Tensor, Parameter, errors, shapeArgs,
+ *   onShutdown, typeError, and (internal to tensor.mjs) scopes/state.
  */
-export function makeApi(raw, { build, numThreads }) {
-  let closed = false;
-  let liveTensors = 0;
+export function createContext(raw, { build = 'st', numThreads } = {}) {
+  const ctx = {
+    raw,
+    build,
+    numThreads,
+    errors,
+    KindlingError,
+    typeError,
+    describe,
+    closed: false,
+    shutdownHooks: [],
+  };
 
-  // Every raw call goes through here: refuses after shutdown, turns the error slot into a throw.
-  function call(fn, ...args) {
-    if (closed) throw new errors.StateError('this Kindling module was shut down');
+  /** Runs a raw call; a recorded C++ error becomes a thrown KindlingError subclass. */
+  ctx.call = function call(fn, ...args) {
+    if (ctx.closed) throw new errors.StateError('this Kindling module was shut down');
     const result = fn(...args);
     if (raw.hasError()) {
-      if (result && typeof result.delete === 'function') result.delete();
+      freeRawResult(result);
       const { kind, message } = raw.takeError();
       const error = makeError(kind, message);
       Error.captureStackTrace?.(error, call);  // start the stack at the caller's line (V8)
       throw error;
     }
     return result;
-  }
-
-  // A raw handle returned by a successful call -> Tensor (null when the handle is undefined).
-  function wrap(handle) {
-    if (!handle.defined()) {
-      handle.delete();
-      return null;
-    }
-    return new Tensor(handle, TOKEN);
-  }
-
-  const TOKEN = Symbol('kindling.handle');
-
-  class Tensor {
-    #h;
-
-    constructor(handle, token) {
-      if (token !== TOKEN) throw new TypeError('use kd.tensor(), kd.randn() or kd.zeros() to make tensors');
-      this.#h = handle;
-      liveTensors++;
-    }
-
-    static #handle(t) {
-      if (!(t instanceof Tensor)) throw new TypeError(`expected a Tensor of this module, got ${t}`);
-      if (t.#h === null) throw new errors.StateError('this tensor was deleted');
-      return t.#h;
-    }
-
-    get #raw() { return Tensor.#handle(this); }
-
-    // Calls a method of the raw handle with tensor arguments unwrapped.
-    #op(name, ...args) {
-      const rawArgs = args.map((a) => (a instanceof Tensor ? Tensor.#handle(a) : a));
-      return wrap(call((...xs) => this.#raw[name](...xs), ...rawArgs));
-    }
-
-    // Tensor-or-number binary op: numbers use the scalar overload.
-    #binary(name, other) {
-      if (typeof other === 'number') return this.#op(`${name}Scalar`, other);
-      Tensor.#handle(other);  // a TypeError for anything else, before entering C++
-      return this.#op(name, other);
-    }
-
-    get shape() { return call(() => this.#raw.shape()); }
-    get dtype() { return call(() => this.#raw.dtype()); }
-    get numel() { return call(() => this.#raw.numel()); }
-    get requiresGrad() { return call(() => this.#raw.requiresGrad()); }
-    /** The accumulated gradient as a new Tensor (delete it when done), or null. */
-    get grad() { return this.#op('grad'); }
-    get isDeleted() { return this.#h === null; }
-
-    /** A copy of the values, row-major, as a Float32Array. */
-    toArray() { return call(() => this.#raw.toFloat32Array()); }
-    dataSync() { return this.toArray(); }
-    item() { return call(() => this.#raw.item()); }
-    toString() { return this.#h === null ? 'Tensor(deleted)' : call(() => this.#raw.toString()); }
-
-    add(other) { return this.#binary('add', other); }
-    mul(other) { return this.#binary('mul', other); }
-    matmul(other) {
-      Tensor.#handle(other);
-      return this.#op('matmul', other);
-    }
-    sum() { return this.#op('sum'); }
-    softmax(dim) { return this.#op('softmax', dim); }
-    view(...dims) { return this.#op('view', shapeArgs(dims)); }
-    transpose(dim0, dim1) { return this.#op('transpose', dim0, dim1); }
-
-    requiresGrad_(flag = true) {
-      call(() => this.#raw.setRequiresGrad(Boolean(flag)));
-      return this;
-    }
-    backward() { call(() => this.#raw.backward()); }
-
-    /** Frees this handle (the values live on while another tensor or view uses them). */
-    delete() {
-      if (this.#h === null) return;
-      this.#h.delete();
-      this.#h = null;
-      liveTensors--;
-    }
-  }
-
-  /** tensor(nestedArray), tensor(flatArrayOrTypedArray, shape?): copies the values (float32). */
-  function tensor(values, shape) {
-    let flat = values;
-    if (Array.isArray(values)) {
-      let inferred;
-      [flat, inferred] = flatten(values);
-      shape ??= inferred;
-    } else if (!ArrayBuffer.isView(values)) {
-      throw new TypeError('tensor(): values must be an array or a typed array');
-    }
-    if (!(flat instanceof Float32Array)) flat = Float32Array.from(flat, Number);
-    return wrap(call(raw.tensorFromFloat32, flat, checkShape(shape ?? [flat.length])));
-  }
-
-  const kd = {
-    Tensor,
-    KindlingError,
-    errors,
-    tensor,
-    randn: (...dims) => wrap(call(raw.randn, shapeArgs(dims))),
-    zeros: (...dims) => wrap(call(raw.zeros, shapeArgs(dims))),
-    manualSeed: (seed) => {
-      if (!Number.isSafeInteger(seed) || seed < 0) throw new TypeError('manualSeed(): seed must be a non-negative integer');
-      call(raw.manualSeed, seed);
-    },
-    add: (a, b) => a.add(b),
-    mul: (a, b) => a.mul(b),
-    matmul: (a, b) => a.matmul(b),
-    sum: (t) => t.sum(),
-    softmax: (t, dim) => t.softmax(dim),
-
-    /** Live JS handles, the core's live storages and bytes, and the wasm heap. */
-    memory: () => ({ liveTensors, ...call(raw.memoryStats) }),
-    setNumThreads: (n) => {
-      if (!Number.isInteger(n)) throw new TypeError('setNumThreads(): n must be an integer');
-      call(raw.setNumThreads, n);
-    },
-    getNumThreads: () => call(raw.getNumThreads),
-    /** {build, simd, threads, numThreads, maxThreads}: what this module runs with. */
-    get backend() { return { build, ...call(raw.backendInfo) }; },
-
-    /** Joins the core's threads and terminates the pthread workers; the module is unusable after. */
-    shutdown() {
-      if (closed) return;
-      call(raw.shutdownThreadPool);
-      raw.terminateAllThreads();
-      closed = true;
-    },
   };
 
-  if (build === 'mt' && numThreads !== undefined) kd.setNumThreads(numThreads);
+  /** (2, 3) or ([2, 3]) -> [2, 3], validated: a kd.errors.TypeError for anything else. */
+  ctx.shapeArgs = function shapeArgs(args) {
+    return checkShape(args.length === 1 && Array.isArray(args[0]) ? args[0] : args);
+  };
+  ctx.checkShape = checkShape;
+
+  /** Registers fn to run at kd.shutdown() (before the module is closed). */
+  ctx.onShutdown = (fn) => { ctx.shutdownHooks.push(fn); };
+
+  // Tensor, Parameter, wrap, unwrap, toTensor, identity, adopt, scopes.
+  makeTensorClasses(ctx);
+  return ctx;
+}
+
+// A failed call may still have returned raw handles (an undefined Tensor, or an array of them).
+function freeRawResult(result) {
+  if (result && typeof result.delete === 'function') {
+    result.delete();
+  } else if (Array.isArray(result)) {
+    for (const r of result) freeRawResult(r);
+  }
+}
+
+/** Wraps a loaded raw module. `build` is 'mt' or 'st'; `numThreads` the threads to start with. */
+export function makeApi(raw, opts = {}) {
+  const ctx = createContext(raw, opts);
+  const kd = {};
+  installTensorApi(ctx, kd);
+  installNnApi(ctx, kd);
+  installOptimApi(ctx, kd);
+  installSerializeApi(ctx, kd);
   return kd;
 }

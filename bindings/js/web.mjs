@@ -1,11 +1,27 @@
-// Browser entry (page or Web Worker): `const kd = await kindling()`.
+// Browser entry (page or Web Worker): `import kindling from 'kindling'; const kd = await kindling();`
 //
 // Loads the ES6 web build next to this file by URL. Threads need crossOriginIsolated
 // (COOP same-origin + COEP require-corp); without it the single-threaded build is used.
 // Run it in a Web Worker: a pthread join blocks the calling thread.
-import { makeApi } from './api.mjs';
+import { errors, makeApi } from './api.mjs';
 
 export { KindlingError, errors } from './api.mjs';
+
+// Each file by a literal `new URL('./file', import.meta.url)`, the pattern bundlers (Vite,
+// webpack 5, Rollup plugins) recognise: they copy the files into the build and rewrite the URLs.
+// (With Vite's dev server, add `optimizeDeps: { exclude: ['kindling'] }`: pre-bundling moves
+// the module away from its files.)
+const FILES = {
+  st: () => ({
+    js: new URL('./kindling_st.web.js', import.meta.url).href,
+    wasm: new URL('./kindling_st.web.wasm', import.meta.url).href,
+  }),
+  mt: () => ({
+    js: new URL('./kindling_mt.web.js', import.meta.url).href,
+    wasm: new URL('./kindling_mt.web.wasm', import.meta.url).href,
+    worker: new URL('./kindling_mt.web.worker.js', import.meta.url).href,
+  }),
+};
 
 /** True where SharedArrayBuffer exists, i.e. the threaded build can run. */
 export function canUseThreads() {
@@ -17,14 +33,28 @@ export function canUseThreads() {
  *   (default) uses the threaded build when the page is cross-origin isolated; numThreads
  *   (default: navigator.hardwareConcurrency, at most 4).
  */
-export async function kindling({ threads = 'auto', numThreads } = {}) {
+export async function kindling(options = {}) {
+  if (options === null || typeof options !== 'object') throw new errors.TypeError('kindling(): options must be an object');
+  const { threads = 'auto', numThreads } = options;
+  if (threads !== 'auto' && typeof threads !== 'boolean') throw new errors.TypeError("kindling(): 'threads' must be a boolean or 'auto'");
+  if (numThreads !== undefined && (!Number.isInteger(numThreads) || numThreads < 1)) {
+    throw new errors.TypeError("kindling(): 'numThreads' must be a positive integer");
+  }
   if (threads === true && !canUseThreads()) {
-    throw new Error('kindling: threads need a cross-origin isolated page (COOP/COEP headers)');
+    throw new errors.StateError('kindling(): threads need a cross-origin isolated page (COOP/COEP headers)');
   }
   const build = threads === true || (threads === 'auto' && canUseThreads()) ? 'mt' : 'st';
-  const url = new URL(`./kindling_${build}.web.js`, import.meta.url).href;
-  const { default: createKindling } = await import(/* @vite-ignore */ url);
-  const raw = await createKindling();
+  const files = FILES[build]();
+  // A bundler may inline the small worker file as a data: URL (Vite does under 4 kB); a worker
+  // from a data: URL has an opaque origin and cannot load the glue, so run it from a blob: URL.
+  if (files.worker?.startsWith('data:')) files.worker = URL.createObjectURL(await (await fetch(files.worker)).blob());
+  const { default: createKindling } = await import(/* @vite-ignore */ files.js);
+  const raw = await createKindling({
+    // Where the glue finds its .wasm and pthread worker, and what the workers import: the URLs
+    // below, which bundlers rewrite when they copy (and rename) the files.
+    locateFile: (path) => (path.endsWith('.wasm') ? files.wasm : path.endsWith('.worker.js') ? files.worker : path),
+    mainScriptUrlOrBlob: files.js,
+  });
   const cores = globalThis.navigator?.hardwareConcurrency ?? 2;
   return makeApi(raw, { build, numThreads: numThreads ?? Math.min(cores, 4) });
 }

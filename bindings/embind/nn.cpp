@@ -1,0 +1,643 @@
+// Raw Embind block for kd::nn: the C++ Module (as std::shared_ptr), a constructor per built-in
+// module, the functional forms, init, and the few tensor helpers the JS module system needs.
+//
+// Arguments cross explicitly (the JS layer in bindings/js/nn.mjs parses and type-checks the
+// options objects first, so nothing here can meet a JS value of the wrong type):
+//   - an absent optional tensor is the undefined tensor (raw `nnUndefinedTensor()`);
+//   - an absent optional number (padding_idx, max_norm, Softmax's dim, ...) is NaN;
+//   - lists of tensors are JS arrays of raw handles; named tensors are {names, tensors}.
+// Every body runs inside kd::wasm::guarded (see boundary.h).
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <cmath>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "autograd/grad_mode.h"
+#include "boundary.h"
+// The recurrent and attention modules add forward overloads on purpose (as PyTorch's C++ API).
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Woverloaded-virtual"
+#include "nn/nn.h"
+#pragma clang diagnostic pop
+#include "ops/ops.h"
+#include "tensor/sparse.h"
+
+using emscripten::val;
+using kd::Tensor;
+using kd::nn::Module;
+using kd::wasm::guarded;
+namespace nn = kd::nn;
+namespace F = kd::nn::functional;
+
+using ModulePtr = std::shared_ptr<Module>;
+
+namespace {
+
+std::optional<int64_t> opt_int(double v) {
+  if (std::isnan(v)) return std::nullopt;
+  return static_cast<int64_t>(v);
+}
+std::optional<double> opt_double(double v) {
+  if (std::isnan(v)) return std::nullopt;
+  return v;
+}
+
+kd::Shape shape_from_js(const val& dims) {
+  std::vector<double> values = emscripten::vecFromJSArray<double>(dims);
+  kd::Shape shape;
+  for (double d : values) shape.push_back(static_cast<int64_t>(d));
+  return shape;
+}
+
+std::vector<Tensor> tensors_from_js(const val& list) { return emscripten::vecFromJSArray<Tensor>(list); }
+
+val tensors_to_js(const std::vector<Tensor>& tensors) {
+  val out = val::array();
+  for (size_t i = 0; i < tensors.size(); ++i) out.set(i, tensors[i]);
+  return out;
+}
+
+// {names: [...], tensors: [...]}: the JS layer zips them into an ordered object.
+val named_to_js(const nn::NamedTensors& named) {
+  val names = val::array();
+  val tensors = val::array();
+  for (size_t i = 0; i < named.size(); ++i) {
+    names.set(i, named[i].first);
+    tensors.set(i, named[i].second);
+  }
+  val out = val::object();
+  out.set("names", names);
+  out.set("tensors", tensors);
+  return out;
+}
+
+nn::NamedTensors named_from_js(const val& names, const val& tensors) {
+  std::vector<std::string> keys = emscripten::vecFromJSArray<std::string>(names);
+  std::vector<Tensor> values = tensors_from_js(tensors);
+  nn::NamedTensors out;
+  for (size_t i = 0; i < keys.size() && i < values.size(); ++i) out.emplace_back(keys[i], values[i]);
+  return out;
+}
+
+val strings_to_js(const std::vector<std::string>& strings) {
+  val out = val::array();
+  for (size_t i = 0; i < strings.size(); ++i) out.set(i, strings[i]);
+  return out;
+}
+
+F::Reduction reduction(const std::string& name) { return F::reduction_from_string(name); }
+
+// ---- Module methods ----
+
+std::string type_name(const ModulePtr& m) {
+  return guarded([&] { return m->type_name(); });
+}
+
+Tensor forward(const ModulePtr& m, const Tensor& input) {
+  return guarded([&] { return m->forward(input); });
+}
+
+// Modules whose forward takes more than one tensor or returns more than one. `args` are raw
+// tensors (undefined for "not given"); flag1/flag2 are MultiheadAttention's need_weights and
+// average_attn_weights. Returns the outputs as an array (undefined entries for absent ones).
+val forward_many(const ModulePtr& m, const val& args, bool flag1, bool flag2) {
+  std::vector<Tensor> a = tensors_from_js(args);
+  return guarded([&]() -> val {
+    a.resize(5);
+    Module* p = m.get();
+    if (auto* b = dynamic_cast<nn::Bilinear*>(p)) return tensors_to_js({b->forward(a[0], a[1])});
+    if (auto* l = dynamic_cast<nn::Loss*>(p)) return tensors_to_js({l->forward(a[0], a[1])});
+    if (auto* l = dynamic_cast<nn::CosineEmbeddingLoss*>(p)) return tensors_to_js({l->forward(a[0], a[1], a[2])});
+    if (auto* l = dynamic_cast<nn::MarginRankingLoss*>(p)) return tensors_to_js({l->forward(a[0], a[1], a[2])});
+    if (auto* l = dynamic_cast<nn::NegativeSamplingLoss*>(p)) return tensors_to_js({l->forward(a[0], a[1], a[2])});
+    if (auto* e = dynamic_cast<nn::EmbeddingBag*>(p)) return tensors_to_js({e->forward(a[0], a[1], a[2])});
+    if (auto* r = dynamic_cast<nn::RNN*>(p)) {
+      auto [out, h] = r->forward(a[0], a[1]);
+      return tensors_to_js({out, h});
+    }
+    if (auto* r = dynamic_cast<nn::GRU*>(p)) {
+      auto [out, h] = r->forward(a[0], a[1]);
+      return tensors_to_js({out, h});
+    }
+    if (auto* r = dynamic_cast<nn::LSTM*>(p)) {
+      auto [out, state] = r->forward(a[0], {a[1], a[2]});
+      return tensors_to_js({out, state.first, state.second});
+    }
+    if (auto* c = dynamic_cast<nn::RNNCell*>(p)) return tensors_to_js({c->forward(a[0], a[1])});
+    if (auto* c = dynamic_cast<nn::GRUCell*>(p)) return tensors_to_js({c->forward(a[0], a[1])});
+    if (auto* c = dynamic_cast<nn::LSTMCell*>(p)) {
+      auto [h, cell] = c->forward(a[0], {a[1], a[2]});
+      return tensors_to_js({h, cell});
+    }
+    if (auto* mha = dynamic_cast<nn::MultiheadAttention*>(p)) {
+      auto [out, weights] = mha->forward(a[0], a[1], a[2], a[3], flag1, a[4], flag2);
+      return tensors_to_js({out, weights});
+    }
+    return tensors_to_js({m->forward(a[0])});
+  });
+}
+
+val named_parameters(const ModulePtr& m, bool recurse) {
+  return guarded([&] { return named_to_js(m->named_parameters(recurse)); });
+}
+val named_buffers(const ModulePtr& m, bool recurse) {
+  return guarded([&] { return named_to_js(m->named_buffers(recurse)); });
+}
+// Non-persistent buffer names of this module (not recursive): those state_dict() leaves out.
+val non_persistent_buffers(const ModulePtr& m) {
+  return guarded([&] {
+    std::vector<std::string> out;
+    nn::NamedTensors state = m->state_dict();
+    for (const auto& entry : m->named_buffers(false)) {
+      bool saved = false;
+      for (const auto& s : state) saved = saved || s.first == entry.first;
+      if (!saved) out.push_back(entry.first);
+    }
+    return strings_to_js(out);
+  });
+}
+// {names, modules}: direct children (new handles; the JS layer owns them).
+val named_children(const ModulePtr& m) {
+  return guarded([&] {
+    val names = val::array();
+    val modules = val::array();
+    auto children = m->named_children();
+    for (size_t i = 0; i < children.size(); ++i) {
+      names.set(i, children[i].first);
+      modules.set(i, children[i].second);
+    }
+    val out = val::object();
+    out.set("names", names);
+    out.set("modules", modules);
+    return out;
+  });
+}
+val state_dict(const ModulePtr& m) {
+  return guarded([&] { return named_to_js(m->state_dict()); });
+}
+val load_state_dict(const ModulePtr& m, const val& names, const val& tensors, bool strict) {
+  nn::NamedTensors state = named_from_js(names, tensors);
+  return guarded([&] {
+    nn::LoadStateDictResult r = m->load_state_dict(state, strict);
+    val out = val::object();
+    out.set("missingKeys", strings_to_js(r.missing_keys));
+    out.set("unexpectedKeys", strings_to_js(r.unexpected_keys));
+    return out;
+  });
+}
+void train(const ModulePtr& m, bool on) {
+  guarded([&] { m->train(on); });
+}
+bool is_training(const ModulePtr& m) {
+  return guarded([&] { return m->is_training(); });
+}
+void zero_grad(const ModulePtr& m, bool set_to_none) {
+  guarded([&] { m->zero_grad(set_to_none); });
+}
+void module_requires_grad(const ModulePtr& m, bool on) {
+  guarded([&] { m->requires_grad_(on); });
+}
+std::string module_to_string(const ModulePtr& m) {
+  return guarded([&] { return m->to_string(); });
+}
+std::string extra_repr(const ModulePtr& m) {
+  return guarded([&] { return m->extra_repr(); });
+}
+
+// ---- constructors ----
+
+ModulePtr make_simple(const std::string& kind) {
+  return guarded([&]() -> ModulePtr {
+    if (kind == "Identity") return std::make_shared<nn::Identity>();
+    if (kind == "ReLU") return std::make_shared<nn::ReLU>();
+    if (kind == "Tanh") return std::make_shared<nn::Tanh>();
+    if (kind == "Sigmoid") return std::make_shared<nn::Sigmoid>();
+    if (kind == "SiLU") return std::make_shared<nn::SiLU>();
+    throw kd::ValueError("unknown module kind " + kind);
+  });
+}
+ModulePtr make_linear(double in, double out, bool bias) {
+  return guarded([&]() -> ModulePtr {
+    return std::make_shared<nn::Linear>(nn::LinearOptions(static_cast<int64_t>(in), static_cast<int64_t>(out)).bias(bias));
+  });
+}
+ModulePtr make_bilinear(double in1, double in2, double out, bool bias) {
+  return guarded([&]() -> ModulePtr {
+    return std::make_shared<nn::Bilinear>(
+        nn::BilinearOptions(static_cast<int64_t>(in1), static_cast<int64_t>(in2), static_cast<int64_t>(out)).bias(bias));
+  });
+}
+ModulePtr make_leaky_relu(double slope) {
+  return guarded([&]() -> ModulePtr { return std::make_shared<nn::LeakyReLU>(slope); });
+}
+ModulePtr make_gelu(const std::string& approximate) {
+  return guarded([&]() -> ModulePtr { return std::make_shared<nn::GELU>(approximate); });
+}
+ModulePtr make_softmax(bool log, double dim) {
+  return guarded([&]() -> ModulePtr {
+    if (log) return std::make_shared<nn::LogSoftmax>(opt_int(dim));
+    return std::make_shared<nn::Softmax>(opt_int(dim));
+  });
+}
+ModulePtr make_dropout(double p, bool inplace) {
+  return guarded([&]() -> ModulePtr { return std::make_shared<nn::Dropout>(nn::DropoutOptions(p).inplace(inplace)); });
+}
+ModulePtr make_batch_norm1d(double n, double eps, double momentum, bool affine, bool track) {
+  return guarded([&]() -> ModulePtr {
+    return std::make_shared<nn::BatchNorm1d>(nn::BatchNormOptions(static_cast<int64_t>(n))
+                                                 .eps(eps)
+                                                 .momentum(opt_double(momentum))
+                                                 .affine(affine)
+                                                 .track_running_stats(track));
+  });
+}
+ModulePtr make_layer_norm(const val& shape, double eps, bool affine) {
+  kd::Shape s = shape_from_js(shape);
+  return guarded([&]() -> ModulePtr {
+    return std::make_shared<nn::LayerNorm>(nn::LayerNormOptions(s).eps(eps).elementwise_affine(affine));
+  });
+}
+ModulePtr make_flatten(double start, double end) {
+  return guarded([&]() -> ModulePtr {
+    return std::make_shared<nn::Flatten>(
+        nn::FlattenOptions().start_dim(static_cast<int64_t>(start)).end_dim(static_cast<int64_t>(end)));
+  });
+}
+ModulePtr make_embedding(double num, double dim, double padding_idx, double max_norm, double norm_type,
+                         bool scale_grad_by_freq, bool sparse, const Tensor& weight) {
+  return guarded([&]() -> ModulePtr {
+    return std::make_shared<nn::Embedding>(nn::EmbeddingOptions(static_cast<int64_t>(num), static_cast<int64_t>(dim))
+                                               .padding_idx(opt_int(padding_idx))
+                                               .max_norm(opt_double(max_norm))
+                                               .norm_type(norm_type)
+                                               .scale_grad_by_freq(scale_grad_by_freq)
+                                               .sparse(sparse)
+                                               ._weight(weight));
+  });
+}
+ModulePtr embedding_from_pretrained(const Tensor& embeddings, bool freeze, double padding_idx, double max_norm,
+                                    double norm_type, bool scale_grad_by_freq, bool sparse) {
+  return guarded([&]() -> ModulePtr {
+    return nn::embedding_from_pretrained(embeddings, nn::EmbeddingFromPretrainedOptions()
+                                                         .freeze(freeze)
+                                                         .padding_idx(opt_int(padding_idx))
+                                                         .max_norm(opt_double(max_norm))
+                                                         .norm_type(norm_type)
+                                                         .scale_grad_by_freq(scale_grad_by_freq)
+                                                         .sparse(sparse));
+  });
+}
+ModulePtr make_embedding_bag(double num, double dim, double max_norm, double norm_type, bool scale_grad_by_freq,
+                             const std::string& mode, bool sparse, bool include_last_offset, double padding_idx,
+                             const Tensor& weight) {
+  return guarded([&]() -> ModulePtr {
+    return std::make_shared<nn::EmbeddingBag>(
+        nn::EmbeddingBagOptions(static_cast<int64_t>(num), static_cast<int64_t>(dim))
+            .max_norm(opt_double(max_norm))
+            .norm_type(norm_type)
+            .scale_grad_by_freq(scale_grad_by_freq)
+            .mode(mode)
+            .sparse(sparse)
+            .include_last_offset(include_last_offset)
+            .padding_idx(opt_int(padding_idx))
+            ._weight(weight));
+  });
+}
+// kind: "RNN", "LSTM" or "GRU".
+ModulePtr make_recurrent(const std::string& kind, double input, double hidden, double layers, bool bias,
+                         bool batch_first, double dropout, bool bidirectional, const std::string& nonlinearity,
+                         double proj_size) {
+  return guarded([&]() -> ModulePtr {
+    auto in = static_cast<int64_t>(input);
+    auto h = static_cast<int64_t>(hidden);
+    auto n = static_cast<int64_t>(layers);
+    if (kind == "LSTM") {
+      return std::make_shared<nn::LSTM>(nn::LSTMOptions(in, h).num_layers(n).bias(bias).batch_first(batch_first)
+                                            .dropout(dropout).bidirectional(bidirectional)
+                                            .proj_size(static_cast<int64_t>(proj_size)));
+    }
+    if (kind == "GRU") {
+      return std::make_shared<nn::GRU>(nn::GRUOptions(in, h).num_layers(n).bias(bias).batch_first(batch_first)
+                                           .dropout(dropout).bidirectional(bidirectional));
+    }
+    KD_CHECK(nonlinearity == "tanh" || nonlinearity == "relu", ValueError, "Unknown nonlinearity '", nonlinearity,
+             "'. Select from 'tanh' or 'relu'.");
+    return std::make_shared<nn::RNN>(nn::RNNOptions(in, h).num_layers(n).bias(bias).batch_first(batch_first)
+                                         .dropout(dropout).bidirectional(bidirectional)
+                                         .nonlinearity(nonlinearity == "relu" ? nn::RNNNonlinearity::ReLU
+                                                                              : nn::RNNNonlinearity::Tanh));
+  });
+}
+// kind: "RNNCell", "LSTMCell" or "GRUCell".
+ModulePtr make_cell(const std::string& kind, double input, double hidden, bool bias, const std::string& nonlinearity) {
+  return guarded([&]() -> ModulePtr {
+    auto in = static_cast<int64_t>(input);
+    auto h = static_cast<int64_t>(hidden);
+    if (kind == "LSTMCell") return std::make_shared<nn::LSTMCell>(nn::LSTMCellOptions(in, h).bias(bias));
+    if (kind == "GRUCell") return std::make_shared<nn::GRUCell>(nn::GRUCellOptions(in, h).bias(bias));
+    KD_CHECK(nonlinearity == "tanh" || nonlinearity == "relu", ValueError, "Unknown nonlinearity: ", nonlinearity);
+    return std::make_shared<nn::RNNCell>(nn::RNNCellOptions(in, h).bias(bias).nonlinearity(
+        nonlinearity == "relu" ? nn::RNNNonlinearity::ReLU : nn::RNNNonlinearity::Tanh));
+  });
+}
+ModulePtr make_multihead_attention(double embed_dim, double num_heads, double dropout, bool bias, bool add_bias_kv,
+                                   bool add_zero_attn, double kdim, double vdim, bool batch_first) {
+  return guarded([&]() -> ModulePtr {
+    return std::make_shared<nn::MultiheadAttention>(
+        nn::MultiheadAttentionOptions(static_cast<int64_t>(embed_dim), static_cast<int64_t>(num_heads))
+            .dropout(dropout)
+            .bias(bias)
+            .add_bias_kv(add_bias_kv)
+            .add_zero_attn(add_zero_attn)
+            .kdim(static_cast<int64_t>(kdim))
+            .vdim(static_cast<int64_t>(vdim))
+            .batch_first(batch_first));
+  });
+}
+// Every loss module; each kind reads the arguments it has.
+ModulePtr make_loss(const std::string& kind, const std::string& reduction_name, const Tensor& weight,
+                    const Tensor& pos_weight, double ignore_index, double label_smoothing, double beta,
+                    double margin) {
+  return guarded([&]() -> ModulePtr {
+    F::Reduction r = reduction(reduction_name);
+    if (kind == "MSELoss") return std::make_shared<nn::MSELoss>(r);
+    if (kind == "L1Loss") return std::make_shared<nn::L1Loss>(r);
+    if (kind == "SmoothL1Loss") return std::make_shared<nn::SmoothL1Loss>(r, beta);
+    if (kind == "CrossEntropyLoss") {
+      return std::make_shared<nn::CrossEntropyLoss>(nn::CrossEntropyLossOptions()
+                                                        .weight(weight)
+                                                        .ignore_index(static_cast<int64_t>(ignore_index))
+                                                        .reduction(r)
+                                                        .label_smoothing(label_smoothing));
+    }
+    if (kind == "NLLLoss") {
+      return std::make_shared<nn::NLLLoss>(
+          nn::NLLLossOptions().weight(weight).ignore_index(static_cast<int64_t>(ignore_index)).reduction(r));
+    }
+    if (kind == "BCELoss") return std::make_shared<nn::BCELoss>(weight, r);
+    if (kind == "BCEWithLogitsLoss") return std::make_shared<nn::BCEWithLogitsLoss>(weight, r, pos_weight);
+    if (kind == "CosineEmbeddingLoss") return std::make_shared<nn::CosineEmbeddingLoss>(margin, r);
+    if (kind == "MarginRankingLoss") return std::make_shared<nn::MarginRankingLoss>(margin, r);
+    if (kind == "NegativeSamplingLoss") return std::make_shared<nn::NegativeSamplingLoss>(r);
+    throw kd::ValueError("unknown loss " + kind);
+  });
+}
+
+// ---- functional ----
+
+Tensor f_linear(const Tensor& x, const Tensor& w, const Tensor& b) {
+  return guarded([&] { return F::linear(x, w, b); });
+}
+Tensor f_bilinear(const Tensor& x1, const Tensor& x2, const Tensor& w, const Tensor& b) {
+  return guarded([&] { return F::bilinear(x1, x2, w, b); });
+}
+// kind: relu, sigmoid, tanh, silu.
+Tensor f_unary(const std::string& kind, const Tensor& x) {
+  return guarded([&]() -> Tensor {
+    if (kind == "relu") return F::relu(x);
+    if (kind == "silu") return F::silu(x);
+    if (kind == "sigmoid") return kd::sigmoid(x);
+    if (kind == "tanh") return kd::tanh(x);
+    throw kd::ValueError("unknown function " + kind);
+  });
+}
+Tensor f_leaky_relu(const Tensor& x, double slope) {
+  return guarded([&] { return F::leaky_relu(x, slope); });
+}
+Tensor f_gelu(const Tensor& x, const std::string& approximate) {
+  return guarded([&] { return F::gelu(x, approximate); });
+}
+Tensor f_softmax(const Tensor& x, double dim, bool log) {
+  return guarded([&] { return log ? F::log_softmax(x, opt_int(dim)) : F::softmax(x, opt_int(dim)); });
+}
+Tensor f_dropout(const Tensor& x, double p, bool training) {
+  return guarded([&] { return F::dropout(x, p, training); });
+}
+Tensor f_batch_norm(const Tensor& x, const Tensor& rm, const Tensor& rv, const Tensor& w, const Tensor& b,
+                    bool training, double momentum, double eps) {
+  return guarded([&] { return F::batch_norm(x, rm, rv, w, b, training, momentum, eps); });
+}
+Tensor f_layer_norm(const Tensor& x, const val& shape, const Tensor& w, const Tensor& b, double eps) {
+  kd::Shape s = shape_from_js(shape);
+  return guarded([&] { return F::layer_norm(x, s, w, b, eps); });
+}
+Tensor f_embedding(const Tensor& input, const Tensor& weight, double padding_idx, double max_norm, double norm_type,
+                   bool scale_grad_by_freq, bool sparse) {
+  return guarded([&] {
+    return F::embedding(input, weight, opt_int(padding_idx), opt_double(max_norm), norm_type, scale_grad_by_freq, sparse);
+  });
+}
+Tensor f_embedding_bag(const Tensor& input, const Tensor& weight, const Tensor& offsets, double max_norm,
+                       double norm_type, bool scale_grad_by_freq, const std::string& mode, bool sparse,
+                       const Tensor& per_sample_weights, bool include_last_offset, double padding_idx) {
+  return guarded([&] {
+    return F::embedding_bag(input, weight, offsets, opt_double(max_norm), norm_type, scale_grad_by_freq, mode, sparse,
+                            per_sample_weights, include_last_offset, opt_int(padding_idx));
+  });
+}
+// Two-input losses: mse, l1, smoothL1 (beta), nll / crossEntropy (weight, ignoreIndex,
+// labelSmoothing), bce (weight), bceWithLogits (weight, posWeight).
+Tensor f_loss2(const std::string& kind, const Tensor& input, const Tensor& target, const std::string& reduction_name,
+               const Tensor& weight, const Tensor& pos_weight, double ignore_index, double label_smoothing,
+               double beta) {
+  return guarded([&]() -> Tensor {
+    F::Reduction r = reduction(reduction_name);
+    auto ii = static_cast<int64_t>(ignore_index);
+    if (kind == "mse") return F::mse_loss(input, target, r);
+    if (kind == "l1") return F::l1_loss(input, target, r);
+    if (kind == "smoothL1") return F::smooth_l1_loss(input, target, r, beta);
+    if (kind == "nll") return F::nll_loss(input, target, weight, ii, r);
+    if (kind == "crossEntropy") return F::cross_entropy(input, target, weight, ii, r, label_smoothing);
+    if (kind == "bce") return F::binary_cross_entropy(input, target, weight, r);
+    if (kind == "bceWithLogits") return F::binary_cross_entropy_with_logits(input, target, weight, r, pos_weight);
+    throw kd::ValueError("unknown loss " + kind);
+  });
+}
+// Three-input losses: cosineEmbedding, marginRanking (margin), negativeSampling.
+Tensor f_loss3(const std::string& kind, const Tensor& a, const Tensor& b, const Tensor& c,
+               const std::string& reduction_name, double margin) {
+  return guarded([&]() -> Tensor {
+    F::Reduction r = reduction(reduction_name);
+    if (kind == "cosineEmbedding") return F::cosine_embedding_loss(a, b, c, margin, r);
+    if (kind == "marginRanking") return F::margin_ranking_loss(a, b, c, margin, r);
+    if (kind == "negativeSampling") return F::negative_sampling_loss(a, b, c, r);
+    throw kd::ValueError("unknown loss " + kind);
+  });
+}
+
+// ---- init (each fills in place and returns nothing; the JS layer returns its argument) ----
+
+double calculate_gain(const std::string& nonlinearity, double param) {
+  return guarded([&] { return nn::init::calculate_gain(nonlinearity, opt_double(param)); });
+}
+val calculate_fan_in_and_fan_out(const Tensor& t) {
+  return guarded([&] {
+    auto [fan_in, fan_out] = nn::init::calculate_fan_in_and_fan_out(t);
+    val out = val::array();
+    out.set(0, static_cast<double>(fan_in));
+    out.set(1, static_cast<double>(fan_out));
+    return out;
+  });
+}
+// kind names torch.nn.init's functions; a, b, c, d are their numeric arguments in order.
+void init_fill(const std::string& kind, const Tensor& t, double a, double b, double c, double d) {
+  guarded([&] {
+    if (kind == "uniform_") nn::init::uniform_(t, a, b);
+    else if (kind == "normal_") nn::init::normal_(t, a, b);
+    else if (kind == "constant_") nn::init::constant_(t, a);
+    else if (kind == "ones_") nn::init::ones_(t);
+    else if (kind == "zeros_") nn::init::zeros_(t);
+    else if (kind == "eye_") nn::init::eye_(t);
+    else if (kind == "xavierUniform_") nn::init::xavier_uniform_(t, a);
+    else if (kind == "xavierNormal_") nn::init::xavier_normal_(t, a);
+    else if (kind == "truncNormal_") nn::init::trunc_normal_(t, a, b, c, d);
+    else if (kind == "orthogonal_") nn::init::orthogonal_(t, a);
+    else throw kd::ValueError("unknown init " + kind);
+  });
+}
+void init_kaiming(bool normal, const Tensor& t, double a, const std::string& mode, const std::string& nonlinearity) {
+  guarded([&] {
+    if (normal) nn::init::kaiming_normal_(t, a, mode, nonlinearity);
+    else nn::init::kaiming_uniform_(t, a, mode, nonlinearity);
+  });
+}
+
+// ---- helpers for the JS module system ----
+
+Tensor undefined_tensor() { return Tensor(); }
+
+// nn.Parameter's check and alias, for registerParameter (the JS Parameter class may do this too).
+bool is_parameter(const Tensor& t) {
+  return guarded([&] { return t.defined() && t.impl()->is_parameter; });
+}
+bool is_leaf(const Tensor& t) {
+  return guarded([&] { return t.is_leaf(); });
+}
+// A detached alias (shares storage): what state_dict() hands out.
+Tensor detach(const Tensor& t) {
+  return guarded([&] { return t.detach(); });
+}
+// Copies srcs[i] into dsts[i] under no_grad (load_state_dict after the JS checks passed).
+// Checks every pair first, so a failure copies nothing.
+void copy_all(const val& dsts, const val& srcs) {
+  std::vector<Tensor> d = tensors_from_js(dsts);
+  std::vector<Tensor> s = tensors_from_js(srcs);
+  guarded([&] {
+    KD_CHECK(d.size() == s.size(), ValueError, "copy_all: ", d.size(), " destinations for ", s.size(), " sources");
+    for (size_t i = 0; i < d.size(); ++i)
+      KD_CHECK(d[i].shape() == s[i].shape(), ShapeError, "copy_all: shape mismatch at ", i);
+    kd::NoGradGuard no_grad;
+    for (size_t i = 0; i < d.size(); ++i) d[i].copy_(s[i]);
+  });
+}
+// Module.zero_grad over a list of parameters (JS modules): the same rules as the C++ one.
+void zero_grads(const val& params, bool set_to_none) {
+  std::vector<Tensor> ps = tensors_from_js(params);
+  guarded([&] {
+    kd::NoGradGuard no_grad;
+    for (Tensor& p : ps) {
+      kd::TensorImpl* impl = p.impl();
+      if (!impl) continue;
+      impl->sparse_grad.reset();
+      if (!impl->grad) continue;
+      if (set_to_none) impl->grad.reset();
+      else Tensor(impl->grad).zero_();
+    }
+  });
+}
+// The row-sparse gradient of an embedding weight (coalesced), or null when there is none:
+// {indices: int64 [nnz], values: [nnz, ...], shape: dense shape}.
+val sparse_grad(const Tensor& t) {
+  return guarded([&]() -> val {
+    if (!t.defined() || !t.impl()->sparse_grad) return val::null();
+    kd::SparseGrad g = t.impl()->sparse_grad->coalesce();
+    val out = val::object();
+    out.set("indices", g.indices);
+    out.set("values", g.values);
+    val shape = val::array();
+    for (size_t i = 0; i < g.dense_shape.size(); ++i) shape.set(i, static_cast<double>(g.dense_shape[i]));
+    out.set("shape", shape);
+    return out;
+  });
+}
+// The sparse gradient as a dense tensor (zeros in the rows not used), or undefined.
+Tensor sparse_grad_dense(const Tensor& t) {
+  return guarded([&]() -> Tensor {
+    if (!t.defined() || !t.impl()->sparse_grad) return Tensor();
+    return t.impl()->sparse_grad->to_dense();
+  });
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(kindling_nn) {
+  using emscripten::function;
+
+  emscripten::class_<Module>("RawModule")
+      .smart_ptr<ModulePtr>("RawModulePtr")
+      .function("typeName", &type_name)
+      .function("forward", &forward)
+      .function("forwardMany", &forward_many)
+      .function("namedParameters", &named_parameters)
+      .function("namedBuffers", &named_buffers)
+      .function("nonPersistentBuffers", &non_persistent_buffers)
+      .function("namedChildren", &named_children)
+      .function("stateDict", &state_dict)
+      .function("loadStateDict", &load_state_dict)
+      .function("train", &train)
+      .function("isTraining", &is_training)
+      .function("zeroGrad", &zero_grad)
+      .function("requiresGrad", &module_requires_grad)
+      .function("toString", &module_to_string)
+      .function("extraRepr", &extra_repr);
+
+  function("nnMakeSimple", &make_simple);
+  function("nnMakeLinear", &make_linear);
+  function("nnMakeBilinear", &make_bilinear);
+  function("nnMakeLeakyReLU", &make_leaky_relu);
+  function("nnMakeGELU", &make_gelu);
+  function("nnMakeSoftmax", &make_softmax);
+  function("nnMakeDropout", &make_dropout);
+  function("nnMakeBatchNorm1d", &make_batch_norm1d);
+  function("nnMakeLayerNorm", &make_layer_norm);
+  function("nnMakeFlatten", &make_flatten);
+  function("nnMakeEmbedding", &make_embedding);
+  function("nnEmbeddingFromPretrained", &embedding_from_pretrained);
+  function("nnMakeEmbeddingBag", &make_embedding_bag);
+  function("nnMakeRecurrent", &make_recurrent);
+  function("nnMakeCell", &make_cell);
+  function("nnMakeMultiheadAttention", &make_multihead_attention);
+  function("nnMakeLoss", &make_loss);
+
+  function("nnLinear", &f_linear);
+  function("nnBilinear", &f_bilinear);
+  function("nnUnary", &f_unary);
+  function("nnLeakyRelu", &f_leaky_relu);
+  function("nnGelu", &f_gelu);
+  function("nnSoftmax", &f_softmax);
+  function("nnDropout", &f_dropout);
+  function("nnBatchNorm", &f_batch_norm);
+  function("nnLayerNorm", &f_layer_norm);
+  function("nnEmbedding", &f_embedding);
+  function("nnEmbeddingBag", &f_embedding_bag);
+  function("nnLoss2", &f_loss2);
+  function("nnLoss3", &f_loss3);
+
+  function("nnCalculateGain", &calculate_gain);
+  function("nnCalculateFanInAndFanOut", &calculate_fan_in_and_fan_out);
+  function("nnInitFill", &init_fill);
+  function("nnInitKaiming", &init_kaiming);
+
+  function("nnUndefinedTensor", &undefined_tensor);
+  function("nnIsParameter", &is_parameter);
+  function("nnIsLeaf", &is_leaf);
+  function("nnDetach", &detach);
+  function("nnCopyAll", &copy_all);
+  function("nnZeroGrads", &zero_grads);
+  function("nnSparseGrad", &sparse_grad);
+  function("nnSparseGradDense", &sparse_grad_dense);
+}

@@ -1,0 +1,100 @@
+// Raw Embind block for kd serialization: safetensors bytes in and out, and pretrained word
+// vectors from GloVe / word2vec text. Bytes cross as Uint8Array copies; every body is guarded.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <cmath>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "boundary.h"
+#include "serialize/embeddings_text.h"
+#include "serialize/safetensors.h"
+
+using emscripten::val;
+using kd::Tensor;
+using kd::wasm::guarded;
+
+namespace {
+
+// names/tensors: parallel arrays; metadata: {key: string} (checked by the JS layer).
+val save_safetensors(const val& names, const val& tensors, const val& metadata_keys, const val& metadata_values) {
+  std::vector<std::string> keys = emscripten::vecFromJSArray<std::string>(names);
+  std::vector<Tensor> values = emscripten::vecFromJSArray<Tensor>(tensors);
+  std::vector<std::string> mk = emscripten::vecFromJSArray<std::string>(metadata_keys);
+  std::vector<std::string> mv = emscripten::vecFromJSArray<std::string>(metadata_values);
+  return guarded([&] {
+    KD_CHECK(keys.size() == values.size(), ValueError, "save_safetensors: ", keys.size(), " names for ",
+             values.size(), " tensors");
+    kd::NamedTensors named;
+    for (size_t i = 0; i < keys.size(); ++i) named.emplace_back(keys[i], values[i]);
+    std::map<std::string, std::string> metadata;
+    for (size_t i = 0; i < mk.size() && i < mv.size(); ++i) metadata[mk[i]] = mv[i];
+    std::vector<uint8_t> bytes = kd::save_safetensors(named, metadata);
+    // A copy owned by JS (the view into the wasm heap dies with `bytes`).
+    return val::global("Uint8Array").new_(emscripten::typed_memory_view(bytes.size(), bytes.data())).call<val>("slice");
+  });
+}
+
+// {names, tensors, metadataKeys, metadataValues}, tensors in file order.
+val load_safetensors(const val& bytes) {
+  std::vector<uint8_t> data = emscripten::convertJSArrayToNumberVector<uint8_t>(bytes);
+  return guarded([&] {
+    kd::SafetensorsContent content = kd::load_safetensors(data);
+    val names = val::array();
+    val tensors = val::array();
+    for (size_t i = 0; i < content.tensors.size(); ++i) {
+      names.set(i, content.tensors[i].first);
+      tensors.set(i, content.tensors[i].second);
+    }
+    val mk = val::array();
+    val mv = val::array();
+    unsigned i = 0;
+    for (const auto& [k, v] : content.metadata) {
+      mk.set(i, k);
+      mv.set(i, v);
+      ++i;
+    }
+    val out = val::object();
+    out.set("names", names);
+    out.set("tensors", tensors);
+    out.set("metadataKeys", mk);
+    out.set("metadataValues", mv);
+    return out;
+  });
+}
+
+// header: "auto" | "present" | "absent"; duplicates: "error" | "keepFirst".
+val read_embeddings_text(const std::string& text, const std::string& header, const std::string& duplicates,
+                         bool allow_nonfinite, double max_line_length, double max_vocab, double max_dim) {
+  return guarded([&] {
+    kd::EmbeddingTextOptions o;
+    KD_CHECK(header == "auto" || header == "present" || header == "absent", ValueError,
+             "readEmbeddingsText: header must be 'auto', 'present' or 'absent', got '", header, "'");
+    KD_CHECK(duplicates == "error" || duplicates == "keepFirst", ValueError,
+             "readEmbeddingsText: duplicates must be 'error' or 'keepFirst', got '", duplicates, "'");
+    o.header = header == "auto" ? kd::HeaderMode::Auto : header == "present" ? kd::HeaderMode::Present : kd::HeaderMode::Absent;
+    o.duplicates = duplicates == "error" ? kd::DuplicateWords::Reject : kd::DuplicateWords::KeepFirst;
+    o.allow_nonfinite = allow_nonfinite;
+    o.max_line_length = static_cast<size_t>(max_line_length);
+    o.max_vocab = static_cast<int64_t>(max_vocab);
+    o.max_dim = static_cast<int64_t>(max_dim);
+    kd::PretrainedEmbeddings e = kd::read_embeddings_text(text, o);
+    val words = val::array();
+    for (size_t i = 0; i < e.index_to_word.size(); ++i) words.set(i, e.index_to_word[i]);
+    val out = val::object();
+    out.set("indexToWord", words);
+    out.set("vectors", e.vectors);
+    out.set("hadHeader", e.had_header);
+    return out;
+  });
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(kindling_serialize) {
+  emscripten::function("serializeSaveSafetensors", &save_safetensors);
+  emscripten::function("serializeLoadSafetensors", &load_safetensors);
+  emscripten::function("serializeReadEmbeddingsText", &read_embeddings_text);
+}

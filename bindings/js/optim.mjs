@@ -1,0 +1,328 @@
+// kd.optim: optimizers, learning-rate schedulers, and gradient clipping (also in kd.nn.utils).
+//
+//   const opt = new kd.optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+//   const opt = new kd.optim.Adam([{ params: a.parameters() }, { params: b.parameters(), lr: 1e-2 }], { lr: 1e-3 });
+//   opt.zeroGrad(); loss.backward(); opt.step();
+//   opt.paramGroups[0].lr = 0.01;   // live views of the C++ groups
+//
+// Options are camelCase here and PyTorch's snake_case in C++ (bindings/embind/optim.cpp); they
+// cross as JSON and the C++ options structs validate them (PyTorch's messages, nothing
+// changed on error). The optimizer keeps the caller's parameter Tensors; it does not own them.
+// Built-in schedulers run in C++; LambdaLR runs in JS (its lambdas are JS functions, and no JS
+// code may run inside a C++ frame).
+
+const snake = (k) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const camel = (k) => k.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+
+const OPTIMIZERS = {
+  SGD: { lr: 'num', momentum: 'num', dampening: 'num', weightDecay: 'num', nesterov: 'bool', maximize: 'bool' },
+  Adam: { lr: 'num', betas: 'pair', eps: 'num', weightDecay: 'num', amsgrad: 'bool', maximize: 'bool' },
+  AdamW: { lr: 'num', betas: 'pair', eps: 'num', weightDecay: 'num', amsgrad: 'bool', maximize: 'bool' },
+  Adagrad: { lr: 'num', lrDecay: 'num', weightDecay: 'num', initialAccumulatorValue: 'num', eps: 'num', maximize: 'bool' },
+  RMSprop: { lr: 'num', alpha: 'num', eps: 'num', weightDecay: 'num', momentum: 'num', centered: 'bool', maximize: 'bool' },
+  SparseAdam: { lr: 'num', betas: 'pair', eps: 'num', maximize: 'bool' },
+};
+
+export function installOptimApi(ctx, kd) {
+  const { raw, errors, Tensor, typeError, describe, checkInt, checkNumber, checkBool, checkOptions } = ctx;
+
+  // camelCase options -> JSON text with PyTorch's keys, type-checked against `spec`.
+  function optionsJson(opts, spec, what) {
+    const out = {};
+    for (const [k, v] of Object.entries(opts)) {
+      const kind = spec[k];
+      if (!kind) throw typeError(`${what}: unknown option '${k}' (expected one of ${Object.keys(spec).join(', ')})`);
+      if (kind === 'num') checkNumber(v, `${what}: ${k}`);
+      else if (kind === 'bool') checkBool(v, `${what}: ${k}`);
+      else if (kind === 'pair' && !(Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number'))) {
+        throw typeError(`${what}: ${k} must be [number, number], got ${describe(v)}`);
+      }
+      if (kind === 'num' && !Number.isFinite(v)) throw new errors.ValueError(`${what}: ${k} must be finite, got ${v}`);
+      out[snake(k)] = v;
+    }
+    return JSON.stringify(out);
+  }
+
+  function tensorList(params, what) {
+    if (params instanceof Tensor) return [params];
+    if (!params || typeof params[Symbol.iterator] !== 'function') throw typeError(`${what}: params must be an iterable of Tensors, got ${describe(params)}`);
+    const list = [...params];
+    list.forEach((p, i) => {
+      if (!(p instanceof Tensor)) throw typeError(`${what}: params[${i}] must be a Tensor, got ${describe(p)}`);
+      ctx.unwrap(p);
+    });
+    return list;
+  }
+
+  class Optimizer {
+    #kind;
+    #raw;
+    #params = [];  // per group, the caller's Tensors
+
+    constructor(kind, params, opts) {
+      const what = `${kind}()`;
+      const spec = OPTIMIZERS[kind];
+      const defaults = checkOptions(opts, what);
+      if (kind === 'SGD' && defaults.lr === undefined) throw typeError('SGD(): lr is required (PyTorch: required parameter)');
+      const defaultsJson = optionsJson(defaults, spec, what);
+      if (params === null || params === undefined || (typeof params[Symbol.iterator] !== 'function' && !(params instanceof Tensor))) {
+        throw typeError(`${what}: params must be an iterable of Tensors or of {params, ...options} groups, got ${describe(params)}`);
+      }
+      const list = params instanceof Tensor ? [params] : [...params];
+      if (list.length === 0) throw new errors.ValueError('optimizer got an empty parameter list');
+      const isGroups = list.length > 0 && list.every((g) => g !== null && typeof g === 'object' && !(g instanceof Tensor) && 'params' in g);
+      const groups = isGroups ? list : [{ params: list }];
+      const rawGroups = groups.map((g, i) => {
+        const { params: ps, ...rest } = g;
+        const tensors = tensorList(ps, `${what}: group ${i}`);
+        this.#params.push(tensors);
+        return { params: tensors.map((t) => ctx.unwrap(t)), options: optionsJson(rest, spec, `${what}: group ${i}`) };
+      });
+      this.#kind = kind;
+      this.#raw = ctx.call(raw.optimMake, kind, rawGroups, defaultsJson);
+    }
+
+    get _handle() {
+      if (!this.#raw) throw new errors.StateError(`this ${this.#kind} optimizer was disposed`);
+      return this.#raw;
+    }
+
+    /** One update of every parameter that has a gradient. With a closure, calls it first (under enableGrad) and returns its loss. */
+    step(closure) {
+      let loss;
+      if (closure !== undefined) {
+        if (typeof closure !== 'function') throw typeError(`step(): closure must be a function, got ${describe(closure)}`);
+        loss = kd.enableGrad(closure);
+      }
+      ctx.call(() => this._handle.step());
+      return loss;
+    }
+
+    /** Zeroes every gradient (PyTorch 1.13's default) or, with {setToNone: true}, drops them. */
+    zeroGrad(opts) {
+      const { setToNone = false, ...rest } = checkOptions(opts, 'zeroGrad()');
+      if (Object.keys(rest).length) throw typeError(`zeroGrad(): unknown option '${Object.keys(rest)[0]}'`);
+      ctx.call(() => this._handle.zeroGrad(checkBool(setToNone, 'zeroGrad(): setToNone')));
+    }
+
+    /** Adds a group: {params, ...options overriding the defaults}. */
+    addParamGroup(group) {
+      const { params, ...rest } = checkOptions(group, 'addParamGroup()');
+      const tensors = tensorList(params, 'addParamGroup()');
+      ctx.call(() => this._handle.addParamGroup(tensors.map((t) => ctx.unwrap(t)), optionsJson(rest, OPTIMIZERS[this.#kind], 'addParamGroup()')));
+      this.#params.push(tensors);
+    }
+
+    /**
+     * Live views of the groups: `params` (the Tensors given), and every option as a property
+     * that reads and writes the C++ group (`group.lr = 0.01`; invalid values throw and change nothing).
+     */
+    get paramGroups() {
+      const handle = this._handle;
+      const spec = OPTIMIZERS[this.#kind];
+      return this.#params.map((params, i) => {
+        const view = { params };
+        for (const key of [...Object.keys(spec), 'initialLr']) {
+          Object.defineProperty(view, key, {
+            enumerable: true,
+            get: () => {
+              const v = JSON.parse(ctx.call(() => handle.groupOptions(i)))[snake(key)];
+              return v;
+            },
+            set: (v) => {
+              const json = key === 'initialLr' ? JSON.stringify({ initial_lr: checkNumber(v, 'initialLr') }) : optionsJson({ [key]: v }, spec, `paramGroups[${i}]`);
+              ctx.call(() => handle.setGroupOptions(i, json));
+            },
+          });
+        }
+        return view;
+      });
+    }
+
+    /** {state: {index: {step, expAvg, ...}}, paramGroups: [{lr, ..., params: [indices]}]}: copies. */
+    stateDict() {
+      const sd = ctx.call(() => this._handle.stateDict());
+      const state = {};
+      for (const e of sd.state) {
+        const entry = { step: e.step };
+        e.names.forEach((n, k) => { entry[camel(n)] = ctx.wrap(e.tensors[k]); });
+        state[e.index] = entry;
+      }
+      const paramGroups = JSON.parse(sd.paramGroups).map((g) => Object.fromEntries(Object.entries(g).map(([k, v]) => [camel(k), v])));
+      return { state, paramGroups };
+    }
+
+    /** Validates everything, then replaces the state and the groups' options. */
+    loadStateDict(sd) {
+      const { state = {}, paramGroups } = checkOptions(sd, 'loadStateDict()');
+      if (!Array.isArray(paramGroups)) throw typeError('loadStateDict(): paramGroups must be an array');
+      const rawState = Object.entries(checkOptions(state, 'loadStateDict(): state')).map(([index, entry]) => {
+        const { step = 0, ...buffers } = checkOptions(entry, `loadStateDict(): state[${index}]`);
+        checkInt(Number(index), 'loadStateDict(): state index');
+        checkInt(step, `loadStateDict(): state[${index}].step`);
+        const names = [];
+        const tensors = [];
+        for (const [k, t] of Object.entries(buffers)) {
+          if (!(t instanceof Tensor)) throw typeError(`loadStateDict(): state[${index}].${k} must be a Tensor, got ${describe(t)}`);
+          names.push(snake(k));
+          tensors.push(ctx.unwrap(t));
+        }
+        return { index: Number(index), step, names, tensors };
+      });
+      const groupsJson = JSON.stringify(paramGroups.map((g) => Object.fromEntries(Object.entries(checkOptions(g, 'loadStateDict(): paramGroups[i]')).map(([k, v]) => [snake(k), v]))));
+      ctx.call(() => this._handle.loadStateDict({ state: rawState, paramGroups: groupsJson }));
+    }
+
+    /** Frees the optimizer's C++ state (the parameters are not touched). */
+    dispose() {
+      this.#raw?.delete();
+      this.#raw = null;
+    }
+  }
+
+  const optim = { Optimizer };
+  for (const kind of Object.keys(OPTIMIZERS)) {
+    optim[kind] = { [kind]: class extends Optimizer {
+      constructor(params, opts) { super(kind, params, opts); }
+    } }[kind];
+  }
+
+  // ---- schedulers ----
+
+  class LRScheduler {
+    #raw;
+    constructor(kind, optimizer, opts) {
+      if (!(optimizer instanceof Optimizer)) throw typeError(`${kind}(): ${describe(optimizer)} is not an Optimizer`);
+      this.optimizer = optimizer;
+      this.#raw = ctx.call(raw.optimMakeScheduler, kind, optimizer._handle, JSON.stringify(opts));
+    }
+    get #h() {
+      if (!this.#raw) throw new errors.StateError('this scheduler was disposed');
+      return this.#raw;
+    }
+    step() { ctx.call(() => this.#h.step()); }
+    /** The lrs the last step wrote, one per group. */
+    getLastLr() { return ctx.call(() => this.#h.getLastLr()); }
+    get lastEpoch() { return ctx.call(() => this.#h.lastEpoch()); }
+    get baseLrs() { return ctx.call(() => this.#h.baseLrs()); }
+    dispose() {
+      this.#raw?.delete();
+      this.#raw = null;
+    }
+  }
+
+  function schedOpts(opts, what, spec) {
+    const o = checkOptions(opts, what);
+    for (const [k, v] of Object.entries(o)) {
+      const kind = spec[k];
+      if (!kind) throw typeError(`${what}: unknown option '${k}' (expected one of ${Object.keys(spec).join(', ')})`);
+      if (kind === 'int') checkInt(v, `${what}: ${k}`);
+      else if (kind === 'num') checkNumber(v, `${what}: ${k}`);
+      else if (kind === 'bool') checkBool(v, `${what}: ${k}`);
+      else if (kind === 'str' && typeof v !== 'string') throw typeError(`${what}: ${k} must be a string`);
+    }
+    return o;
+  }
+
+  const lrScheduler = {
+    LRScheduler,
+    StepLR: class StepLR extends LRScheduler {
+      constructor(optimizer, stepSize, opts) {
+        super('StepLR', optimizer, { stepSize: checkInt(stepSize, 'StepLR(): stepSize'), ...schedOpts(opts, 'StepLR()', { gamma: 'num', lastEpoch: 'int' }) });
+      }
+    },
+    MultiStepLR: class MultiStepLR extends LRScheduler {
+      constructor(optimizer, milestones, opts) {
+        if (!Array.isArray(milestones)) throw typeError('MultiStepLR(): milestones must be an array of integers');
+        milestones.forEach((m) => checkInt(m, 'MultiStepLR(): milestones'));
+        super('MultiStepLR', optimizer, { milestones, ...schedOpts(opts, 'MultiStepLR()', { gamma: 'num', lastEpoch: 'int' }) });
+      }
+    },
+    ExponentialLR: class ExponentialLR extends LRScheduler {
+      constructor(optimizer, gamma, opts) {
+        super('ExponentialLR', optimizer, { gamma: checkNumber(gamma, 'ExponentialLR(): gamma'), ...schedOpts(opts, 'ExponentialLR()', { lastEpoch: 'int' }) });
+      }
+    },
+    CosineAnnealingLR: class CosineAnnealingLR extends LRScheduler {
+      constructor(optimizer, TMax, opts) {
+        super('CosineAnnealingLR', optimizer, { TMax: checkInt(TMax, 'CosineAnnealingLR(): TMax'), ...schedOpts(opts, 'CosineAnnealingLR()', { etaMin: 'num', lastEpoch: 'int' }) });
+      }
+    },
+    LinearLR: class LinearLR extends LRScheduler {
+      constructor(optimizer, opts) {
+        super('LinearLR', optimizer, schedOpts(opts, 'LinearLR()', { startFactor: 'num', endFactor: 'num', totalIters: 'int', lastEpoch: 'int' }));
+      }
+    },
+    OneCycleLR: class OneCycleLR extends LRScheduler {
+      constructor(optimizer, maxLr, opts) {
+        if (!(typeof maxLr === 'number' || (Array.isArray(maxLr) && maxLr.every((x) => typeof x === 'number')))) {
+          throw typeError(`OneCycleLR(): maxLr must be a number or an array of numbers, got ${describe(maxLr)}`);
+        }
+        super('OneCycleLR', optimizer, {
+          maxLr,
+          ...schedOpts(opts, 'OneCycleLR()', {
+            totalSteps: 'int', epochs: 'int', stepsPerEpoch: 'int', pctStart: 'num', annealStrategy: 'str', cycleMomentum: 'bool',
+            baseMomentum: 'num', maxMomentum: 'num', divFactor: 'num', finalDivFactor: 'num', threePhase: 'bool', lastEpoch: 'int',
+          }),
+        });
+      }
+    },
+    /** LambdaLR(optimizer, epoch => factor | [one per group], {lastEpoch}): lr = initialLr * factor. Runs in JS. */
+    LambdaLR: class LambdaLR {
+      #fns;
+      #lastLr = [];
+      constructor(optimizer, lrLambda, opts) {
+        if (!(optimizer instanceof Optimizer)) throw typeError(`LambdaLR(): ${describe(optimizer)} is not an Optimizer`);
+        const { lastEpoch = -1 } = schedOpts(opts, 'LambdaLR()', { lastEpoch: 'int' });
+        const groups = optimizer.paramGroups;
+        const fns = Array.isArray(lrLambda) ? lrLambda : groups.map(() => lrLambda);
+        if (fns.length !== groups.length) throw new errors.ValueError(`Expected ${groups.length} lr_lambdas, but got ${fns.length}`);
+        fns.forEach((f) => { if (typeof f !== 'function') throw typeError(`LambdaLR(): lrLambda must be a function, got ${describe(f)}`); });
+        if (lastEpoch === -1) {
+          for (const g of groups) if (g.initialLr === undefined) g.initialLr = g.lr;
+        } else if (groups.some((g) => g.initialLr === undefined)) {
+          throw new errors.ValueError("param 'initial_lr' is not specified in param_groups when resuming an optimizer");
+        }
+        this.optimizer = optimizer;
+        this.baseLrs = groups.map((g) => g.initialLr);
+        this.#fns = fns;
+        this.lastEpoch = lastEpoch;
+        this.step();
+      }
+      step() {
+        const epoch = this.lastEpoch + 1;
+        // Every lambda runs (and may throw) before any lr changes.
+        const lrs = this.baseLrs.map((base, i) => base * checkNumber(this.#fns[i](epoch), 'LambdaLR: lrLambda(epoch)'));
+        const groups = this.optimizer.paramGroups;
+        lrs.forEach((lr, i) => { groups[i].lr = lr; });
+        this.lastEpoch = epoch;
+        this.#lastLr = lrs;
+      }
+      getLastLr() { return this.#lastLr.slice(); }
+      dispose() {}
+    },
+  };
+  optim.lrScheduler = lrScheduler;
+
+  // ---- gradient clipping ----
+
+  /** clipGradNorm_(params, maxNorm, {normType = 2, errorIfNonfinite = false}) -> total norm (0-d Tensor). */
+  function clipGradNorm_(params, maxNorm, opts) {
+    const { normType = 2, errorIfNonfinite = false, ...rest } = checkOptions(opts, 'clipGradNorm_()');
+    if (Object.keys(rest).length) throw typeError(`clipGradNorm_(): unknown option '${Object.keys(rest)[0]}'`);
+    const p = normType === 'inf' ? Infinity : checkNumber(normType, 'clipGradNorm_(): normType');
+    return ctx.wrap(ctx.call(raw.optimClipGradNorm, tensorList(params, 'clipGradNorm_()').map((t) => ctx.unwrap(t)),
+      checkNumber(maxNorm, 'clipGradNorm_(): maxNorm'), p, checkBool(errorIfNonfinite, 'clipGradNorm_(): errorIfNonfinite')));
+  }
+  /** clipGradValue_(params, clipValue): clamps every gradient to [-clipValue, clipValue]. */
+  function clipGradValue_(params, clipValue) {
+    ctx.call(raw.optimClipGradValue, tensorList(params, 'clipGradValue_()').map((t) => ctx.unwrap(t)), checkNumber(clipValue, 'clipGradValue_(): clipValue'));
+  }
+  optim.clipGradNorm_ = clipGradNorm_;
+  optim.clipGradValue_ = clipGradValue_;
+  if (kd.nn) {
+    kd.nn.utils ??= {};
+    Object.assign(kd.nn.utils, { clipGradNorm_, clipGradValue_ });
+  }
+  kd.optim = optim;
+}

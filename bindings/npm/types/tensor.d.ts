@@ -1,0 +1,415 @@
+// Types of the tensor side of Kindling: Tensor, Parameter, factories, autograd, grad mode,
+// memory scopes, errors, backend. Hand-written to match bindings/js/tensor.mjs and api.mjs.
+
+/** The three element types. int64 values cross as JS numbers (exact up to 2^53). */
+export type DType = 'float32' | 'int64' | 'bool';
+
+/** Sizes: `kd.zeros(2, 3)` or `kd.zeros([2, 3])`. */
+export type Shape = readonly number[];
+
+/** Nested JS arrays of numbers or booleans (any depth). */
+export type NestedArray = number | boolean | readonly NestedArray[];
+
+/** What `x.toArray()` returns: a number/boolean for 0-d, else nested arrays. */
+export type TensorArray = number | boolean | TensorArray[];
+
+/** x.dataSync(): Float32Array for float32, Float64Array for int64, Uint8Array for bool. */
+export type TypedValues = Float32Array | Float64Array | Uint8Array;
+
+export interface FactoryOptions {
+  /** default 'float32' (int64 for randint/randperm, and arange with all-integer arguments) */
+  dtype?: DType;
+  /** default false */
+  requiresGrad?: boolean;
+}
+
+export interface TensorOptions extends FactoryOptions {
+  /** The shape of flat (typed-array) data; default [length]. */
+  shape?: Shape;
+}
+
+export interface KeepdimOptions { keepdim?: boolean }
+export interface VarOptions { unbiased?: boolean; keepdim?: boolean }
+export interface AlphaOptions { alpha?: number }
+export interface BackwardOptions { retainGraph?: boolean }
+
+/** A tensor, a number, or (nested) arrays: where an op also accepts plain values. */
+export type TensorLike = Tensor | number | boolean | NestedArray | Float32Array | Float64Array | Int32Array;
+
+/** x.max(dim) / x.min(dim): destructurable as [values, indices], or by name. */
+export type ValuesIndices = [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+
+/**
+ * A tensor: a handle to C++ values in the wasm heap. Free it with dispose(), or create it
+ * inside kd.tidy(). Methods follow PyTorch (camelCase), keyword arguments in a trailing
+ * options object: `x.sum(1, { keepdim: true })`.
+ */
+export declare class Tensor {
+  /** Tensors come from factories (kd.tensor, kd.zeros, ...) and ops; not from `new`. */
+  protected constructor(handle: never, token: never);
+
+  // ---- geometry ----
+  readonly shape: number[];
+  readonly dtype: DType;
+  readonly ndim: number;
+  size(): number[];
+  size(dim: number): number;
+  stride(): number[];
+  stride(dim: number): number;
+  dim(): number;
+  numel(): number;
+  storageOffset(): number;
+  isContiguous(): boolean;
+  /** True once dispose() ran. Any other use of a disposed tensor throws StateError. */
+  readonly isDisposed: boolean;
+
+  // ---- values out ----
+  /** The value of a one-element tensor (boolean for bool). */
+  item(): number | boolean;
+  /** Nested arrays (torch's tolist()); a 0-d tensor gives a number (boolean for bool). */
+  toArray(): TensorArray;
+  tolist(): TensorArray;
+  /** A row-major copy: Float32Array (float32), Float64Array (int64), Uint8Array (bool). */
+  dataSync(): TypedValues;
+  /** PyTorch's repr, e.g. "tensor([1., 2.], requires_grad=True)"; console.log prints it too. */
+  toString(): string;
+  toJSON(): TensorArray;
+
+  // ---- autograd ----
+  requiresGrad: boolean;
+  requiresGrad_(flag?: boolean): this;
+  /** The gradient (a new wrapper each read), or null; assign a Tensor or null. */
+  get grad(): Tensor | null;
+  set grad(g: Tensor | null);
+  setGrad(g: Tensor | null): this;
+  readonly isLeaf: boolean;
+  /** Name of the node that made this tensor ('MulBackward0'), or null for a leaf. */
+  readonly gradFn: string | null;
+  /** The version counter (torch's _version). */
+  readonly version: number;
+  readonly retainsGrad: boolean;
+  retainGrad(): this;
+  backward(gradient?: TensorLike | null, options?: BackwardOptions): void;
+  backward(options: BackwardOptions): void;
+  detach(): Tensor;
+  detach_(): this;
+  /** torch's .data: the same values without history; changes are invisible to autograd. */
+  readonly data: Tensor;
+
+  // ---- views ----
+  view(...shape: number[]): Tensor;
+  view(shape: Shape): Tensor;
+  viewAs(other: Tensor): Tensor;
+  reshape(...shape: number[]): Tensor;
+  reshape(shape: Shape): Tensor;
+  contiguous(): Tensor;
+  transpose(dim0: number, dim1: number): Tensor;
+  permute(...dims: number[]): Tensor;
+  permute(dims: Shape): Tensor;
+  t(): Tensor;
+  /** All dims reversed. */
+  readonly T: Tensor;
+  unsqueeze(dim: number): Tensor;
+  squeeze(dim?: number): Tensor;
+  expand(...shape: number[]): Tensor;
+  expand(shape: Shape): Tensor;
+  expandAs(other: Tensor): Tensor;
+  narrow(dim: number, start: number, length: number): Tensor;
+  select(dim: number, index: number): Tensor;
+  /** x[index] of PyTorch: select(0, index). */
+  get(index: number): Tensor;
+  /** x[start:end:step] along dim; null start/end: from the beginning / to the end. */
+  slice(dim: number, start?: number | null, end?: number | null, step?: number): Tensor;
+  flatten(startDim?: number, endDim?: number): Tensor;
+  asStrided(size: Shape, stride: Shape, storageOffset?: number): Tensor;
+
+  // ---- copies ----
+  clone(): Tensor;
+  to(dtype: DType): Tensor;
+  float(): Tensor;
+  long(): Tensor;
+  bool(): Tensor;
+  indexSelect(dim: number, index: Tensor): Tensor;
+  gather(dim: number, index: Tensor): Tensor;
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor;
+  maskedFill(mask: Tensor, value: number | boolean): Tensor;
+
+  // ---- element-wise ----
+  add(other: Tensor | number, options?: AlphaOptions): Tensor;
+  sub(other: Tensor | number, options?: AlphaOptions): Tensor;
+  /** other - this (torch.rsub). */
+  rsub(other: Tensor | number, options?: AlphaOptions): Tensor;
+  /** other / this. */
+  rdiv(other: Tensor | number): Tensor;
+  mul(other: Tensor | number): Tensor;
+  div(other: Tensor | number): Tensor;
+  pow(exponent: Tensor | number): Tensor;
+  neg(): Tensor;
+  exp(): Tensor;
+  log(): Tensor;
+  sqrt(): Tensor;
+  abs(): Tensor;
+  tanh(): Tensor;
+  sigmoid(): Tensor;
+  relu(): Tensor;
+  gelu(): Tensor;
+  clamp(min?: number | null, max?: number | null): Tensor;
+  clamp(bounds: { min?: number | null; max?: number | null }): Tensor;
+  eq(other: Tensor | number): Tensor;
+  ne(other: Tensor | number): Tensor;
+  lt(other: Tensor | number): Tensor;
+  le(other: Tensor | number): Tensor;
+  gt(other: Tensor | number): Tensor;
+  ge(other: Tensor | number): Tensor;
+  logicalNot(): Tensor;
+
+  // ---- reductions ----
+  sum(options?: KeepdimOptions): Tensor;
+  sum(dim: number | readonly number[], options?: KeepdimOptions | boolean): Tensor;
+  mean(options?: KeepdimOptions): Tensor;
+  mean(dim: number | readonly number[], options?: KeepdimOptions | boolean): Tensor;
+  max(): Tensor;
+  max(dim: number, options?: KeepdimOptions | boolean): ValuesIndices;
+  min(): Tensor;
+  min(dim: number, options?: KeepdimOptions | boolean): ValuesIndices;
+  argmax(dim?: number | null, options?: KeepdimOptions | boolean): Tensor;
+  argmax(options: KeepdimOptions): Tensor;
+  argmin(dim?: number | null, options?: KeepdimOptions | boolean): Tensor;
+  argmin(options: KeepdimOptions): Tensor;
+  var(dim?: number | readonly number[] | null, options?: VarOptions): Tensor;
+  var(options: VarOptions): Tensor;
+  std(dim?: number | readonly number[] | null, options?: VarOptions): Tensor;
+  std(options: VarOptions): Tensor;
+  norm(p?: number, dim?: number | readonly number[] | null, options?: KeepdimOptions | boolean): Tensor;
+  softmax(dim: number): Tensor;
+  logSoftmax(dim: number): Tensor;
+
+  // ---- linear algebra ----
+  matmul(other: Tensor): Tensor;
+  mm(other: Tensor): Tensor;
+  bmm(other: Tensor): Tensor;
+
+  // ---- in place (bump the version; return this) ----
+  add_(other: Tensor | number, options?: AlphaOptions): this;
+  sub_(other: Tensor | number, options?: AlphaOptions): this;
+  mul_(other: Tensor | number): this;
+  div_(other: Tensor | number): this;
+  zero_(): this;
+  fill_(value: number | boolean): this;
+  copy_(src: Tensor): this;
+  normal_(mean?: number, std?: number): this;
+  normal_(options: { mean?: number; std?: number }): this;
+  uniform_(from?: number, to?: number): this;
+  uniform_(options: { from?: number; to?: number }): this;
+  clamp_(min?: number | null, max?: number | null): this;
+  clamp_(bounds: { min?: number | null; max?: number | null }): this;
+  maskedFill_(mask: Tensor, value: number | boolean): this;
+
+  // ---- memory ----
+  /** Frees this handle (values live on while other tensors use them). Idempotent. */
+  dispose(): void;
+  /** Same as kd.keep(this). */
+  keep(): this;
+}
+
+/**
+ * nn.Parameter: shares `data`'s storage, is a leaf, prints "Parameter containing:", and is not
+ * freed by kd.tidy (dispose it, or its module, explicitly).
+ */
+export declare class Parameter extends Tensor {
+  constructor(data: Tensor, options?: { requiresGrad?: boolean });
+}
+
+// ---- errors ----
+
+/** Base class of every Kindling error; `name` and `kind` are the kind. */
+export declare class KindlingError extends Error {
+  constructor(kind: string, message: string);
+  readonly kind: ErrorKind;
+}
+export type ErrorKind = 'IndexError' | 'ShapeError' | 'ValueError' | 'StateError' | 'TypeError' | 'MemoryError' | 'RuntimeError';
+export interface ErrorClass<K extends ErrorKind> {
+  new (message: string): KindlingError & { readonly kind: K; readonly name: K };
+  prototype: KindlingError;
+}
+/** kd.errors.ShapeError etc. (errors.TypeError is not the global TypeError). */
+export interface Errors {
+  readonly IndexError: ErrorClass<'IndexError'>;
+  readonly ShapeError: ErrorClass<'ShapeError'>;
+  readonly ValueError: ErrorClass<'ValueError'>;
+  readonly StateError: ErrorClass<'StateError'>;
+  readonly TypeError: ErrorClass<'TypeError'>;
+  readonly MemoryError: ErrorClass<'MemoryError'>;
+  readonly RuntimeError: ErrorClass<'RuntimeError'>;
+}
+
+// ---- runtime ----
+
+export interface MemoryInfo {
+  /** JS Tensor wrappers not yet disposed. */
+  liveTensors: number;
+  /** C++ storages (blocks of values) alive. */
+  liveStorages: number;
+  /** Bytes held by those storages. */
+  bytes: number;
+  peakBytes: number;
+  /** malloc'd bytes in the wasm heap (all users). */
+  heapUsed: number;
+  /** Size of the wasm memory. */
+  wasmHeapBytes: number;
+}
+
+export interface BackendInfo {
+  build: 'mt' | 'st';
+  simd: boolean;
+  threads: boolean;
+  numThreads: number;
+  maxThreads: number;
+}
+
+export interface LoadOptions {
+  /** node: default true where worker_threads exist; browser: 'auto' (threads when crossOriginIsolated). */
+  threads?: boolean | 'auto';
+  /** Threads to use (threaded build), default min(cores, 4). */
+  numThreads?: number;
+}
+
+/** Anything kd.tidy may return; Tensors inside arrays/objects survive the scope. */
+export type TidyResult = unknown;
+
+/** The tensor part of a loaded module (`kd`). */
+export interface TensorApi {
+  readonly Tensor: typeof Tensor;
+  readonly Parameter: typeof Parameter;
+  readonly KindlingError: typeof KindlingError;
+  readonly errors: Errors;
+  readonly dtypes: DType[];
+
+  // ---- factories ----
+  tensor(data: NestedArray | ArrayLike<number> | BigInt64Array, options?: TensorOptions): Tensor;
+  tensor(data: ArrayLike<number> | readonly number[], shape: Shape, options?: FactoryOptions): Tensor;
+  scalar(value: number | boolean, options?: FactoryOptions): Tensor;
+  scalarTensor(value: number | boolean, options?: FactoryOptions): Tensor;
+  empty(...sizes: Array<number | FactoryOptions>): Tensor;
+  empty(sizes: Shape, options?: FactoryOptions): Tensor;
+  zeros(...sizes: Array<number | FactoryOptions>): Tensor;
+  zeros(sizes: Shape, options?: FactoryOptions): Tensor;
+  ones(...sizes: Array<number | FactoryOptions>): Tensor;
+  ones(sizes: Shape, options?: FactoryOptions): Tensor;
+  randn(...sizes: Array<number | FactoryOptions>): Tensor;
+  randn(sizes: Shape, options?: FactoryOptions): Tensor;
+  rand(...sizes: Array<number | FactoryOptions>): Tensor;
+  rand(sizes: Shape, options?: FactoryOptions): Tensor;
+  full(size: number | Shape, fillValue: number | boolean, options?: FactoryOptions): Tensor;
+  emptyLike(t: Tensor, options?: FactoryOptions): Tensor;
+  zerosLike(t: Tensor, options?: FactoryOptions): Tensor;
+  onesLike(t: Tensor, options?: FactoryOptions): Tensor;
+  fullLike(t: Tensor, fillValue: number | boolean, options?: FactoryOptions): Tensor;
+  randnLike(t: Tensor, options?: FactoryOptions): Tensor;
+  randLike(t: Tensor, options?: FactoryOptions): Tensor;
+  /** PyTorch's dtype rule: all-integer arguments give int64, else float32. */
+  arange(end: number, options?: FactoryOptions): Tensor;
+  arange(start: number, end: number, options?: FactoryOptions): Tensor;
+  arange(start: number, end: number, step: number, options?: FactoryOptions): Tensor;
+  linspace(start: number, end: number, steps: number, options?: FactoryOptions): Tensor;
+  eye(n: number, options?: FactoryOptions): Tensor;
+  eye(n: number, m?: number, options?: FactoryOptions): Tensor;
+  randint(high: number, size: number | Shape, options?: FactoryOptions): Tensor;
+  randint(low: number, high: number, size: number | Shape, options?: FactoryOptions): Tensor;
+  randperm(n: number, options?: FactoryOptions): Tensor;
+  manualSeed(seed: number): void;
+
+  // ---- free functions ----
+  cat(tensors: readonly Tensor[], dim?: number): Tensor;
+  concat(tensors: readonly Tensor[], dim?: number): Tensor;
+  stack(tensors: readonly Tensor[], dim?: number): Tensor;
+  where(condition: Tensor, x: Tensor | number, y: Tensor | number): Tensor;
+  oneHot(indices: Tensor, numClasses?: number): Tensor;
+  add(a: Tensor, b: Tensor | number, options?: AlphaOptions): Tensor;
+  sub(a: Tensor, b: Tensor | number, options?: AlphaOptions): Tensor;
+  rsub(a: Tensor, b: Tensor | number, options?: AlphaOptions): Tensor;
+  mul(a: Tensor, b: Tensor | number): Tensor;
+  div(a: Tensor, b: Tensor | number): Tensor;
+  pow(a: Tensor, exponent: Tensor | number): Tensor;
+  neg(x: Tensor): Tensor;
+  exp(x: Tensor): Tensor;
+  log(x: Tensor): Tensor;
+  sqrt(x: Tensor): Tensor;
+  abs(x: Tensor): Tensor;
+  tanh(x: Tensor): Tensor;
+  sigmoid(x: Tensor): Tensor;
+  relu(x: Tensor): Tensor;
+  gelu(x: Tensor): Tensor;
+  clamp(x: Tensor, min?: number | null, max?: number | null): Tensor;
+  eq(a: Tensor, b: Tensor | number): Tensor;
+  ne(a: Tensor, b: Tensor | number): Tensor;
+  lt(a: Tensor, b: Tensor | number): Tensor;
+  le(a: Tensor, b: Tensor | number): Tensor;
+  gt(a: Tensor, b: Tensor | number): Tensor;
+  ge(a: Tensor, b: Tensor | number): Tensor;
+  logicalNot(x: Tensor): Tensor;
+  sum(x: Tensor, dim?: number | readonly number[], options?: KeepdimOptions | boolean): Tensor;
+  mean(x: Tensor, dim?: number | readonly number[], options?: KeepdimOptions | boolean): Tensor;
+  max(x: Tensor): Tensor;
+  max(x: Tensor, dim: number, options?: KeepdimOptions | boolean): ValuesIndices;
+  min(x: Tensor): Tensor;
+  min(x: Tensor, dim: number, options?: KeepdimOptions | boolean): ValuesIndices;
+  argmax(x: Tensor, dim?: number | null, options?: KeepdimOptions | boolean): Tensor;
+  argmin(x: Tensor, dim?: number | null, options?: KeepdimOptions | boolean): Tensor;
+  var(x: Tensor, dim?: number | readonly number[] | null, options?: VarOptions): Tensor;
+  std(x: Tensor, dim?: number | readonly number[] | null, options?: VarOptions): Tensor;
+  norm(x: Tensor, p?: number, dim?: number | readonly number[] | null, options?: KeepdimOptions | boolean): Tensor;
+  softmax(x: Tensor, dim: number): Tensor;
+  logSoftmax(x: Tensor, dim: number): Tensor;
+  matmul(a: Tensor, b: Tensor): Tensor;
+  mm(a: Tensor, b: Tensor): Tensor;
+  bmm(a: Tensor, b: Tensor): Tensor;
+  view(x: Tensor, ...shape: number[]): Tensor;
+  view(x: Tensor, shape: Shape): Tensor;
+  reshape(x: Tensor, ...shape: number[]): Tensor;
+  reshape(x: Tensor, shape: Shape): Tensor;
+  transpose(x: Tensor, dim0: number, dim1: number): Tensor;
+  permute(x: Tensor, ...dims: number[]): Tensor;
+  permute(x: Tensor, dims: Shape): Tensor;
+  t(x: Tensor): Tensor;
+  unsqueeze(x: Tensor, dim: number): Tensor;
+  squeeze(x: Tensor, dim?: number): Tensor;
+  flatten(x: Tensor, startDim?: number, endDim?: number): Tensor;
+  narrow(x: Tensor, dim: number, start: number, length: number): Tensor;
+  select(x: Tensor, dim: number, index: number): Tensor;
+  expand(x: Tensor, ...shape: number[]): Tensor;
+  expand(x: Tensor, shape: Shape): Tensor;
+  clone(x: Tensor): Tensor;
+  detach(x: Tensor): Tensor;
+  indexSelect(x: Tensor, dim: number, index: Tensor): Tensor;
+  gather(x: Tensor, dim: number, index: Tensor): Tensor;
+  scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor;
+  maskedFill(x: Tensor, mask: Tensor, value: number | boolean): Tensor;
+
+  // ---- grad mode (fn must be synchronous; the mode is restored also when fn throws) ----
+  noGrad<T>(fn: () => T): T;
+  enableGrad<T>(fn: () => T): T;
+  isGradEnabled(): boolean;
+  setGradEnabled(enabled: boolean): void;
+
+  // ---- memory ----
+  /**
+   * Runs fn synchronously and disposes every tensor created inside except those it returns
+   * (a Tensor, or Tensors inside a returned array/object/Map) and those passed to kd.keep().
+   * Also when fn throws. Scopes nest. An async fn is refused (TypeError).
+   */
+  tidy<T>(fn: () => T): T;
+  tidy<T>(name: string, fn: () => T): T;
+  /** Survives every enclosing tidy scope (dispose it yourself). */
+  keep<T extends Tensor>(t: T): T;
+  /** Disposes a Tensor, or every Tensor inside an array/object. */
+  dispose(value: unknown): void;
+  memory(): MemoryInfo;
+
+  // ---- runtime ----
+  backend(): BackendInfo;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  /** Joins the threads, ends the workers; the module refuses calls afterwards. Idempotent. */
+  shutdown(): void;
+}
