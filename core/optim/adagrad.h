@@ -6,7 +6,7 @@
 namespace kd {
 namespace optim {
 
-struct AdagradOptions : OptimizerOptions {
+struct AdagradOptions : OptionsFor<AdagradOptions> {
   explicit AdagradOptions(double lr = 1e-2) : lr_(lr) {}
   KD_OPTION(AdagradOptions, double, lr);                             // default 1e-2
   KD_OPTION(AdagradOptions, double, lr_decay) = 0;                   // default 0
@@ -16,10 +16,7 @@ struct AdagradOptions : OptimizerOptions {
   KD_OPTION(AdagradOptions, bool, maximize) = false;                 // default false
 
  public:
-  std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<AdagradOptions>(*this); }
   const char* optimizer_name() const override { return "Adagrad"; }
-  double get_lr() const override { return lr_; }
-  void set_lr(double lr) override { lr_ = lr; }
   void validate() const override;
   Json to_json() const override;
   void from_json(const Json& json, bool require_all) override;

@@ -10,7 +10,7 @@ namespace optim {
 
 using Betas = std::pair<double, double>;
 
-struct AdamOptions : OptimizerOptions {
+struct AdamOptions : OptionsFor<AdamOptions, CycleMomentum::Beta1> {
   explicit AdamOptions(double lr = 1e-3) : lr_(lr) {}
   KD_OPTION(AdamOptions, double, lr);                                   // default 1e-3
   KD_OPTION(AdamOptions, Betas, betas) = {0.9, 0.999};  // default (0.9, 0.999)
@@ -20,19 +20,13 @@ struct AdamOptions : OptimizerOptions {
   KD_OPTION(AdamOptions, bool, maximize) = false;                       // default false
 
  public:
-  std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<AdamOptions>(*this); }
   const char* optimizer_name() const override { return "Adam"; }
-  double get_lr() const override { return lr_; }
-  void set_lr(double lr) override { lr_ = lr; }
   void validate() const override;
   Json to_json() const override;
   void from_json(const Json& json, bool require_all) override;
-  bool has_cycle_momentum() const override { return true; }
-  double get_cycle_momentum() const override { return betas_.first; }
-  void set_cycle_momentum(double value) override { betas_.first = value; }
 };
 
-struct AdamWOptions : OptimizerOptions {
+struct AdamWOptions : OptionsFor<AdamWOptions, CycleMomentum::Beta1> {
   explicit AdamWOptions(double lr = 1e-3) : lr_(lr) {}
   KD_OPTION(AdamWOptions, double, lr);                                   // default 1e-3
   KD_OPTION(AdamWOptions, Betas, betas) = {0.9, 0.999};  // default (0.9, 0.999)
@@ -42,16 +36,10 @@ struct AdamWOptions : OptimizerOptions {
   KD_OPTION(AdamWOptions, bool, maximize) = false;                       // default false
 
  public:
-  std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<AdamWOptions>(*this); }
   const char* optimizer_name() const override { return "AdamW"; }
-  double get_lr() const override { return lr_; }
-  void set_lr(double lr) override { lr_ = lr; }
   void validate() const override;
   Json to_json() const override;
   void from_json(const Json& json, bool require_all) override;
-  bool has_cycle_momentum() const override { return true; }
-  double get_cycle_momentum() const override { return betas_.first; }
-  void set_cycle_momentum(double value) override { betas_.first = value; }
 };
 
 // For each parameter with a gradient g, at step t (PyTorch's formula, in this order):

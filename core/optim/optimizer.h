@@ -66,6 +66,34 @@ struct OptimizerOptions {
   virtual void set_cycle_momentum(double value);
 };
 
+// What OneCycleLR cycles along with the learning rate, if anything.
+enum class CycleMomentum { None, Momentum, Beta1 };
+
+// The overrides every options struct shares, written once (CRTP): copying, and the learning
+// rate and the cycled momentum read and written through the struct's own accessors.
+//   struct SGDOptions : OptionsFor<SGDOptions, CycleMomentum::Momentum> { ... };
+template <typename Self, CycleMomentum kCycle = CycleMomentum::None>
+struct OptionsFor : OptimizerOptions {
+  std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<Self>(self()); }
+  double get_lr() const override { return self().lr(); }
+  void set_lr(double lr) override { mutable_self().lr(lr); }
+  bool has_cycle_momentum() const override { return kCycle != CycleMomentum::None; }
+  double get_cycle_momentum() const override {
+    if constexpr (kCycle == CycleMomentum::Momentum) return self().momentum();
+    else if constexpr (kCycle == CycleMomentum::Beta1) return self().betas().first;
+    else return OptimizerOptions::get_cycle_momentum();
+  }
+  void set_cycle_momentum(double value) override {
+    if constexpr (kCycle == CycleMomentum::Momentum) mutable_self().momentum(value);
+    else if constexpr (kCycle == CycleMomentum::Beta1) mutable_self().betas({value, self().betas().second});
+    else OptimizerOptions::set_cycle_momentum(value);
+  }
+
+ private:
+  const Self& self() const { return static_cast<const Self&>(*this); }
+  Self& mutable_self() { return static_cast<Self&>(*this); }
+};
+
 // A set of parameters optimized with the same options.
 struct ParamGroup {
   std::vector<Tensor> params;

@@ -6,7 +6,7 @@
 namespace kd {
 namespace optim {
 
-struct RMSpropOptions : OptimizerOptions {
+struct RMSpropOptions : OptionsFor<RMSpropOptions, CycleMomentum::Momentum> {
   explicit RMSpropOptions(double lr = 1e-2) : lr_(lr) {}
   KD_OPTION(RMSpropOptions, double, lr);                // default 1e-2
   KD_OPTION(RMSpropOptions, double, alpha) = 0.99;      // smoothing constant, default 0.99
@@ -17,16 +17,10 @@ struct RMSpropOptions : OptimizerOptions {
   KD_OPTION(RMSpropOptions, bool, maximize) = false;    // default false
 
  public:
-  std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<RMSpropOptions>(*this); }
   const char* optimizer_name() const override { return "RMSprop"; }
-  double get_lr() const override { return lr_; }
-  void set_lr(double lr) override { lr_ = lr; }
   void validate() const override;
   Json to_json() const override;
   void from_json(const Json& json, bool require_all) override;
-  bool has_cycle_momentum() const override { return true; }
-  double get_cycle_momentum() const override { return momentum_; }
-  void set_cycle_momentum(double value) override { momentum_ = value; }
 };
 
 // For each parameter with a gradient g (PyTorch's formula, in this order):

@@ -6,7 +6,7 @@
 namespace kd {
 namespace optim {
 
-struct SGDOptions : OptimizerOptions {
+struct SGDOptions : OptionsFor<SGDOptions, CycleMomentum::Momentum> {
   // lr has no default in PyTorch (it is `required`), so it is the constructor's argument.
   explicit SGDOptions(double lr) : lr_(lr) {}
   KD_OPTION(SGDOptions, double, lr);
@@ -17,16 +17,10 @@ struct SGDOptions : OptimizerOptions {
   KD_OPTION(SGDOptions, bool, maximize) = false;    // maximize the objective (default false)
 
  public:
-  std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<SGDOptions>(*this); }
   const char* optimizer_name() const override { return "SGD"; }
-  double get_lr() const override { return lr_; }
-  void set_lr(double lr) override { lr_ = lr; }
   void validate() const override;
   Json to_json() const override;
   void from_json(const Json& json, bool require_all) override;
-  bool has_cycle_momentum() const override { return true; }
-  double get_cycle_momentum() const override { return momentum_; }
-  void set_cycle_momentum(double value) override { momentum_ = value; }
 };
 
 // For each parameter with a gradient g (PyTorch's formula, in this order):

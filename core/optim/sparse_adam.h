@@ -6,7 +6,7 @@
 namespace kd {
 namespace optim {
 
-struct SparseAdamOptions : OptimizerOptions {
+struct SparseAdamOptions : OptionsFor<SparseAdamOptions, CycleMomentum::Beta1> {
   explicit SparseAdamOptions(double lr = 1e-3) : lr_(lr) {}
   KD_OPTION(SparseAdamOptions, double, lr);                       // default 1e-3 (must be > 0)
   KD_OPTION(SparseAdamOptions, Betas, betas) = {0.9, 0.999};      // default (0.9, 0.999)
@@ -14,16 +14,10 @@ struct SparseAdamOptions : OptimizerOptions {
   KD_OPTION(SparseAdamOptions, bool, maximize) = false;           // default false
 
  public:
-  std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<SparseAdamOptions>(*this); }
   const char* optimizer_name() const override { return "SparseAdam"; }
-  double get_lr() const override { return lr_; }
-  void set_lr(double lr) override { lr_ = lr; }
   void validate() const override;
   Json to_json() const override;
   void from_json(const Json& json, bool require_all) override;
-  bool has_cycle_momentum() const override { return true; }
-  double get_cycle_momentum() const override { return betas_.first; }
-  void set_cycle_momentum(double value) override { betas_.first = value; }
 };
 
 // Only sparse gradients are accepted (dense ones raise PyTorch's message). For each parameter
