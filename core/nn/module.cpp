@@ -143,44 +143,41 @@ std::vector<std::shared_ptr<Module>> Module::children() const {
   return out;
 }
 
-NamedTensors Module::named_parameters(bool recurse) const {
+NamedTensors Module::named_tensors(bool recurse, bool buffers) const {
+  // Dotted names over this module (and its submodules when recurse); a tensor reachable under
+  // two names is listed once, under the first, as PyTorch's named_parameters/named_buffers.
   NamedTensors out;
   std::set<const TensorImpl*> seen;
   auto self = const_cast<Module*>(this);
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> mods;
   if (recurse) mods = self->named_modules();
   else mods.emplace_back("", self->self_ptr());
-  for (const auto& [prefix, m] : mods)
-    for (const auto& [k, v] : m->parameters_)
-      if (v.defined() && seen.insert(v.impl()).second) out.emplace_back(prefix.empty() ? k : prefix + "." + k, v);
+  auto add = [&](const std::string& prefix, const std::string& name, const Tensor& t) {
+    if (t.defined() && seen.insert(t.impl()).second) out.emplace_back(prefix.empty() ? name : prefix + "." + name, t);
+  };
+  for (const auto& [prefix, m] : mods) {
+    if (buffers) {
+      for (const auto& b : m->buffers_) add(prefix, b.name, b.tensor);
+    } else {
+      for (const auto& [name, t] : m->parameters_) add(prefix, name, t);
+    }
+  }
   return out;
 }
 
-std::vector<Tensor> Module::parameters(bool recurse) const {
+NamedTensors Module::named_parameters(bool recurse) const { return named_tensors(recurse, false); }
+NamedTensors Module::named_buffers(bool recurse) const { return named_tensors(recurse, true); }
+
+namespace {
+std::vector<Tensor> values_of(const NamedTensors& named) {
   std::vector<Tensor> out;
-  for (auto& [n, t] : named_parameters(recurse)) out.push_back(t);
+  for (const auto& [name, t] : named) out.push_back(t);
   return out;
 }
+}  // namespace
 
-NamedTensors Module::named_buffers(bool recurse) const {
-  NamedTensors out;
-  std::set<const TensorImpl*> seen;
-  auto self = const_cast<Module*>(this);
-  std::vector<std::pair<std::string, std::shared_ptr<Module>>> mods;
-  if (recurse) mods = self->named_modules();
-  else mods.emplace_back("", self->self_ptr());
-  for (const auto& [prefix, m] : mods)
-    for (const auto& b : m->buffers_)
-      if (b.tensor.defined() && seen.insert(b.tensor.impl()).second)
-        out.emplace_back(prefix.empty() ? b.name : prefix + "." + b.name, b.tensor);
-  return out;
-}
-
-std::vector<Tensor> Module::buffers(bool recurse) const {
-  std::vector<Tensor> out;
-  for (auto& [n, t] : named_buffers(recurse)) out.push_back(t);
-  return out;
-}
+std::vector<Tensor> Module::parameters(bool recurse) const { return values_of(named_parameters(recurse)); }
+std::vector<Tensor> Module::buffers(bool recurse) const { return values_of(named_buffers(recurse)); }
 
 void Module::collect_state(const std::string& prefix, NamedTensors& out) const {
   for (const auto& [k, v] : parameters_)

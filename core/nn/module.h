@@ -109,6 +109,7 @@ class Module : public std::enable_shared_from_this<Module> {
   void check_name(const std::string& name, const char* what) const;
   std::shared_ptr<Module> self_ptr();
   void collect_state(const std::string& prefix, NamedTensors& out) const;
+  NamedTensors named_tensors(bool recurse, bool buffers) const;
 
   std::string type_name_;
   bool training_ = true;
