@@ -65,6 +65,14 @@ void check_inplace(const Tensor& self, const char* op) {
     const TensorImpl* base = t->view_base.get();
     KD_CHECK(!(base->requires_grad && !base->grad_fn), StateError, op,
              ": a view of a leaf Variable that requires grad is being used in an in-place operation.");
+    // A view without history of a base with history was made under no_grad (or before the base
+    // required grad): writing through it untracked would change the base's values behind its
+    // history, a silently wrong gradient.
+    KD_CHECK(!(base->requires_grad && !t->grad_fn), StateError, op,
+             ": A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that "
+             "this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both "
+             "the view and the inplace either both inside the no_grad block (if you don't want the inplace to be "
+             "tracked) or both outside (if you want the inplace to be tracked).");
   }
 }
 
@@ -72,9 +80,19 @@ void rebase_history(Tensor& self, const Tensor& result) {
   TensorImpl* t = self.impl();
   if (!result.requires_grad()) return;
   if (!t->view_base) {
+    std::shared_ptr<Node> old_fn = t->grad_fn;
+    const uint32_t old_nr = t->output_nr;
     t->grad_fn = result.grad_fn();
     t->output_nr = result.impl()->output_nr;
     t->requires_grad = true;
+    // retain_grad() registered self on its old grad_fn: move it, so that .grad is the gradient
+    // of the value self holds now (as PyTorch; for a view PyTorch drops it, and so do we).
+    if (t->retains_grad && old_fn && old_fn != t->grad_fn) {
+      if (old_nr < old_fn->retained_outputs.size()) old_fn->retained_outputs[old_nr].reset();
+      auto& retained = t->grad_fn->retained_outputs;
+      if (retained.size() <= t->output_nr) retained.resize(t->output_nr + 1);
+      retained[t->output_nr] = self.impl_ptr();
+    }
     return;
   }
   Tensor base(t->view_base);

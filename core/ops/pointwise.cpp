@@ -106,6 +106,8 @@ Tensor arith_values(Arith op, const Tensor& a, const Tensor& b, double alpha, co
     }
   }
   // Integer (and bool, computed as integers) arithmetic.
+  KD_CHECK(alpha == std::trunc(alpha), TypeError,
+           "For integral input tensors, argument alpha must not be a floating point number.");
   Tensor ia = as_dtype(a, DType::Int64), ib = as_dtype(b, DType::Int64);
   const int64_t s = static_cast<int64_t>(alpha);
   Tensor out;
@@ -272,14 +274,15 @@ Tensor pow(const Tensor& base, const Tensor& exponent) {
   Shape shape = broadcast_shapes(base.shape(), exponent.shape(), "pow");
   Tensor out = map_binary<float, float>(as_dtype(base, DType::Float32), as_dtype(exponent, DType::Float32), shape,
                                         [](float x, float y) { return std::pow(x, y); });
-  // d/dbase = e·b^(e-1); d/dexp = b^e·log(b), taken as 0 where b == 0 and e >= 0 (as PyTorch).
+  // d/dbase = e·b^(e-1), taken as 0 where e == 0 (else 0·0^-1 would give nan at b == 0);
+  // d/dexp = b^e·log(b), taken as 0 where b == 0 and e >= 0. Both as PyTorch's pow_backward.
   record_rule("PowBackward1", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
     const Tensor &b = s[0], &e = s[1], &out = s[2];
     Tensor gb, ge;
-    if (n.needs_grad(0)) gb = g.mul(e.mul(pow(b, e.sub(1.0))));
+    if (n.needs_grad(0)) gb = where(e.eq(0.0), zeros_like(g), g.mul(e.mul(pow(b, e.sub(1.0)))));
     if (n.needs_grad(1)) {
-      Tensor safe_log = where(b.eq(0.0).logical_not(), b.log(), zeros_like(b));
-      ge = g.mul(out.mul(safe_log));
+      Tensor zero_case = b.eq(0.0).mul(e.ge(0.0));
+      ge = where(zero_case, zeros_like(g), g.mul(out.mul(b.log())));
     }
     return std::vector<Tensor>{gb, ge};
   }, {base, exponent}, out, {base, exponent, out}, true);

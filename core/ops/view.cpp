@@ -273,6 +273,8 @@ Tensor expand(const Tensor& t, const Shape& shape) {
     }
     int64_t have = t.shape()[j];
     int64_t want = shape[i] == -1 ? have : shape[i];
+    KD_CHECK(want >= 0, ShapeError, "expand: Trying to create tensor with negative dimension ", want,
+             ".  Target sizes: ", shape_str(shape), ".  Tensor sizes: ", shape_str(t.shape()));
     KD_CHECK(have == want || have == 1, ShapeError, "The expanded size of the tensor (", want,
              ") must match the existing size (", have, ") at non-singleton dimension ", i,
              ".  Target sizes: ", shape_str(shape), ".  Tensor sizes: ", shape_str(t.shape()));

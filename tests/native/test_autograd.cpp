@@ -375,3 +375,100 @@ TEST_CASE("autograd: memory is released after forward and backward", "[autograd]
   }
   CHECK(memory_stats().live_storages == before);
 }
+
+TEST_CASE("autograd: an in-place op whose operand is self leaks no graph", "[autograd]") {
+  int64_t before = memory_stats().live_storages;
+  {
+    Tensor w = tensor({1, 2, 3}).requires_grad_();
+    Tensor a = w * 1.0;
+    a.mul_(a);  // self saved by its own new grad_fn would be a reference cycle
+    Tensor b = w * 1.0;
+    b.div_(b.view({3}));  // the same through a full-overlap view of self
+  }
+  CHECK(memory_stats().live_storages == before);
+  {
+    // add_ of self: twice the gradient, as PyTorch.
+    Tensor w = tensor({1, 2, 3}).requires_grad_();
+    Tensor a = w * 1.0;
+    a.add_(a);
+    check_close(a, {2, 4, 6});
+    a.sum().backward();
+    check_close(w.grad(), {2, 2, 2});
+  }
+  CHECK(memory_stats().live_storages == before);
+}
+
+TEST_CASE("autograd: in-place ops reject partially overlapping operands", "[autograd]") {
+  const std::string overlap = "some elements of the input tensor and the written-to tensor refer to a single memory location";
+  Tensor x = arange(6).to(DType::Float32);
+  const std::vector<std::pair<const char*, std::function<void()>>> cases = {
+      {"add_", [&] { x.narrow(0, 1, 5).add_(x.narrow(0, 0, 5)); }},
+      {"sub_", [&] { x.narrow(0, 1, 5).sub_(x.narrow(0, 0, 5)); }},
+      {"mul_", [&] { x.narrow(0, 1, 5).mul_(x.narrow(0, 0, 5)); }},
+      {"copy_", [&] { x.narrow(0, 1, 5).copy_(x.narrow(0, 0, 5)); }},
+  };
+  for (const auto& [name, fn] : cases) {
+    INFO(name);
+    auto [kind, msg] = error_of(fn);
+    CHECK(kind == ErrorKind::State);
+    CHECK(contains(msg, overlap));
+    CHECK(x.to_vector<float>() == std::vector<float>{0, 1, 2, 3, 4, 5});
+    CHECK(x.version() == 0);
+  }
+  // Disjoint parts of one storage, and self with itself, are fine.
+  x.narrow(0, 0, 3).add_(x.narrow(0, 3, 3));
+  CHECK(x.to_vector<float>() == std::vector<float>{3, 5, 7, 3, 4, 5});
+  x.add_(x);
+  CHECK(x.to_vector<float>() == std::vector<float>{6, 10, 14, 6, 8, 10});
+}
+
+TEST_CASE("autograd: pow(tensor, tensor) gradients at base 0 follow PyTorch", "[autograd]") {
+  // torch 1.13: d/dbase is 0 where exponent == 0; d/dexp is 0 only where base == 0 and exp >= 0.
+  Tensor b = tensor({0, 0, 2, 0}).requires_grad_();
+  Tensor e = tensor({0, -1, 1, 1}).requires_grad_();
+  b.pow(e).sum().backward();
+  std::vector<float> gb = b.grad().to_vector<float>(), ge = e.grad().to_vector<float>();
+  CHECK(gb[0] == 0.0f);
+  CHECK(std::isinf(gb[1]));
+  CHECK(gb[1] < 0);
+  CHECK(gb[2] == Approx(1.0f));
+  CHECK(gb[3] == Approx(1.0f));
+  CHECK(ge[0] == 0.0f);
+  CHECK(std::isinf(ge[1]));
+  CHECK(ge[1] < 0);
+  CHECK(ge[2] == Approx(2 * std::log(2.0f)));
+  CHECK(ge[3] == 0.0f);
+}
+
+TEST_CASE("autograd: retain_grad follows a tensor through an in-place op", "[autograd]") {
+  // torch 1.13: y.grad is the gradient of the value y holds after mul_, not before.
+  Tensor x = tensor({1, 2}).requires_grad_();
+  Tensor y = x * 2.0;
+  y.retain_grad();
+  y.mul_(3.0);
+  y.sum().backward();
+  REQUIRE(y.grad().defined());
+  check_close(y.grad(), {1, 1});
+  check_close(x.grad(), {6, 6});
+}
+
+TEST_CASE("autograd: a view made under no_grad cannot be modified in place with grad mode on", "[autograd]") {
+  // Writing through it would change the base's values behind its history (a silently wrong
+  // gradient); torch 1.13 forbids it.
+  Tensor x = tensor({1, 2}).requires_grad_();
+  Tensor b = x * 2.0;
+  Tensor v;
+  {
+    NoGradGuard no_grad;
+    v = b.narrow(0, 0, 1);
+  }
+  auto [kind, msg] = error_of([&] { v.mul_(3.0); });
+  CHECK(kind == ErrorKind::State);
+  CHECK(contains(msg, "A view was created in no_grad mode and is being modified inplace with grad mode enabled."));
+  CHECK(b.to_vector<float>() == std::vector<float>{2, 4});
+  {
+    NoGradGuard no_grad;
+    v.mul_(3.0);  // both inside no_grad: allowed, untracked
+  }
+  CHECK(b.to_vector<float>() == std::vector<float>{6, 4});
+}

@@ -319,3 +319,11 @@ TEST_CASE("errors: bad values", "[errors]") {
       {"flatten reversed", [](Inputs& x) { x.a.flatten(1, 0); }, ErrorKind::Value, "start_dim cannot come after end_dim"},
   });
 }
+
+TEST_CASE("errors: a fractional alpha with integer tensors", "[errors]") {
+  Tensor a = arange(3), b = arange(3);
+  CHECK_THROWS_AS(add(a, b, 0.5), Error);
+  CHECK_THROWS_AS(sub(a, b, 1.5), Error);
+  CHECK(add(a, b, 2).to_vector<int64_t>() == std::vector<int64_t>{0, 3, 6});
+  CHECK(add(a.to(DType::Float32), b, 0.5).to_vector<float>() == std::vector<float>{0, 1.5f, 3});
+}

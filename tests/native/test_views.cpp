@@ -379,3 +379,10 @@ TEST_CASE("views: version counters are shared between views", "[views]") {
   CHECK(base.version() == start + 3);
   CHECK(sum.version() == 0);
 }
+
+TEST_CASE("views: expand rejects a negative size at a singleton dim", "[views]") {
+  Tensor x = ones({1, 1});
+  CHECK_THROWS_AS(x.expand({3, -2}), Error);
+  CHECK_THROWS_AS(ones({1}).expand({-3}), Error);
+  CHECK(x.expand({3, -1}).shape() == Shape{3, 1});
+}
