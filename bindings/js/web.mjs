@@ -23,6 +23,25 @@ const FILES = {
   }),
 };
 
+// The URL Emscripten starts its pthread workers from (classic workers running the
+// .worker.js script, which imports the glue by the URL it is sent).
+async function workerScriptUrl(url) {
+  // A bundler may inline the small worker file as a data: URL (Vite does under 4 kB); a worker
+  // from a data: URL has an opaque origin and cannot load the glue, so run it from a blob: URL.
+  if (url.startsWith('data:')) return URL.createObjectURL(await (await fetch(url)).blob());
+  // Vite's dev server rewrites every .js it serves from node_modules into an ES module (it adds
+  // an `import` line), which a classic worker cannot run; its `?raw` import gives the file as is.
+  if (import.meta.env?.DEV) {
+    try {
+      const { default: text } = await import(/* @vite-ignore */ `${url}${url.includes('?') ? '&' : '?'}raw`);
+      if (typeof text === 'string') return URL.createObjectURL(new Blob([text], { type: 'text/javascript' }));
+    } catch {
+      // not Vite: the plain URL
+    }
+  }
+  return url;
+}
+
 /** True where SharedArrayBuffer exists, i.e. the threaded build can run. */
 export function canUseThreads() {
   return typeof SharedArrayBuffer !== 'undefined' && globalThis.crossOriginIsolated === true;
@@ -45,9 +64,7 @@ export async function kindling(options = {}) {
   }
   const build = threads === true || (threads === 'auto' && canUseThreads()) ? 'mt' : 'st';
   const files = FILES[build]();
-  // A bundler may inline the small worker file as a data: URL (Vite does under 4 kB); a worker
-  // from a data: URL has an opaque origin and cannot load the glue, so run it from a blob: URL.
-  if (files.worker?.startsWith('data:')) files.worker = URL.createObjectURL(await (await fetch(files.worker)).blob());
+  if (files.worker) files.worker = await workerScriptUrl(files.worker);
   const { default: createKindling } = await import(/* @vite-ignore */ files.js);
   const raw = await createKindling({
     // Where the glue finds its .wasm and pthread worker, and what the workers import: the URLs

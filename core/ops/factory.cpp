@@ -47,6 +47,11 @@ Tensor full_like(const Tensor& t, double value) { return full(t.shape(), value, 
 
 Tensor scalar_tensor(double value, DType dtype) { return full({}, value, dtype); }
 
+Tensor wrapped_scalar(const Tensor& t, double value) {
+  bool integral_tensor = t.dtype() != DType::Float32;
+  return scalar_tensor(value, integral_tensor && is_integral(value) ? DType::Int64 : DType::Float32);
+}
+
 Tensor arange(double end, std::optional<TensorOptions> options) { return arange(0, end, 1, options); }
 
 Tensor arange(double start, double end, double step, std::optional<TensorOptions> options) {

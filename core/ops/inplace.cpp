@@ -110,7 +110,7 @@ Tensor& Tensor::add_(const Tensor& other, double alpha) {
     return kd::add(s, o[0], alpha);
   });
 }
-Tensor& Tensor::add_(double other) { return add_(scalar_tensor(other)); }
+Tensor& Tensor::add_(double other) { return add_(wrapped_scalar(*this, other)); }
 Tensor& Tensor::sub_(const Tensor& other, double alpha) {
   if (try_direct_axpy(*this, other, -alpha, "sub_")) return *this;
   return apply_inplace(*this, "sub_", {other}, [&](const Tensor& s, const std::vector<Tensor>& o) {
@@ -121,12 +121,12 @@ Tensor& Tensor::mul_(const Tensor& other) {
   return apply_inplace(*this, "mul_", {other},
                        [](const Tensor& s, const std::vector<Tensor>& o) { return kd::mul(s, o[0]); });
 }
-Tensor& Tensor::mul_(double other) { return mul_(scalar_tensor(other)); }
+Tensor& Tensor::mul_(double other) { return mul_(wrapped_scalar(*this, other)); }
 Tensor& Tensor::div_(const Tensor& other) {
   return apply_inplace(*this, "div_", {other},
                        [](const Tensor& s, const std::vector<Tensor>& o) { return kd::div(s, o[0]); });
 }
-Tensor& Tensor::div_(double other) { return div_(scalar_tensor(other)); }
+Tensor& Tensor::div_(double other) { return div_(wrapped_scalar(*this, other)); }
 
 Tensor& Tensor::fill_(double value) {
   return apply_inplace(*this, "fill_", {}, [&](const Tensor& s, const std::vector<Tensor>&) { return full(s.shape(), value, s.dtype()); });

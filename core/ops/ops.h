@@ -34,6 +34,10 @@ Tensor tensor_i64(const std::vector<int64_t>& values, const Shape& shape);
 Tensor tensor_i64(const std::vector<int64_t>& values);
 Tensor tensor_bool(const std::vector<bool>& values, const Shape& shape);
 Tensor scalar_tensor(double value, DType dtype = DType::Float32);
+// A plain number next to `t` in an op (`t * 2`), as PyTorch promotes a Python scalar: int64
+// when `t` is integral (int64, bool) and the number is whole, else float32. So an int64 tensor
+// times 2 stays int64, times 0.5 becomes float32.
+Tensor wrapped_scalar(const Tensor& t, double value);
 
 // ---- the seeded generator (tensor/random.cpp) ----
 void manual_seed(uint64_t seed);

@@ -221,7 +221,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 // Multiplying by a Python number saves nothing for backward (the number is kept in the
 // node), so a second backward through it needs no retain_graph, as in PyTorch.
 Tensor mul(const Tensor& a, double b) {
-  Tensor out = arith_values(Arith::Mul, a, scalar_tensor(b), 1, "mul");
+  Tensor out = arith_values(Arith::Mul, a, wrapped_scalar(a, b), 1, "mul");
   record_rule("MulBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>&) {
     return std::vector<Tensor>{g.mul(n.scalar)};
   }, {a}, out, {}, false, b);
@@ -229,7 +229,7 @@ Tensor mul(const Tensor& a, double b) {
 }
 
 Tensor div(const Tensor& a, double b) {
-  Tensor out = arith_values(Arith::Div, a, scalar_tensor(b), 1, "div");
+  Tensor out = arith_values(Arith::Div, a, wrapped_scalar(a, b), 1, "div");
   record_rule("DivBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>&) {
     return std::vector<Tensor>{g.div(n.scalar)};
   }, {a}, out, {}, false, b);

@@ -187,9 +187,9 @@ Tensor Tensor::scatter_add(int64_t d, const Tensor& i, const Tensor& s) const { 
 Tensor Tensor::masked_fill(const Tensor& m, double v) const { return kd::masked_fill(*this, m, v); }
 
 Tensor Tensor::add(const Tensor& o, double alpha) const { return kd::add(*this, o, alpha); }
-Tensor Tensor::add(double o) const { return kd::add(*this, scalar_tensor(o)); }
+Tensor Tensor::add(double o) const { return kd::add(*this, wrapped_scalar(*this, o)); }
 Tensor Tensor::sub(const Tensor& o, double alpha) const { return kd::sub(*this, o, alpha); }
-Tensor Tensor::sub(double o) const { return kd::sub(*this, scalar_tensor(o)); }
+Tensor Tensor::sub(double o) const { return kd::sub(*this, wrapped_scalar(*this, o)); }
 Tensor Tensor::mul(const Tensor& o) const { return kd::mul(*this, o); }
 Tensor Tensor::mul(double o) const { return kd::mul(*this, o); }
 Tensor Tensor::div(const Tensor& o) const { return kd::div(*this, o); }
@@ -212,12 +212,12 @@ Tensor Tensor::lt(const Tensor& o) const { return kd::lt(*this, o); }
 Tensor Tensor::le(const Tensor& o) const { return kd::le(*this, o); }
 Tensor Tensor::gt(const Tensor& o) const { return kd::gt(*this, o); }
 Tensor Tensor::ge(const Tensor& o) const { return kd::ge(*this, o); }
-Tensor Tensor::eq(double o) const { return kd::eq(*this, scalar_tensor(o)); }
-Tensor Tensor::ne(double o) const { return kd::ne(*this, scalar_tensor(o)); }
-Tensor Tensor::lt(double o) const { return kd::lt(*this, scalar_tensor(o)); }
-Tensor Tensor::le(double o) const { return kd::le(*this, scalar_tensor(o)); }
-Tensor Tensor::gt(double o) const { return kd::gt(*this, scalar_tensor(o)); }
-Tensor Tensor::ge(double o) const { return kd::ge(*this, scalar_tensor(o)); }
+Tensor Tensor::eq(double o) const { return kd::eq(*this, wrapped_scalar(*this, o)); }
+Tensor Tensor::ne(double o) const { return kd::ne(*this, wrapped_scalar(*this, o)); }
+Tensor Tensor::lt(double o) const { return kd::lt(*this, wrapped_scalar(*this, o)); }
+Tensor Tensor::le(double o) const { return kd::le(*this, wrapped_scalar(*this, o)); }
+Tensor Tensor::gt(double o) const { return kd::gt(*this, wrapped_scalar(*this, o)); }
+Tensor Tensor::ge(double o) const { return kd::ge(*this, wrapped_scalar(*this, o)); }
 Tensor Tensor::logical_not() const { return kd::logical_not(*this); }
 
 Tensor Tensor::sum() const { return kd::sum(*this); }

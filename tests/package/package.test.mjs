@@ -2,7 +2,9 @@
 // fresh project, then (a) run a node script that imports 'kindling' and trains, (b) type-check
 // a TypeScript file using the API with `tsc --noEmit --strict` against the package's types,
 // (c) `vite build` an app importing 'kindling' and run it in Chromium, served with and without
-// the cross-origin isolation headers (threaded / single-threaded build).
+// the cross-origin isolation headers (threaded / single-threaded build), on the page and (d) in
+// a module Web Worker created the Vite way (`new Worker(new URL('./worker.js', import.meta.url),
+// { type: 'module' })`).
 // Run: node --test tests/package/   (after `make build` and `make deps`)
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -37,7 +39,7 @@ before(() => {
   tarball = join(tmp, packed[0].filename);
   const files = packed[0].files.map((f) => f.path);
   console.log(`# tarball ${packed[0].filename}: ${statSync(tarball).size} bytes (unpacked ${packed[0].unpackedSize}), ${files.length} files`);
-  for (const f of ['package.json', 'index.d.ts', 'types/tensor.d.ts', 'types/nn.d.ts', 'types/optim.d.ts', 'dist/node.mjs', 'dist/web.mjs', 'dist/package.json',
+  for (const f of ['package.json', 'README.md', 'index.d.ts', 'types/tensor.d.ts', 'types/nn.d.ts', 'types/optim.d.ts', 'dist/node.mjs', 'dist/web.mjs', 'dist/package.json',
     'dist/api.mjs', 'dist/tensor.mjs', 'dist/kindling_mt.node.wasm', 'dist/kindling_st.web.wasm', 'dist/kindling_mt.web.worker.js']) {
     assert.ok(files.includes(f), `${f} is not in the tarball`);
   }
@@ -93,49 +95,102 @@ function serve(dir, isolated) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-test('(c) vite build of an app importing kindling; it runs in Chromium (threaded and not)', async () => {
-  const vite = join(tools, 'vite', 'bin', 'vite.js');
-  run(process.execPath, [vite, 'build'], project);
-  const dist = join(project, 'dist');
+// `vite build` once, and one Chromium for the page and worker tests.
+let built;
+function viteBuild() {
+  if (!built) {
+    const vite = join(tools, 'vite', 'bin', 'vite.js');
+    run(process.execPath, [vite, 'build'], project);
+    built = join(project, 'dist');
+  }
+  return built;
+}
+
+let browser;
+let userDataDir;
+async function launch() {
+  if (!browser) {
+    const { chromium } = createRequire(join(root, 'web', 'package.json'))('playwright-core');
+    userDataDir = mkdtempSync(join(tmpdir(), 'kindling-chromium-'));
+    browser = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }
+  return browser;
+}
+
+after(async () => {
+  if (browser) await browser.close();
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+});
+
+// Serves the built app (with or without the isolation headers), opens it and returns what it
+// reported: { page, worker, lines } (the console lines for failure messages).
+async function openApp(isolated) {
+  const dist = viteBuild();
+  const server = await serve(dist, isolated);
+  const page = await (await launch()).newPage();
+  const lines = [];
+  page.on('console', (m) => lines.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => lines.push(`pageerror: ${e.message}`));
+  try {
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    await page.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 60000 });
+    const [pageResult, workerResult] = await page.evaluate(() => [window.kindlingResult, window.kindlingWorkerResult]);
+    return { page: pageResult, worker: workerResult, lines: lines.join('\n') };
+  } finally {
+    await page.close();
+    server.close();
+  }
+}
+
+const apps = new Map();
+const app = (isolated) => {
+  if (!apps.has(isolated)) apps.set(isolated, openApp(isolated));
+  return apps.get(isolated);
+};
+
+test('(c) vite build of an app importing kindling; it runs in Chromium on the page (threaded and not)', async () => {
+  const dist = viteBuild();
   const assets = execFileSync('ls', [join(dist, 'assets')], { encoding: 'utf8' });
   assert.match(assets, /kindling_mt\.web.*\.wasm/);
   assert.match(assets, /kindling_st\.web.*\.wasm/);
+  for (const isolated of [true, false]) {
+    const { page: data, lines } = await app(isolated);
+    assert.equal(data?.ok, true, `isolated=${isolated}: ${data?.error}\n${lines}`);
+    const { backend, crossOriginIsolated, softmax, grad, matmul, repr } = data.result;
+    assert.equal(crossOriginIsolated, isolated);
+    assert.equal(backend.build, isolated ? 'mt' : 'st');
+    assert.equal(backend.simd, true);
+    const want = [0.09003057, 0.24472847, 0.66524096];
+    softmax.forEach((v, i) => assert.ok(Math.abs(v - want[i % 3]) < 1e-6, `softmax[${i}] ${v}`));
+    assert.deepEqual(grad, [[2, 4, 6], [8, 10, 12]]);
+    assert.equal(matmul, 64 * 64 * 64);
+    assert.equal(repr, 'tensor([[1., 2., 3.],\n        [4., 5., 6.]], requires_grad=True)');
+  }
+});
 
-  const { chromium } = createRequire(join(root, 'web', 'package.json'))('playwright-core');
-  const userDataDir = mkdtempSync(join(tmpdir(), 'kindling-chromium-'));
-  const browser = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  try {
-    for (const isolated of [true, false]) {
-      const server = await serve(dist, isolated);
-      const page = await browser.newPage();
-      const lines = [];
-      page.on('console', (m) => lines.push(`${m.type()}: ${m.text()}`));
-      page.on('pageerror', (e) => lines.push(`pageerror: ${e.message}`));
-      try {
-        await page.goto(`http://127.0.0.1:${server.address().port}/`);
-        await page.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 30000 });
-        const data = await page.evaluate(() => window.kindlingResult);
-        assert.equal(data.ok, true, `${data.error}\n${lines.join('\n')}`);
-        const { backend, crossOriginIsolated, softmax, grad, matmul, repr } = data.result;
-        assert.equal(crossOriginIsolated, isolated);
-        assert.equal(backend.build, isolated ? 'mt' : 'st');
-        assert.equal(backend.simd, true);
-        const want = [0.09003057, 0.24472847, 0.66524096];
-        softmax.forEach((v, i) => assert.ok(Math.abs(v - want[i % 3]) < 1e-6, `softmax[${i}] ${v}`));
-        assert.deepEqual(grad, [[2, 4, 6], [8, 10, 12]]);
-        assert.equal(matmul, 64 * 64 * 64);
-        assert.equal(repr, 'tensor([[1., 2., 3.],\n        [4., 5., 6.]], requires_grad=True)');
-      } finally {
-        await page.close();
-        server.close();
-      }
-    }
-  } finally {
-    await browser.close();
-    rmSync(userDataDir, { recursive: true, force: true });
+test('(d) the same app runs kindling inside a module Web Worker (threaded and not)', async () => {
+  const close = (got, want, what) => {
+    assert.equal(got.length, want.length, what);
+    got.forEach((v, i) => (Array.isArray(v) ? close(v, want[i], `${what}[${i}]`) : assert.ok(Math.abs(v - want[i]) < 1e-6, `${what}[${i}]: ${v} != ${want[i]}`)));
+  };
+  for (const isolated of [true, false]) {
+    const { worker: data, lines } = await app(isolated);
+    assert.equal(data?.ok, true, `isolated=${isolated}: ${data?.error}\n${lines}`);
+    const { backend, crossOriginIsolated, matmul, bigMatmul, grad, loss, weight, bias } = data.result;
+    assert.equal(crossOriginIsolated, isolated);
+    assert.equal(backend.build, isolated ? 'mt' : 'st');
+    assert.equal(backend.threads, isolated);
+    assert.equal(backend.simd, true);
+    assert.deepEqual(matmul, [[19, 22], [43, 50]]);
+    assert.equal(bigMatmul, 256 ** 3);
+    assert.deepEqual(grad, [3, 12, 27]);
+    // nn.Linear(2, 1) from w = [[0.5, -0.5]], b = 0.25; MSE on x = [[1, 2], [3, 4]], y = [[1], [2]]; SGD lr 0.1
+    assert.ok(Math.abs(loss - 3.3125) < 1e-6, `loss ${loss}`);
+    close(weight, [[1.3, 0.65]], 'weight');
+    close(bias, [0.6], 'bias');
   }
 });

@@ -1,4 +1,5 @@
-// A bundled app: `import kindling from 'kindling'` resolved by Vite to the package's web build.
+// A bundled app: `import kindling from 'kindling'` resolved by Vite to the package's web build,
+// used on the page (run) and inside a module Web Worker (worker.js).
 import kindling from 'kindling';
 
 async function run() {
@@ -19,7 +20,22 @@ async function run() {
   return result;
 }
 
-run().then(
-  (result) => { window.kindlingResult = { ok: true, result }; document.body.dataset.state = 'done'; },
-  (e) => { window.kindlingResult = { ok: false, error: `${e?.name}: ${e?.message}` }; document.body.dataset.state = 'done'; },
-);
+// The same package inside a module Web Worker, created the way Vite documents it.
+function runInWorker() {
+  return new Promise((resolve) => {
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    const done = (data) => { worker.terminate(); resolve(data); };
+    worker.onmessage = (e) => done(e.data);
+    worker.onerror = (e) => done({ ok: false, error: `worker error: ${e.message ?? e}` });
+    worker.postMessage('run');
+  });
+}
+
+const settle = (p) => p.then((result) => ({ ok: true, result }), (e) => ({ ok: false, error: `${e?.name}: ${e?.message}` }));
+
+// One after the other: the page's result, then the worker's.
+(async () => {
+  window.kindlingResult = await settle(run());
+  window.kindlingWorkerResult = await runInWorker();
+  document.body.dataset.state = 'done';
+})();
