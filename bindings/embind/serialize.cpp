@@ -4,6 +4,7 @@
 #include <emscripten/val.h>
 
 #include <cmath>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -77,7 +78,10 @@ val read_embeddings_text(const std::string& text, const std::string& header, con
     o.header = header == "auto" ? kd::HeaderMode::Auto : header == "present" ? kd::HeaderMode::Present : kd::HeaderMode::Absent;
     o.duplicates = duplicates == "error" ? kd::DuplicateWords::Reject : kd::DuplicateWords::KeepFirst;
     o.allow_nonfinite = allow_nonfinite;
-    o.max_line_length = static_cast<size_t>(max_line_length);
+    // size_t is 32-bit on wasm32: a larger limit (JS allows up to 2^53) means "no limit", not
+    // a wrapped value. The JS layer refuses negative limits.
+    constexpr double kMaxSize = static_cast<double>(std::numeric_limits<size_t>::max());
+    o.max_line_length = max_line_length >= kMaxSize ? std::numeric_limits<size_t>::max() : static_cast<size_t>(max_line_length);
     o.max_vocab = static_cast<int64_t>(max_vocab);
     o.max_dim = static_cast<int64_t>(max_dim);
     kd::PretrainedEmbeddings e = kd::read_embeddings_text(text, o);

@@ -46,6 +46,9 @@ export const errors = Object.freeze(Object.fromEntries(KINDS.map((kind) => {
 })));
 
 function makeError(kind, message) {
+  // The core reports a failed allocation as a ValueError "out of memory: ..."; it is a MemoryError
+  // here (as std::bad_alloc is, in bindings/embind/boundary.h).
+  if (kind === 'ValueError' && message.startsWith('out of memory')) kind = 'MemoryError';
   const cls = errors[kind] ?? errors.RuntimeError;
   return new cls(message);
 }

@@ -82,13 +82,14 @@ export function installNnApi(ctx, kd) {
   // Runs fn with JS numbers/arrays converted to tensors (disposed afterwards).
   function withInputs(values, dtypes, fn) {
     const made = [];
-    const tensors = values.map((v, i) => {
-      if (v === undefined || v === null || v instanceof Tensor) return v;
-      const t = ctx.toTensor(v, dtypes[i]);
-      made.push(t);
-      return t;
-    });
     try {
+      // Converted inside the try: a later value failing to convert frees the earlier ones.
+      const tensors = values.map((v, i) => {
+        if (v === undefined || v === null || v instanceof Tensor) return v;
+        const t = ctx.toTensor(v, dtypes[i]);
+        made.push(t);
+        return t;
+      });
       return fn(...tensors);
     } finally {
       for (const t of made) t.dispose();
@@ -109,6 +110,9 @@ export function installNnApi(ctx, kd) {
   function assign(target, key, value) {
     const { _parameters: params, _buffers: buffers, _modules: modules } = target;
     if (value instanceof Parameter) {
+      // Adopted like a buffer: a Parameter wrapper made inside a kd.tidy (p.contiguous() and
+      // p.to(sameDtype) return the parameter itself, as PyTorch) must not be freed by it.
+      ctx.adopt(value);
       buffers.delete(key);
       modules.delete(key);
       params.set(key, value);
@@ -423,12 +427,16 @@ export function installNnApi(ctx, kd) {
       const nonPersistent = ctx.call(() => handle.nonPersistentBuffers());
       const { names: pn, tensors: pt } = ctx.call(() => handle.namedParameters(false));
       pt.forEach((h, i) => { this[pn[i]] = ctx.adopt(ctx.wrap(h)); });
+      // Optional parameters the C++ module left out (Linear's bias with {bias: false}) are
+      // registered as null, as PyTorch's None (nn.d.ts: `bias: Parameter | null`).
+      for (const name of this._optionalParams ?? []) if (!this._parameters.has(name)) this.registerParameter(name, null);
       const { names: bn, tensors: bt } = ctx.call(() => handle.namedBuffers(false));
       bt.forEach((h, i) => {
         this._buffers.set(bn[i], null);
         if (nonPersistent.includes(bn[i])) this._nonPersistent.add(bn[i]);
         this[bn[i]] = ctx.wrap(h);
       });
+      for (const name of this._optionalBuffers ?? []) if (!this._buffers.has(name)) this.registerBuffer(name, null);
       const { names: cn, modules: cm } = ctx.call(() => handle.namedChildren());
       cm.forEach((h, i) => { this[cn[i]] = wrapModule(h); });
     }
@@ -440,7 +448,8 @@ export function installNnApi(ctx, kd) {
       this._raw?.delete();
       this._raw = null;
     }
-    _onTrain(mode) { ctx.call(() => this._handle.train(mode)); }
+    // A disposed module has no C++ side to tell (and train() must not stop half way through a tree).
+    _onTrain(mode) { if (this._raw) ctx.call(() => this._raw.train(mode)); }
     // The C++ repr covers the module and its C++ children.
     toString() { return this._raw ? ctx.call(() => this._raw.toString()) : `${this.constructor.name}(disposed)`; }
     extraRepr() { return ctx.call(() => this._handle.extraRepr()); }
@@ -493,11 +502,12 @@ export function installNnApi(ctx, kd) {
   builtin('Linear', (inF, outF, opts) => {
     const { bias } = parseOptions(opts, 'Linear()', { bias: ['bool', true] });
     return mk(raw.nnMakeLinear, int(inF, 'Linear(): inFeatures'), int(outF, 'Linear(): outFeatures'), bias);
-  });
+  }, { _optionalParams: ['bias'] });
   builtin('Bilinear', (in1, in2, out, opts) => {
     const { bias } = parseOptions(opts, 'Bilinear()', { bias: ['bool', true] });
     return mk(raw.nnMakeBilinear, int(in1, 'Bilinear(): in1Features'), int(in2, 'Bilinear(): in2Features'), int(out, 'Bilinear(): outFeatures'), bias);
   }, {
+    _optionalParams: ['bias'],
     forward(input1, input2) { return this._forwardMany('Bilinear.forward()', [input1, input2])[0]; },
   });
   builtin('LeakyReLU', (slope = 0.01) => {
@@ -522,11 +532,11 @@ export function installNnApi(ctx, kd) {
   builtin('BatchNorm1d', (n, opts) => {
     const o = parseOptions(opts, 'BatchNorm1d()', { eps: ['num', 1e-5], momentum: ['num?', 0.1], affine: ['bool', true], trackRunningStats: ['bool', true] });
     return mk(raw.nnMakeBatchNorm1d, int(n, 'BatchNorm1d(): numFeatures'), o.eps, o.momentum, o.affine, o.trackRunningStats);
-  });
+  }, { _optionalParams: ['weight', 'bias'], _optionalBuffers: ['running_mean', 'running_var', 'num_batches_tracked'] });
   builtin('LayerNorm', (shape, opts) => {
     const o = parseOptions(opts, 'LayerNorm()', { eps: ['num', 1e-5], elementwiseAffine: ['bool', true] });
     return mk(raw.nnMakeLayerNorm, ctx.shapeArgs([typeof shape === 'number' ? [shape] : shape]), o.eps, o.elementwiseAffine);
-  });
+  }, { _optionalParams: ['weight', 'bias'] });
   builtin('Flatten', (startDim = 1, endDim = -1) => {
     if (typeof startDim === 'object') ({ startDim, endDim } = parseOptions(startDim, 'Flatten()', { startDim: ['int', 1], endDim: ['int', -1] }));
     return mk(raw.nnMakeFlatten, int(startDim, 'Flatten(): startDim'), int(endDim, 'Flatten(): endDim'));

@@ -118,7 +118,10 @@ export function installOptimApi(ctx, kd) {
      * that reads and writes the C++ group (`group.lr = 0.01`; invalid values throw and change nothing).
      */
     get paramGroups() {
-      const handle = this._handle;
+      void this._handle;  // a StateError now if disposed
+      // The views look the handle up on each use: one kept past dispose() gets a StateError,
+      // not Embind's error about a deleted object.
+      const optimizer = this;
       const spec = OPTIMIZERS[this.#kind];
       return this.#params.map((params, i) => {
         const view = { params };
@@ -126,11 +129,13 @@ export function installOptimApi(ctx, kd) {
           Object.defineProperty(view, key, {
             enumerable: true,
             get: () => {
+              const handle = optimizer._handle;
               const v = JSON.parse(ctx.call(() => handle.groupOptions(i)))[snake(key)];
               return v;
             },
             set: (v) => {
               const json = key === 'initialLr' ? JSON.stringify({ initial_lr: checkNumber(v, 'initialLr') }) : optionsJson({ [key]: v }, spec, `paramGroups[${i}]`);
+              const handle = optimizer._handle;
               ctx.call(() => handle.setGroupOptions(i, json));
             },
           });
@@ -294,7 +299,16 @@ export function installOptimApi(ctx, kd) {
         // Every lambda runs (and may throw) before any lr changes.
         const lrs = this.baseLrs.map((base, i) => base * checkNumber(this.#fns[i](epoch), 'LambdaLR: lrLambda(epoch)'));
         const groups = this.optimizer.paramGroups;
-        lrs.forEach((lr, i) => { groups[i].lr = lr; });
+        // Each group is written by its own C++ call: if one refuses its lr, restore the ones
+        // already written, so a failed step changes nothing.
+        const previous = groups.map((g) => g.lr);
+        let written = 0;
+        try {
+          for (; written < lrs.length; written++) groups[written].lr = lrs[written];
+        } catch (e) {
+          for (let i = 0; i < written; i++) groups[i].lr = previous[i];
+          throw e;
+        }
         this.lastEpoch = epoch;
         this.#lastLr = lrs;
       }

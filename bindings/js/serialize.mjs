@@ -51,7 +51,10 @@ export function installSerializeApi(ctx, kd) {
     if (!(u8 instanceof Uint8Array)) throw typeError(`loadSafetensors(): expected a Uint8Array or ArrayBuffer, got ${describe(bytes)}`);
     const r = ctx.call(raw.serializeLoadSafetensors, u8);
     const out = {};
-    r.names.forEach((n, i) => { out[n] = ctx.wrap(r.tensors[i]); });
+    // defineProperty, not `out[n] =`: a tensor named "__proto__" must stay an own entry.
+    r.names.forEach((n, i) => {
+      Object.defineProperty(out, n, { value: ctx.wrap(r.tensors[i]), enumerable: true, writable: true, configurable: true });
+    });
     const metadata = Object.fromEntries(r.metadataKeys.map((k, i) => [k, r.metadataValues[i]]));
     Object.defineProperty(out, '__metadata__', { value: metadata, enumerable: false });
     return out;
@@ -74,7 +77,10 @@ export function installSerializeApi(ctx, kd) {
     const v = { ...spec, ...o };
     if (typeof v.header !== 'string' || typeof v.duplicates !== 'string') throw typeError('readEmbeddingsText(): header and duplicates must be strings');
     checkBool(v.allowNonfinite, 'readEmbeddingsText(): allowNonfinite');
-    for (const k of ['maxLineLength', 'maxVocab', 'maxDim']) checkInt(v[k], `readEmbeddingsText(): ${k}`);
+    for (const k of ['maxLineLength', 'maxVocab', 'maxDim']) {
+      checkInt(v[k], `readEmbeddingsText(): ${k}`);
+      if (v[k] < 0) throw new ctx.errors.ValueError(`readEmbeddingsText(): ${k} must be non-negative, got ${v[k]}`);
+    }
     const r = ctx.call(raw.serializeReadEmbeddingsText, text, v.header, v.duplicates, v.allowNonfinite, v.maxLineLength, v.maxVocab, v.maxDim);
     const indexToWord = Array.from(r.indexToWord);
     return { vocab: new Map(indexToWord.map((w, i) => [w, i])), indexToWord, vectors: ctx.wrap(r.vectors), hadHeader: r.hadHeader };

@@ -334,7 +334,15 @@ export function makeTensorClasses(ctx) {
     /** other - this (torch.rsub); other may be a number. */
     rsub(other, opts) {
       const alpha = this.#alpha(opts, 'rsub()');
-      if (typeof other === 'number') return alpha === 1 ? this.#op('rsubScalar', other) : this.mul(alpha).rsub(other);
+      if (typeof other === 'number') {
+        if (alpha === 1) return this.#op('rsubScalar', other);
+        const scaled = this.mul(alpha);  // a temporary: freed here, not left to kd.tidy
+        try {
+          return scaled.rsub(other);
+        } finally {
+          scaled.dispose();
+        }
+      }
       return this.#tensorArg(other, 'rsub(): other').sub(this, { alpha });
     }
     /** other / this; other may be a number. */
@@ -613,6 +621,16 @@ export function installTensorApi(ctx, kd) {
     return [ctx.shapeArgs(args), opts];
   }
 
+  // The wasm32 core computes a storage's byte count in a 32-bit size_t: a larger request would
+  // wrap to a small allocation (and then write past it). Refuse it here, as the out-of-memory
+  // error it is (no wasm heap can hold 4 GiB or more anyway).
+  const ITEMSIZE = { float32: 4, int64: 8, bool: 1 };
+  function checkAlloc(numel, dtype) {
+    const bytes = numel * ITEMSIZE[dtype];
+    if (bytes >= 2 ** 32) throw new errors.MemoryError(`out of memory: could not allocate ${bytes} bytes`);
+  }
+  const numelOf = (shape) => shape.reduce((a, b) => a * b, 1);
+
   function checkValues(flat, dtype) {
     if (dtype === 'int64') {
       for (const v of flat) {
@@ -684,6 +702,7 @@ export function installTensorApi(ctx, kd) {
     return (...args) => {
       const [shape, opts] = sizesAndOptions(args);
       const { dtype, requiresGrad } = factoryOptions(opts, `${name}()`);
+      checkAlloc(numelOf(shape), dtype);
       return finish(ctx.wrap(ctx.call(raw[name], shape, dtype)), requiresGrad);
     };
   }
@@ -695,6 +714,7 @@ export function installTensorApi(ctx, kd) {
       if (!isPlainObject(opts)) opts = undefined;
       const { dtype, requiresGrad } = factoryOptions(opts, `${name}()`, ctx.call(() => h.dtype()));
       const shape = ctx.call(() => h.shape());
+      checkAlloc(numelOf(shape), dtype);  // `t` may be a huge expanded view
       if (fill === 'full') {
         const value = rest[0];
         checkNumber(typeof value === 'boolean' ? Number(value) : value, `${name}(): fillValue`);
@@ -709,6 +729,7 @@ export function installTensorApi(ctx, kd) {
     const { dtype, requiresGrad } = factoryOptions(opts, 'full()', typeof fillValue === 'boolean' ? 'bool' : 'float32');
     const v = typeof fillValue === 'boolean' ? Number(fillValue) : checkNumber(fillValue, 'full(): fillValue');
     if (dtype === 'int64') checkValues([v], dtype);
+    checkAlloc(numelOf(shape), dtype);
     return finish(ctx.wrap(ctx.call(raw.full, shape, v, dtype)), requiresGrad);
   }
 
@@ -721,6 +742,7 @@ export function installTensorApi(ctx, kd) {
     const [start, end, step = 1] = args.length === 1 ? [0, args[0]] : args;
     const inferred = [start, end, step].every(Number.isInteger) ? 'int64' : 'float32';
     const { dtype, requiresGrad } = factoryOptions(opts, 'arange()', inferred);
+    if (step !== 0 && Number.isFinite((end - start) / step)) checkAlloc(Math.max(0, Math.ceil((end - start) / step)), dtype);
     return finish(ctx.wrap(ctx.call(raw.arange, start, end, step, dtype)), requiresGrad);
   }
 
@@ -729,6 +751,7 @@ export function installTensorApi(ctx, kd) {
     checkNumber(end, 'linspace(): end');
     checkInt(steps, 'linspace(): steps');
     const { dtype, requiresGrad } = factoryOptions(opts, 'linspace()');
+    checkAlloc(steps, dtype);
     return finish(ctx.wrap(ctx.call(raw.linspace, start, end, steps, dtype)), requiresGrad);
   }
 
@@ -737,6 +760,7 @@ export function installTensorApi(ctx, kd) {
     checkInt(n, 'eye(): n');
     if (m !== undefined) checkInt(m, 'eye(): m');
     const { dtype, requiresGrad } = factoryOptions(opts, 'eye()');
+    checkAlloc(n * (m ?? n), dtype);
     return finish(ctx.wrap(ctx.call(raw.eye, n, m ?? -1, dtype)), requiresGrad);
   }
 
@@ -754,6 +778,7 @@ export function installTensorApi(ctx, kd) {
     checkInt(high, 'randint(): high');
     const shape = ctx.checkShape(typeof size === 'number' ? [size] : size, 'randint(): size');
     const { dtype, requiresGrad } = factoryOptions(opts, 'randint()', 'int64');
+    checkAlloc(numelOf(shape), dtype);
     return finish(ctx.wrap(ctx.call(raw.randint, low, high, shape, dtype)), requiresGrad);
   }
 

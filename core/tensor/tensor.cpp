@@ -1,5 +1,7 @@
 #include "tensor/tensor.h"
 
+#include <limits>
+
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "ops/ops.h"
@@ -10,9 +12,18 @@ namespace kd {
 TensorImpl::~TensorImpl() { release_node(std::move(grad_fn)); }
 
 Tensor Tensor::make(const Shape& shape, DType dtype) {
-  for (int64_t s : shape) KD_CHECK(s >= 0, ValueError, "Trying to create tensor with negative dimension ", s, ": ", shape_str(shape));
+  // The byte count is checked before anything is allocated: on wasm32 size_t is 32 bits, and
+  // a product that wrapped around would allocate a small block that the op then overruns.
+  uint64_t bytes = dtype_size(dtype);
+  for (int64_t s : shape) {
+    KD_CHECK(s >= 0, ValueError, "Trying to create tensor with negative dimension ", s, ": ", shape_str(shape));
+    KD_CHECK(s == 0 || bytes <= std::numeric_limits<size_t>::max() / static_cast<uint64_t>(s), ValueError,
+             "out of memory: a ", dtype_name(dtype), " tensor of shape ", shape_str(shape),
+             " does not fit in this address space");
+    bytes *= static_cast<uint64_t>(s);
+  }
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(static_cast<size_t>(shape_numel(shape)) * dtype_size(dtype));
+  impl->storage = std::make_shared<Storage>(static_cast<size_t>(bytes));
   impl->shape = shape;
   impl->strides = contiguous_strides(shape);
   impl->dtype = dtype;

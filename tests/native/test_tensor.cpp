@@ -322,3 +322,15 @@ TEST_CASE("tensor: reductions over empty dims", "[tensor]") {
   CHECK(z.max(1).first.shape() == Shape{0});
   CHECK(z.sum({1}).shape() == Shape{0});
 }
+
+TEST_CASE("tensor: a size whose byte count overflows is refused before allocating", "[tensor]") {
+  // 2^21 cubed float32 elements need 2^65 bytes: the product wraps in 64 bits (and far sooner
+  // in wasm32's 32-bit size_t), so the check must run before the multiplication is used.
+  const int64_t big = int64_t{1} << 21;
+  MemoryStats before = memory_stats();
+  CHECK_THROWS_WITH(zeros({big, big, big}), Catch::Contains("out of memory") && Catch::Contains("[2097152, 2097152, 2097152]"));
+  // An op that materializes such a shape (here a copy of an expanded view) is refused too.
+  CHECK_THROWS_AS(ones({1}).expand({big, big, big}).contiguous(), ValueError);
+  CHECK(memory_stats().live_storages == before.live_storages);
+  CHECK(zeros({0, big, big}).numel() == 0);  // an empty tensor of any shape is fine
+}
