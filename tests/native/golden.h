@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -18,18 +19,22 @@
 
 namespace golden {
 
-// The fixture document, parsed once.
-inline const kd::Json& fixtures() {
-  static const kd::Json doc = [] {
-    std::string path = std::string(KD_FIXTURES_DIR) + "/ops.json";
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot open " + path + " (run tests/fixtures/generate.py)");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return kd::parse_json(ss.str());
-  }();
-  return doc;
+// A fixture file under tests/fixtures/, parsed once per test process. `generator` names the
+// script that writes it, for the error message when it is missing.
+inline const kd::Json& load_fixture(const std::string& relative_path, const std::string& generator) {
+  static std::map<std::string, kd::Json> cache;
+  auto it = cache.find(relative_path);
+  if (it != cache.end()) return it->second;
+  std::string path = std::string(KD_FIXTURES_DIR) + "/" + relative_path;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + path + " (run " + generator + ")");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return cache.emplace(relative_path, kd::parse_json(ss.str())).first->second;
 }
+
+// The op fixtures (tests/fixtures/ops.json).
+inline const kd::Json& fixtures() { return load_fixture("ops.json", "tests/fixtures/generate.py"); }
 
 // A fixture number; NaN and infinities are spelled as the strings "nan", "inf", "-inf".
 inline double number(const kd::Json& j) {

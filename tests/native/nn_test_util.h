@@ -12,6 +12,9 @@
 #include <vector>
 
 #include "kindling.h"
+#include <functional>
+
+#include "golden.h"
 #include "util/json.h"
 
 #ifndef KD_FIXTURES_DIR
@@ -20,16 +23,25 @@
 
 namespace nntest {
 
+// The errors a comparison returned, one per line, for a failure message.
+inline std::string joined(const std::vector<std::string>& errors) {
+  std::string s;
+  for (const auto& e : errors) s += e + "\n";
+  return s;
+}
+
+// What f() threw, or "" when it did not throw.
+inline std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
 inline const kd::Json& load(const std::string& name) {
-  static std::map<std::string, kd::Json> cache;
-  auto it = cache.find(name);
-  if (it != cache.end()) return it->second;
-  std::string path = std::string(KD_FIXTURES_DIR) + "/nn/" + name;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open " + path + " (run tests/fixtures/nn/generate_nn.py)");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return cache.emplace(name, kd::parse_json(ss.str())).first->second;
+  return golden::load_fixture("nn/" + name, "tests/fixtures/nn/generate_nn.py");
 }
 
 inline kd::Shape shape_of(const kd::Json& j) {

@@ -21,17 +21,7 @@ namespace {
 
 constexpr double kTol = 1e-5;
 
-const Json& attention_fixtures() {
-  static const Json doc = [] {
-    std::string path = std::string(KD_FIXTURES_DIR) + "/rnn/attention.json";
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot open " + path + " (run tests/fixtures/rnn/generate_rnn.py)");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return parse_json(ss.str());
-  }();
-  return doc;
-}
+const Json& attention_fixtures() { return golden::load_fixture("rnn/attention.json", "tests/fixtures/rnn/generate_rnn.py"); }
 
 std::shared_ptr<MultiheadAttention> build(const Json& j) {
   return std::make_shared<MultiheadAttention>(MultiheadAttentionOptions(j.at("embed_dim").as_int(), j.at("num_heads").as_int())

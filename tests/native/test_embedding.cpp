@@ -9,22 +9,8 @@
 
 using namespace kd;
 using namespace kd::nn;
-
-namespace {
-std::string joined(const std::vector<std::string>& errors) {
-  std::string s;
-  for (const auto& e : errors) s += e + "\n";
-  return s;
-}
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
-}  // namespace
+using nntest::joined;
+using nntest::message_of;
 
 TEST_CASE("Embedding and EmbeddingBag match PyTorch", "[nn][embedding][golden]") {
   int ran = 0;

@@ -6,6 +6,7 @@
 
 using namespace kd;
 using namespace kd::nn;
+using nntest::message_of;
 namespace F = kd::nn::functional;
 
 namespace {
@@ -30,14 +31,6 @@ Tensor run_loss(const std::string& fn, const std::vector<Tensor>& in, const Json
   throw std::runtime_error("unknown loss " + fn);
 }
 
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
 
 }  // namespace
 

@@ -8,13 +8,9 @@
 
 using namespace kd;
 using namespace kd::nn;
+using nntest::joined;
 
 namespace {
-std::string joined(const std::vector<std::string>& errors) {
-  std::string s;
-  for (const auto& e : errors) s += e + "\n";
-  return s;
-}
 bool starts_with(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
 }  // namespace
 

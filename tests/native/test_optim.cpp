@@ -9,6 +9,8 @@
 // in double with PyTorch's formulas: relative 1e-12.
 #include <catch2/catch.hpp>
 
+#include "golden.h"
+
 #include <cmath>
 #include <fstream>
 #include <iterator>
@@ -30,15 +32,7 @@ using namespace kd::optim;
 
 namespace {
 
-const Json& fixture() {
-  static const Json doc = [] {
-    std::ifstream f(std::string(KD_FIXTURES_DIR) + "/optim/optim_golden.json");
-    REQUIRE(f.good());
-    std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    return kd::parse_json(text);
-  }();
-  return doc;
-}
+const Json& fixture() { return golden::load_fixture("optim/optim_golden.json", "tests/fixtures/optim/generate_optim.py"); }
 
 std::vector<float> floats(const Json& j) {
   std::vector<float> out;

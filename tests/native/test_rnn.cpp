@@ -20,17 +20,7 @@ namespace {
 
 constexpr double kTol = 1e-5;
 
-const Json& rnn_fixtures() {
-  static const Json doc = [] {
-    std::string path = std::string(KD_FIXTURES_DIR) + "/rnn/rnn.json";
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot open " + path + " (run tests/fixtures/rnn/generate_rnn.py)");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return parse_json(ss.str());
-  }();
-  return doc;
-}
+const Json& rnn_fixtures() { return golden::load_fixture("rnn/rnn.json", "tests/fixtures/rnn/generate_rnn.py"); }
 
 template <typename Opt>
 Opt& common(Opt& o, const Json& j) {
