@@ -7,6 +7,7 @@
 
 using namespace kd;
 using namespace kd::nn;
+using nntest::message_of;
 
 namespace {
 
@@ -58,15 +59,6 @@ void set(NamedTensors& sd, const std::string& key, const Tensor& value) {
 std::shared_ptr<Sequential> seq_model() {
   return std::make_shared<Sequential>(
       std::initializer_list<ModulePtr>{std::make_shared<Linear>(2, 3), std::make_shared<BatchNorm1d>(3)});
-}
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "<no error>";
 }
 
 }  // namespace
