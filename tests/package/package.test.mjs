@@ -39,7 +39,7 @@ before(() => {
   tarball = join(tmp, packed[0].filename);
   const files = packed[0].files.map((f) => f.path);
   console.log(`# tarball ${packed[0].filename}: ${statSync(tarball).size} bytes (unpacked ${packed[0].unpackedSize}), ${files.length} files`);
-  for (const f of ['package.json', 'README.md', 'index.d.ts', 'types/tensor.d.ts', 'types/nn.d.ts', 'types/optim.d.ts', 'dist/node.mjs', 'dist/web.mjs', 'dist/package.json',
+  for (const f of ['package.json', 'README.md', 'index.d.ts', 'index.cjs', 'types/tensor.d.ts', 'types/nn.d.ts', 'types/optim.d.ts', 'dist/node.mjs', 'dist/web.mjs', 'dist/package.json',
     'dist/api.mjs', 'dist/tensor.mjs', 'dist/kindling_mt.node.wasm', 'dist/kindling_st.web.wasm', 'dist/kindling_mt.web.worker.js']) {
     assert.ok(files.includes(f), `${f} is not in the tarball`);
   }
@@ -62,6 +62,12 @@ test('(a) node: import kindling from the installed package and train', () => {
   assert.match(result.repr, /^tensor\(\[\[2\.0+\]\], requires_grad=True\)$/);
   assert.equal(result.nn, 'object');
   assert.equal(result.optim, 'object');
+});
+
+test('(a2) node: require(\'kindling\') from CommonJS gives the same factory', () => {
+  const out = run(process.execPath, ['use.cjs'], project);
+  const result = JSON.parse(out.trim().split('\n').pop());
+  assert.deepEqual(result, { build: 'st', value: 54 });
 });
 
 test('(b) types: tsc --noEmit --strict over a file using the API', () => {
