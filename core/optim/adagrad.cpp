@@ -20,24 +20,6 @@ void AdagradOptions::validate() const {
   KD_CHECK(eps_ >= 0, ValueError, "Invalid epsilon value: ", format_number(eps_));
 }
 
-Json AdagradOptions::to_json() const {
-  return Json::Object{{"lr", lr_},   {"lr_decay", lr_decay_}, {"eps", eps_}, {"weight_decay", weight_decay_},
-                      {"initial_accumulator_value", initial_accumulator_value_}, {"maximize", maximize_}};
-}
-
-void AdagradOptions::from_json(const Json& json, bool require_all) {
-  AdagradOptions next = *this;
-  detail::JsonOptionReader r(json, "Adagrad", require_all);
-  r.number("lr", next.lr_);
-  r.number("lr_decay", next.lr_decay_);
-  r.number("eps", next.eps_);
-  r.number("weight_decay", next.weight_decay_);
-  r.number("initial_accumulator_value", next.initial_accumulator_value_);
-  r.boolean("maximize", next.maximize_);
-  r.finish();
-  *this = next;
-}
-
 Adagrad::Adagrad(std::vector<Tensor> params, const AdagradOptions& defaults)
     : Adagrad(single_group(std::move(params)), defaults) {}
 Adagrad::Adagrad(std::vector<ParamGroup> groups, const AdagradOptions& defaults)

@@ -18,8 +18,16 @@ struct AdagradOptions : OptionsFor<AdagradOptions> {
  public:
   const char* optimizer_name() const override { return "Adagrad"; }
   void validate() const override;
-  Json to_json() const override;
-  void from_json(const Json& json, bool require_all) override;
+  // The fields in PyTorch's param_groups key order (to_json and from_json come from this).
+  template <typename Visitor>
+  void fields(Visitor& v) {
+    v.number("lr", lr_);
+    v.number("lr_decay", lr_decay_);
+    v.number("eps", eps_);
+    v.number("weight_decay", weight_decay_);
+    v.number("initial_accumulator_value", initial_accumulator_value_);
+    v.boolean("maximize", maximize_);
+  }
 };
 
 // State is created when a parameter joins the optimizer (as PyTorch does in __init__):

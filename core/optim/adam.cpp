@@ -24,32 +24,6 @@ void validate_adam(const Options& o) {
   KD_CHECK(o.weight_decay() >= 0, ValueError, "Invalid weight_decay value: ", format_number(o.weight_decay()));
 }
 
-template <typename Options>
-Json adam_to_json(const Options& o) {
-  return Json::Object{{"lr", o.lr()},
-                      {"betas", Json::Array{o.betas().first, o.betas().second}},
-                      {"eps", o.eps()},
-                      {"weight_decay", o.weight_decay()},
-                      {"amsgrad", o.amsgrad()},
-                      {"maximize", o.maximize()}};
-}
-
-template <typename Options>
-void adam_from_json(Options& o, const Json& json, bool require_all, const char* name) {
-  double lr = o.lr(), eps = o.eps(), wd = o.weight_decay();
-  std::pair<double, double> betas = o.betas();
-  bool amsgrad = o.amsgrad(), maximize = o.maximize();
-  detail::JsonOptionReader r(json, name, require_all);
-  r.number("lr", lr);
-  r.number_pair("betas", betas);
-  r.number("eps", eps);
-  r.number("weight_decay", wd);
-  r.boolean("amsgrad", amsgrad);
-  r.boolean("maximize", maximize);
-  r.finish();
-  o.lr(lr).betas(betas).eps(eps).weight_decay(wd).amsgrad(amsgrad).maximize(maximize);
-}
-
 Tensor& buffer(ParamState& st, const char* name, const Tensor& like) {
   auto it = st.buffers.find(name);
   if (it == st.buffers.end()) it = st.buffers.emplace(name, zeros(like.shape())).first;
@@ -123,12 +97,8 @@ void reject_sparse(const std::vector<ParamGroup>& groups, bool decoupled) {
 }  // namespace
 
 void AdamOptions::validate() const { validate_adam(*this); }
-Json AdamOptions::to_json() const { return adam_to_json(*this); }
-void AdamOptions::from_json(const Json& json, bool require_all) { adam_from_json(*this, json, require_all, "Adam"); }
 
 void AdamWOptions::validate() const { validate_adam(*this); }
-Json AdamWOptions::to_json() const { return adam_to_json(*this); }
-void AdamWOptions::from_json(const Json& json, bool require_all) { adam_from_json(*this, json, require_all, "AdamW"); }
 
 Adam::Adam(std::vector<Tensor> params, const AdamOptions& defaults) : Adam(single_group(std::move(params)), defaults) {}
 Adam::Adam(std::vector<ParamGroup> groups, const AdamOptions& defaults) : Optimizer(std::move(groups), defaults) {

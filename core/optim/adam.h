@@ -22,8 +22,16 @@ struct AdamOptions : OptionsFor<AdamOptions, CycleMomentum::Beta1> {
  public:
   const char* optimizer_name() const override { return "Adam"; }
   void validate() const override;
-  Json to_json() const override;
-  void from_json(const Json& json, bool require_all) override;
+  // The fields in PyTorch's param_groups key order (to_json and from_json come from this).
+  template <typename Visitor>
+  void fields(Visitor& v) {
+    v.number("lr", lr_);
+    v.number_pair("betas", betas_);
+    v.number("eps", eps_);
+    v.number("weight_decay", weight_decay_);
+    v.boolean("amsgrad", amsgrad_);
+    v.boolean("maximize", maximize_);
+  }
 };
 
 struct AdamWOptions : OptionsFor<AdamWOptions, CycleMomentum::Beta1> {
@@ -38,8 +46,16 @@ struct AdamWOptions : OptionsFor<AdamWOptions, CycleMomentum::Beta1> {
  public:
   const char* optimizer_name() const override { return "AdamW"; }
   void validate() const override;
-  Json to_json() const override;
-  void from_json(const Json& json, bool require_all) override;
+  // The fields in PyTorch's param_groups key order (to_json and from_json come from this).
+  template <typename Visitor>
+  void fields(Visitor& v) {
+    v.number("lr", lr_);
+    v.number_pair("betas", betas_);
+    v.number("eps", eps_);
+    v.number("weight_decay", weight_decay_);
+    v.boolean("amsgrad", amsgrad_);
+    v.boolean("maximize", maximize_);
+  }
 };
 
 // For each parameter with a gradient g, at step t (PyTorch's formula, in this order):

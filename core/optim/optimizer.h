@@ -66,12 +66,54 @@ struct OptimizerOptions {
   virtual void set_cycle_momentum(double value);
 };
 
+namespace detail {
+// An options struct lists its fields once, in PyTorch's key order, in a `fields(visitor)` member;
+// these two visitors turn that list into to_json and from_json.
+//
+// JsonOptionReader reads option values out of a JSON object: each call takes one key (raising
+// ValueError when it is missing and require_all, or has the wrong type); finish() rejects keys
+// nobody asked for.
+class JsonOptionReader {
+ public:
+  JsonOptionReader(const Json& json, const char* optimizer, bool require_all);
+  void number(const char* key, double& out);
+  void boolean(const char* key, bool& out);
+  void number_pair(const char* key, std::pair<double, double>& out);
+  void finish() const;
+
+ private:
+  const Json* find(const char* key);
+  const Json& json_;
+  const char* optimizer_;
+  bool require_all_;
+  std::vector<std::string> seen_;
+};
+
+// JsonOptionWriter writes the fields into a JSON object, in the order they are visited.
+class JsonOptionWriter {
+ public:
+  void number(const char* key, double value) { out_.set(key, value); }
+  void boolean(const char* key, bool value) { out_.set(key, value); }
+  void number_pair(const char* key, const std::pair<double, double>& value) {
+    out_.set(key, Json::Array{value.first, value.second});
+  }
+  Json take() { return std::move(out_); }
+
+ private:
+  Json out_ = Json::object();
+};
+
+}  // namespace detail
+
 // What OneCycleLR cycles along with the learning rate, if anything.
 enum class CycleMomentum { None, Momentum, Beta1 };
 
-// The overrides every options struct shares, written once (CRTP): copying, and the learning
-// rate and the cycled momentum read and written through the struct's own accessors.
-//   struct SGDOptions : OptionsFor<SGDOptions, CycleMomentum::Momentum> { ... };
+// The overrides every options struct shares, written once (CRTP): copying; the learning rate
+// and the cycled momentum read and written through the struct's own accessors; and to_json /
+// from_json generated from the struct's one list of its fields:
+//   struct SGDOptions : OptionsFor<SGDOptions, CycleMomentum::Momentum> {
+//     template <typename Visitor> void fields(Visitor& v) { v.number("lr", lr_); ... }
+//   };
 template <typename Self, CycleMomentum kCycle = CycleMomentum::None>
 struct OptionsFor : OptimizerOptions {
   std::unique_ptr<OptimizerOptions> clone() const override { return std::make_unique<Self>(self()); }
@@ -87,6 +129,20 @@ struct OptionsFor : OptimizerOptions {
     if constexpr (kCycle == CycleMomentum::Momentum) mutable_self().momentum(value);
     else if constexpr (kCycle == CycleMomentum::Beta1) mutable_self().betas({value, self().betas().second});
     else OptimizerOptions::set_cycle_momentum(value);
+  }
+  Json to_json() const override {
+    Self copy = self();
+    detail::JsonOptionWriter writer;
+    copy.fields(writer);
+    return writer.take();
+  }
+  // Reads into a copy and assigns only when every key was valid: on error nothing changes.
+  void from_json(const Json& json, bool require_all) override {
+    Self next = self();
+    detail::JsonOptionReader reader(json, self().optimizer_name(), require_all);
+    next.fields(reader);
+    reader.finish();
+    mutable_self() = next;
   }
 
  private:
@@ -202,25 +258,6 @@ namespace detail {
 // Helpers shared by the optimizer implementations.
 std::string format_number(double value);  // as Python prints a float in messages: 0.1, -1.0
 bool has_gradient(const Tensor& param);    // dense grad or sparse_grad present
-
-// Reads option values out of a JSON object for OptimizerOptions::from_json: each call takes one
-// key (raising ValueError when it is missing and require_all, or has the wrong type); finish()
-// rejects keys nobody asked for.
-class JsonOptionReader {
- public:
-  JsonOptionReader(const Json& json, const char* optimizer, bool require_all);
-  void number(const char* key, double& out);
-  void boolean(const char* key, bool& out);
-  void number_pair(const char* key, std::pair<double, double>& out);
-  void finish() const;
-
- private:
-  const Json* find(const char* key);
-  const Json& json_;
-  const char* optimizer_;
-  bool require_all_;
-  std::vector<std::string> seen_;
-};
 
 // A float32 parameter's values as a contiguous pointer (parameters are contiguous leaves).
 float* param_data(const Tensor& param, const char* optimizer);

@@ -18,25 +18,6 @@ void RMSpropOptions::validate() const {
   KD_CHECK(alpha_ >= 0, ValueError, "Invalid alpha value: ", format_number(alpha_));
 }
 
-Json RMSpropOptions::to_json() const {
-  return Json::Object{{"lr", lr_},           {"momentum", momentum_}, {"alpha", alpha_},       {"eps", eps_},
-                      {"centered", centered_}, {"weight_decay", weight_decay_}, {"maximize", maximize_}};
-}
-
-void RMSpropOptions::from_json(const Json& json, bool require_all) {
-  RMSpropOptions next = *this;
-  detail::JsonOptionReader r(json, "RMSprop", require_all);
-  r.number("lr", next.lr_);
-  r.number("momentum", next.momentum_);
-  r.number("alpha", next.alpha_);
-  r.number("eps", next.eps_);
-  r.boolean("centered", next.centered_);
-  r.number("weight_decay", next.weight_decay_);
-  r.boolean("maximize", next.maximize_);
-  r.finish();
-  *this = next;
-}
-
 RMSprop::RMSprop(std::vector<Tensor> params, const RMSpropOptions& defaults)
     : RMSprop(single_group(std::move(params)), defaults) {}
 RMSprop::RMSprop(std::vector<ParamGroup> groups, const RMSpropOptions& defaults)

@@ -19,8 +19,17 @@ struct RMSpropOptions : OptionsFor<RMSpropOptions, CycleMomentum::Momentum> {
  public:
   const char* optimizer_name() const override { return "RMSprop"; }
   void validate() const override;
-  Json to_json() const override;
-  void from_json(const Json& json, bool require_all) override;
+  // The fields in PyTorch's param_groups key order (to_json and from_json come from this).
+  template <typename Visitor>
+  void fields(Visitor& v) {
+    v.number("lr", lr_);
+    v.number("momentum", momentum_);
+    v.number("alpha", alpha_);
+    v.number("eps", eps_);
+    v.boolean("centered", centered_);
+    v.number("weight_decay", weight_decay_);
+    v.boolean("maximize", maximize_);
+  }
 };
 
 // For each parameter with a gradient g (PyTorch's formula, in this order):

@@ -17,24 +17,6 @@ void SGDOptions::validate() const {
            "Nesterov momentum requires a momentum and zero dampening");
 }
 
-Json SGDOptions::to_json() const {
-  return Json::Object{{"lr", lr_},           {"momentum", momentum_}, {"dampening", dampening_},
-                      {"weight_decay", weight_decay_}, {"nesterov", nesterov_}, {"maximize", maximize_}};
-}
-
-void SGDOptions::from_json(const Json& json, bool require_all) {
-  SGDOptions next = *this;
-  detail::JsonOptionReader r(json, "SGD", require_all);
-  r.number("lr", next.lr_);
-  r.number("momentum", next.momentum_);
-  r.number("dampening", next.dampening_);
-  r.number("weight_decay", next.weight_decay_);
-  r.boolean("nesterov", next.nesterov_);
-  r.boolean("maximize", next.maximize_);
-  r.finish();
-  *this = next;
-}
-
 SGD::SGD(std::vector<Tensor> params, const SGDOptions& defaults)
     : SGD(single_group(std::move(params)), defaults) {}
 

@@ -20,24 +20,6 @@ void SparseAdamOptions::validate() const {
            format_number(betas_.second));
 }
 
-Json SparseAdamOptions::to_json() const {
-  return Json::Object{{"lr", lr_},
-                      {"betas", Json::Array{betas_.first, betas_.second}},
-                      {"eps", eps_},
-                      {"maximize", maximize_}};
-}
-
-void SparseAdamOptions::from_json(const Json& json, bool require_all) {
-  SparseAdamOptions next = *this;
-  detail::JsonOptionReader r(json, "SparseAdam", require_all);
-  r.number("lr", next.lr_);
-  r.number_pair("betas", next.betas_);
-  r.number("eps", next.eps_);
-  r.boolean("maximize", next.maximize_);
-  r.finish();
-  *this = next;
-}
-
 SparseAdam::SparseAdam(std::vector<Tensor> params, const SparseAdamOptions& defaults)
     : SparseAdam(single_group(std::move(params)), defaults) {}
 SparseAdam::SparseAdam(std::vector<ParamGroup> groups, const SparseAdamOptions& defaults)

@@ -16,8 +16,14 @@ struct SparseAdamOptions : OptionsFor<SparseAdamOptions, CycleMomentum::Beta1> {
  public:
   const char* optimizer_name() const override { return "SparseAdam"; }
   void validate() const override;
-  Json to_json() const override;
-  void from_json(const Json& json, bool require_all) override;
+  // The fields in PyTorch's param_groups key order (to_json and from_json come from this).
+  template <typename Visitor>
+  void fields(Visitor& v) {
+    v.number("lr", lr_);
+    v.number_pair("betas", betas_);
+    v.number("eps", eps_);
+    v.boolean("maximize", maximize_);
+  }
 };
 
 // Only sparse gradients are accepted (dense ones raise PyTorch's message). For each parameter
