@@ -1,4 +1,5 @@
 import { defineConfig } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 
 // SharedArrayBuffer (and so the threaded wasm build) needs a cross-origin isolated page.
 const crossOriginIsolation = {
@@ -7,11 +8,13 @@ const crossOriginIsolation = {
 };
 
 export default defineConfig({
+  plugins: [svelte()],
   // public/wasm/ holds the Emscripten glue, .wasm, .worker.js and bindings/js (copied by
   // `make build`). They are loaded by runtime URL, never bundled: 3.1.6's ES6 glue creates
   // its pthread workers relative to its own URL.
-  server: { host: '0.0.0.0', port: 5173, strictPort: true, headers: crossOriginIsolation },
-  preview: { host: '0.0.0.0', port: 5173, strictPort: true, headers: crossOriginIsolation },
+  // localhost only: the playground is a local tool, not a service for the network.
+  server: { host: '127.0.0.1', port: 5173, strictPort: true, headers: crossOriginIsolation },
+  preview: { host: '127.0.0.1', port: 5173, strictPort: true, headers: crossOriginIsolation },
   worker: { format: 'es' },
   build: { target: 'es2022' },
 });

@@ -1,0 +1,179 @@
+// The trainer: owns Kindling, the preset's data, model and optimizer. It trains in slices of a
+// few milliseconds, reads the page's messages between slices, and posts snapshots (typed
+// arrays, transferred) at a bounded rate. The page never calls the wasm module.
+//
+// Page → worker: init {preset, config}, configure {config}, play, pause, step, reset,
+//   command {id, name, args}, threads {n}, views {views}
+// Worker → page: ready {backend}, config {config}, data {...}, snapshot {...}, reply {id, ok,
+//   error?, note?}, fatal {message}
+
+const SLICE_MS = 8;        // training time between two looks at the message queue
+const SNAPSHOT_MS = 80;    // at most ~12 snapshots a second, however fast training runs
+const RATE_WINDOW_MS = 1000;
+
+let kd = null;
+let preset = null;
+let running = false;
+let halted = null;           // {step, message} when training stopped by itself
+let step = 0;
+let views = {};
+let lastSnapshot = 0;
+let rate = { t0: 0, steps: 0, perSecond: 0 };
+const queue = [];            // messages that arrived before the module loaded
+
+const post = (type, body = {}, transfer = []) => self.postMessage({ type, ...body }, transfer);
+
+// A zero-delay yield: setTimeout(0) is clamped to 4 ms once nested, a message port is not.
+const channel = new MessageChannel();
+channel.port1.onmessage = () => loop();
+const schedule = () => channel.port2.postMessage(null);
+
+function loop() {
+  if (!running) return;
+  const t0 = performance.now();
+  while (running && performance.now() - t0 < SLICE_MS) trainOne();
+  const now = performance.now();
+  if (now - rate.t0 >= RATE_WINDOW_MS) {
+    rate = { t0: now, steps: 0, perSecond: (rate.steps * 1000) / (now - rate.t0) };
+  }
+  if (!running || now - lastSnapshot >= SNAPSHOT_MS) sendSnapshot();
+  if (running) schedule();
+}
+
+/** One optimizer step; a non-finite loss or an error stops training with a message. */
+function trainOne() {
+  let loss;
+  try {
+    loss = preset.step();
+  } catch (e) {
+    stop({ step, message: `Training stopped at step ${step}: ${e.message}` });
+    return false;
+  }
+  step++;
+  rate.steps++;
+  if (!Number.isFinite(loss)) {
+    stop({ step, message: preset.explainNonFinite(loss, step), nonFinite: true });
+    return false;
+  }
+  return true;
+}
+
+function stop(why) {
+  running = false;
+  halted = why;
+}
+
+function sendSnapshot() {
+  lastSnapshot = performance.now();
+  let body;
+  try {
+    body = preset.snapshot(views);
+  } catch (e) {
+    stop({ step, message: `Could not evaluate the model: ${e.message}` });
+    body = { payload: null, transfer: [] };
+  }
+  post('snapshot', {
+    step, running, halted, stepsPerSecond: running ? rate.perSecond : 0,
+    memory: kd.memory(), preset: body.payload,
+  }, body.transfer);
+}
+
+function sendData() {
+  const { payload, transfer } = preset.data();
+  post('data', { data: payload }, transfer);
+}
+
+function reset() {
+  running = false;
+  halted = null;
+  step = 0;
+  try {
+    preset.reset();
+  } catch (e) {
+    halted = { step: 0, message: `The model could not be built: ${e.message}` };
+  }
+  rate = { t0: performance.now(), steps: 0, perSecond: 0 };
+}
+
+function configure(config) {
+  post('config', { config: preset.configure(config) });
+  reset();
+  sendData();
+  if (!halted) sendSnapshot();
+  else post('snapshot', { step, running, halted, stepsPerSecond: 0, memory: kd.memory(), preset: null });
+}
+
+async function init({ preset: id, config, threads }) {
+  const { kindling } = await import(/* @vite-ignore */ new URL('wasm/web.mjs', new URL(import.meta.env.BASE_URL, self.location.origin)).href);
+  kd = await kindling(threads ? { numThreads: threads } : {});
+  const backend = { ...kd.backend(), crossOriginIsolated: self.crossOriginIsolated === true, cores: navigator.hardwareConcurrency ?? 1 };
+  if (!/^[a-z0-9]+$/.test(id)) throw new Error(`unknown preset '${id}'`);
+  const { createPresetWorker } = await import(`../presets/${id}/worker.js`);
+  preset = createPresetWorker(kd);
+  post('ready', { backend });
+  configure(config);
+}
+
+function handle(msg) {
+  switch (msg.type) {
+    case 'configure': configure(msg.config); break;
+    case 'play':
+      if (halted?.nonFinite) { sendSnapshot(); break; }  // stays paused until a reset
+      halted = null;
+      if (!running) { running = true; rate = { t0: performance.now(), steps: 0, perSecond: 0 }; schedule(); }
+      break;
+    case 'pause':
+      running = false;
+      sendSnapshot();
+      break;
+    case 'step':
+      running = false;
+      if (!halted?.nonFinite) { halted = null; trainOne(); }
+      sendSnapshot();
+      break;
+    case 'reset':
+      reset();
+      sendSnapshot();
+      break;
+    case 'views':
+      views = msg.views;
+      if (!running) sendSnapshot();
+      break;
+    case 'threads':
+      kd.setNumThreads(msg.n);
+      post('ready', { backend: { ...kd.backend(), crossOriginIsolated: self.crossOriginIsolated === true, cores: navigator.hardwareConcurrency ?? 1 } });
+      break;
+    case 'command': {
+      try {
+        const result = preset.command(msg.name, msg.args);
+        post('reply', { id: msg.id, ok: true, note: result.note ?? null });
+        if (msg.name !== 'setParameter') {
+          post('config', { config: preset.config() });
+          if (result.reset) reset();
+          sendData();
+        }
+        if (!running) sendSnapshot();
+      } catch (e) {
+        post('reply', { id: msg.id, ok: false, error: e.message });
+      }
+      break;
+    }
+    default:
+      post('reply', { id: msg.id, ok: false, error: `unknown message '${msg.type}'` });
+  }
+}
+
+self.onmessage = async ({ data: msg }) => {
+  if (msg.type === 'init') {
+    try {
+      await init(msg);
+      for (const m of queue.splice(0)) handle(m);
+    } catch (e) {
+      post('fatal', { message: `${e?.name ?? 'Error'}: ${e?.message ?? e}` });
+    }
+  } else if (!preset) {
+    queue.push(msg);
+  } else {
+    handle(msg);
+  }
+};
