@@ -97,7 +97,7 @@ for (const build of ['st', 'mt']) {
       const trace = () => {
         const run = runOf(c);
         const losses = Array.from({ length: 60 }, () => run.step());
-        const w = run.weights().map((l) => Array.from(l.weight));
+        const w = run.weights().layers.map((l) => Array.from(l.weight));
         run.dispose();
         return { losses, w };
       };
@@ -158,7 +158,7 @@ for (const build of ['st', 'mt']) {
       const run = runOf(config());
       run.setParameter({ layer: 0, kind: 'weight', row: 1, col: 0, value: 2.5 });
       run.setParameter({ layer: 1, kind: 'bias', row: 0, value: -1 });
-      const w = run.weights();
+      const w = run.weights().layers;
       assert.equal(w[0].weight[1 * w[0].in + 0], 2.5);
       assert.equal(w[1].bias[0], -1);
       assert.throws(() => run.setParameter({ layer: 0, kind: 'weight', row: 0, col: 0, value: NaN }), /finite/);

@@ -2,6 +2,7 @@
 // posts as reactive state. Snapshots are applied on animation frames (the newest wins), so
 // the page redraws at most once a frame however often the worker posts.
 
+const MAX_HISTORY = 4000;
 const REDUCED_MOTION = window.matchMedia?.('(prefers-reduced-motion: reduce)') ?? { matches: false };
 
 export class TrainerClient {
@@ -65,6 +66,11 @@ export class TrainerClient {
     }
     if (m && msg.step > (h.steps.at(-1) ?? -1)) {
       h.steps.push(msg.step); h.train.push(m.trainLoss); h.test.push(m.testLoss);
+      // A long run keeps every other point once the chart has plenty: drawing stays cheap.
+      if (h.steps.length > MAX_HISTORY) {
+        const even = (_, i) => i % 2 === 0 || i === h.steps.length - 1;
+        h.steps = h.steps.filter(even); h.train = h.train.filter(even); h.test = h.test.filter(even);
+      }
     }
     h.version++;
     this.snapshot = msg;

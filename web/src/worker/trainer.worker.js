@@ -105,7 +105,10 @@ function configure(config) {
 
 async function init({ preset: id, config, threads }) {
   const { kindling } = await import(/* @vite-ignore */ new URL('wasm/web.mjs', new URL(import.meta.env.BASE_URL, self.location.origin)).href);
-  kd = await kindling(threads ? { numThreads: threads } : {});
+  // One core is left to the page (drawing, input): on a 2-core laptop the page stays smooth,
+  // and the small models of the presets gain little from a second thread anyway.
+  const cores = navigator.hardwareConcurrency ?? 2;
+  kd = await kindling({ numThreads: threads ?? Math.max(1, Math.min(4, cores - 1)) });
   const backend = { ...kd.backend(), crossOriginIsolated: self.crossOriginIsolated === true, cores: navigator.hardwareConcurrency ?? 1 };
   if (!/^[a-z0-9]+$/.test(id)) throw new Error(`unknown preset '${id}'`);
   const { createPresetWorker } = await import(`../presets/${id}/worker.js`);

@@ -166,9 +166,9 @@ export function parseCsv(text, trainPct) {
     const nums = cells.map(Number);
     const isNumeric = cells.every((c) => c !== '') && nums.every(Number.isFinite);
     if (!isNumeric && xs.length === 0 && labels.length === 0 && !/\d/.test(cells[0] ?? '')) continue;  // header
-    if (cells.length !== 3) throw new CsvError(`Line ${i + 1}: expected 3 values "x,y,label", found ${cells.length}: "${truncate(line)}"`);
+    if (cells.length !== 3) throw new CsvError(`Line ${i + 1}: expected 3 values "x,y,label", found ${cells.length}: "${truncate(line)}".`);
     const bad = cells.findIndex((c, k) => c === '' || !Number.isFinite(nums[k]));
-    if (bad >= 0) throw new CsvError(`Line ${i + 1}: ${['x', 'y', 'label'][bad]} is not a finite number: "${truncate(cells[bad])}"`);
+    if (bad >= 0) throw new CsvError(`Line ${i + 1}: ${['x', 'y', 'label'][bad]} is not a finite number: "${truncate(cells[bad])}".`);
     xs.push([nums[0], nums[1]]);
     labels.push(nums[2]);
     if (xs.length > MAX_POINTS) throw new CsvError(`Line ${i + 1}: more than ${MAX_POINTS} points; the playground trains on at most ${MAX_POINTS}.`);

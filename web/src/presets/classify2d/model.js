@@ -204,11 +204,24 @@ export class Classify2dRun {
     });
   }
 
-  /** Each Linear's weight [out, in] and bias [out], inputs to output. */
+  /**
+   * Each Linear's weight [out, in] and bias [out], inputs to output, as views into one
+   * Float32Array (`buffer`): a snapshot transfers one buffer, not two per layer.
+   */
   weights() {
-    return this.linears.map((l, i) => ({
-      name: this.linearNames[i], out: l.weight.shape[0], in: l.weight.shape[1], weight: l.weight.dataSync(), bias: l.bias.dataSync(),
-    }));
+    const sizes = this.linears.map((l) => l.weight.numel() + l.bias.numel());
+    const buffer = new Float32Array(sizes.reduce((a, b) => a + b, 0));
+    let offset = 0;
+    const layers = this.linears.map((l, i) => {
+      const [out, inF] = l.weight.shape;
+      const weight = buffer.subarray(offset, offset + out * inF);
+      weight.set(l.weight.dataSync());
+      const bias = buffer.subarray(offset + out * inF, offset + sizes[i]);
+      bias.set(l.bias.dataSync());
+      offset += sizes[i];
+      return { name: this.linearNames[i], out, in: inF, weight, bias };
+    });
+    return { buffer, layers };
   }
 
   /** Sets one weight or bias of Linear number `layer` (0 = first), outside autograd. */

@@ -60,8 +60,9 @@ export function createPresetWorker(kd) {
       }
       if (views.network !== false) {
         out.units = run.unitMaps(UNIT_RES);
-        out.weights = run.weights();
-        transfer.push(out.units.values.buffer, ...out.weights.flatMap((w) => [w.weight.buffer, w.bias.buffer]));
+        const { buffer, layers } = run.weights();
+        out.weights = layers;
+        transfer.push(out.units.values.buffer, buffer.buffer);
       }
       return { payload: out, transfer };
     },

@@ -1,0 +1,271 @@
+// The playground in Debian's headless Chromium, driven by roles and labels as a person would:
+// threads when cross-origin isolated, learning, the transport controls, reproducibility, the
+// URL, CSV errors, divergence, the single-threaded fallback, responsiveness, screenshots.
+// Run: node --test tests/browser/   (after `make build`, which fills web/public/wasm/)
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { launchBrowser, newPage, plainServer, shotDir, viteBuild, vitePreview } from './harness.mjs';
+
+let preview;
+let browser;
+
+before(async () => {
+  viteBuild();
+  preview = await vitePreview();
+  browser = await launchBrowser();
+  mkdirSync(shotDir, { recursive: true });
+});
+after(async () => {
+  await browser?.close();
+  preview?.close();
+});
+
+const stepOf = async (page) => Number(await page.getByLabel('Step count').getAttribute('data-step'));
+const valueOf = async (page, testId) => Number(await page.getByTestId(testId).getAttribute('data-value'));
+
+/** Opens the playground and waits until the worker has built the model. */
+async function open(url, { viewport, colorScheme } = {}) {
+  const page = await newPage(browser.context);
+  if (viewport) await page.setViewportSize(viewport);
+  if (colorScheme) await page.emulateMedia({ colorScheme });
+  await page.goto(url);
+  await page.getByRole('button', { name: 'Play' }).and(page.locator(':enabled')).waitFor({ timeout: 30000 });
+  await page.waitForFunction(() => document.querySelector('[data-testid=train-loss]')?.dataset.value !== undefined);
+  return page;
+}
+
+async function untilStep(page, predicate, timeout = 60000) {
+  await page.waitForFunction((src) => {
+    const step = Number(document.querySelector('output[aria-label="Step count"]')?.dataset.step);
+    return new Function('step', `return ${src}`)(step);
+  }, predicate, { timeout });
+}
+
+/** Clicks Step n times and waits until the counter has moved by exactly n. */
+async function stepTimes(page, n) {
+  const start = await stepOf(page);
+  for (let i = 0; i < n; i++) await page.getByRole('button', { name: 'Step', exact: true }).click();
+  await untilStep(page, `step === ${start + n}`, 20000);
+}
+
+async function boundaryPixels(page) {
+  return page.getByTestId('boundary').evaluate((c) => c.toDataURL());
+}
+
+const noProblems = (page) => assert.deepEqual(page.problems, [], `console errors:\n${page.problems.join('\n')}`);
+
+describe('the playground, cross-origin isolated (vite preview)', () => {
+  test('the server sends the isolation headers; the page is isolated and uses threads', async () => {
+    const response = await fetch(preview.url);
+    assert.equal(response.headers.get('cross-origin-opener-policy'), 'same-origin');
+    assert.equal(response.headers.get('cross-origin-embedder-policy'), 'require-corp');
+    const page = await open(preview.url);
+    assert.equal(await page.evaluate(() => self.crossOriginIsolated), true);
+    const status = await page.getByRole('contentinfo', { name: 'Status' }).innerText();
+    assert.match(status, /Build threaded/);
+    assert.match(status, /SIMD on/);
+    // the threaded build: a thread count to choose, up to the pool's size (one core is left to the page by default)
+    const options = await page.getByLabel('Threads').locator('option').allInnerTexts();
+    assert.ok(options.length > 1, `thread choices: ${options}`);
+    await page.getByLabel('Threads').selectOption('2');
+    await page.waitForFunction(() => document.querySelector('select[aria-label=Threads]').value === '2');
+    noProblems(page);
+    await page.close();
+  });
+
+  test('the loss falls on the default dataset and the boundary forms', async () => {
+    const page = await open(preview.url);
+    const loss0 = await valueOf(page, 'train-loss');
+    const pixels0 = await boundaryPixels(page);
+    await page.getByRole('button', { name: 'Play' }).click();
+    await page.waitForFunction((l0) => Number(document.querySelector('[data-testid=train-loss]').dataset.value) < 0.3 * l0, loss0, { timeout: 90000 });
+    await page.getByRole('button', { name: 'Pause' }).click();
+    const accuracy = parseFloat(await page.getByTestId('test-accuracy').innerText());
+    assert.ok(accuracy > 90, `test accuracy ${accuracy}%`);
+    assert.notEqual(await boundaryPixels(page), pixels0, 'the boundary did not change');
+    // the boundary is not one flat colour: both classes' colours appear
+    const spread = await page.getByTestId('boundary').evaluate((c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let blue = 0, orange = 0;
+      for (let i = 0; i < d.length; i += 4) { if (d[i + 2] > d[i] + 60) blue++; else if (d[i] > d[i + 2] + 60) orange++; }
+      return { blue, orange };
+    });
+    assert.ok(spread.blue > 1000 && spread.orange > 1000, JSON.stringify(spread));
+    noProblems(page);
+    await page.close();
+  });
+
+  test('pause stops the counter, Step advances it by exactly one, Reset returns to 0 and replays bit for bit', async () => {
+    const page = await open(preview.url);
+    await page.getByRole('button', { name: 'Play' }).click();
+    await untilStep(page, 'step > 50');
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByRole('button', { name: 'Play' }).waitFor();
+    const paused = await stepOf(page);
+    await page.waitForTimeout(600);
+    assert.equal(await stepOf(page), paused, 'the counter moved while paused');
+    await stepTimes(page, 1);
+    assert.equal(await stepOf(page), paused + 1);
+
+    await page.getByRole('button', { name: 'Reset' }).click();
+    await untilStep(page, 'step === 0');
+    await stepTimes(page, 25);
+    const first = [await valueOf(page, 'train-loss'), await valueOf(page, 'test-loss')];
+    await page.getByRole('button', { name: 'Reset' }).click();
+    await untilStep(page, 'step === 0');
+    await stepTimes(page, 25);
+    const second = [await valueOf(page, 'train-loss'), await valueOf(page, 'test-loss')];
+    assert.deepEqual(second, first);
+    // and a fresh page with the same URL
+    const again = await open(page.url());
+    await stepTimes(again, 25);
+    assert.deepEqual([await valueOf(again, 'train-loss'), await valueOf(again, 'test-loss')], first);
+    noProblems(page);
+    await Promise.all([page.close(), again.close()]);
+  });
+
+  test('a URL reproduces its configuration; changing a control changes the URL; _hide hides a control', async () => {
+    const hash = '#preset=classify2d&dataset=xor&layers=6,3&activations=relu,gelu&optimizer=adam&lr=0.01&features=x1,x2,x1x2&seed=7&noise_hide=true';
+    const page = await open(`${preview.url}${hash}`);
+    assert.equal(await page.getByLabel('Dataset').inputValue(), 'xor');
+    assert.equal(await page.getByLabel('Optimizer').inputValue(), 'adam');
+    assert.equal(await page.getByLabel('Learning rate').inputValue(), '0.01');
+    assert.equal(await page.getByLabel('Seed', { exact: true }).inputValue(), '7');
+    assert.equal(await page.getByLabel('Activation of hidden layer 2').inputValue(), 'gelu');
+    assert.equal(await page.getByRole('button', { name: 'Feature X₁·X₂' }).getAttribute('aria-pressed'), 'true');
+    assert.equal(await page.getByRole('button', { name: 'Feature sin X₁' }).getAttribute('aria-pressed'), 'false');
+    assert.equal(await page.getByRole('button', { name: /^Unit \d+ of hidden layer 1/ }).count(), 6);
+    assert.equal(await page.getByLabel(/^Noise/).count(), 0, 'noise_hide=true did not hide the control');
+
+    await page.getByLabel('Dataset').selectOption('spiral');
+    await page.waitForFunction(() => location.hash.includes('dataset=spiral'));
+    await page.getByRole('button', { name: 'Add a unit to hidden layer 2' }).click();
+    await page.waitForFunction(() => location.hash.includes('layers=6%2C4') || location.hash.includes('layers=6,4'));
+    assert.match(page.url(), /noise_hide=true/);
+    noProblems(page);
+    await page.close();
+  });
+
+  test('a bad CSV shows the line at fault while training goes on with the current data', async () => {
+    const page = await open(preview.url);
+    await page.getByRole('button', { name: 'Play' }).click();
+    await untilStep(page, 'step > 20');
+    await page.getByLabel('Load a CSV (x,y,label)').setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('x,y,label\n1,2,0\n3,oops,1\n') });
+    const message = page.getByTestId('csv-message');
+    await message.waitFor();
+    assert.match(await message.innerText(), /bad\.csv was not loaded\. Line 3: y is not a finite number: "oops"\. Your current data is kept\./);
+    assert.equal(await message.getAttribute('role'), 'alert');
+    assert.equal(await page.getByLabel('Dataset').inputValue(), 'circle');
+    const s = await stepOf(page);
+    await untilStep(page, `step > ${s + 20}`);
+    assert.ok(await page.getByRole('button', { name: 'Pause' }).isVisible(), 'training stopped');
+
+    // a good one replaces the data: three classes, a 3×3 confusion matrix
+    const rows = ['x,y,label'];
+    for (let i = 0; i < 90; i++) rows.push(`${(i % 3) * 3 - 3 + (i % 7) * 0.1},${(i % 5) * 0.2},${i % 3}`);
+    await page.getByLabel('Load a CSV (x,y,label)').setInputFiles({ name: 'three.csv', mimeType: 'text/csv', buffer: Buffer.from(rows.join('\n')) });
+    await page.waitForFunction(() => /Loaded three\.csv: 90 points, 3 classes/.test(document.querySelector('[data-testid=csv-message]')?.textContent ?? ''));
+    assert.equal(await page.getByLabel('Dataset').inputValue(), 'custom');
+    await page.getByRole('table', { name: 'Confusion matrix on the test set' }).waitFor();
+    assert.equal(await page.getByRole('table', { name: 'Confusion matrix on the test set' }).locator('tbody tr').count(), 3);
+    noProblems(page);
+    await page.close();
+  });
+
+  test('a learning rate of 100 pauses training with a message that says what blew up and what to try', async () => {
+    const page = await open(`${preview.url}#preset=classify2d&dataset=plane&layers=8,8&activations=relu,relu`);
+    await page.getByLabel('Learning rate').fill('100');
+    await page.getByLabel('Learning rate').press('Enter');
+    await page.waitForFunction(() => location.hash.includes('lr=100'));
+    await page.getByRole('button', { name: 'Play' }).click();
+    const alert = page.getByTestId('halted');
+    await alert.waitFor({ timeout: 30000 });
+    const text = await alert.innerText();
+    assert.match(text, /Training diverged\./);
+    assert.match(text, /the loss became (NaN|Infinity|-Infinity)/);
+    assert.match(text, /\d+\.(weight|bias)/, 'the message names no parameter');
+    assert.match(text, /Lower the learning rate/);
+    assert.ok(await page.getByRole('button', { name: 'Play' }).isVisible(), 'still running');
+    const s = await stepOf(page);
+    await page.waitForTimeout(500);
+    assert.equal(await stepOf(page), s);
+    // Play does not go on from NaN weights; a lower rate and a reset recover
+    await page.getByLabel('Learning rate').fill('0.01');
+    await page.getByLabel('Learning rate').press('Enter');
+    await page.getByTestId('halted').waitFor({ state: 'detached' });
+    await stepTimes(page, 3);
+    assert.ok(Number.isFinite(await valueOf(page, 'train-loss')));
+    noProblems(page);
+    await page.close();
+  });
+
+  test('clicks add points (shift: the other class); an edge shows its weight and takes a new value', async () => {
+    const page = await open(preview.url);
+    const canvas = page.getByTestId('boundary');
+    const box = await canvas.boundingBox();
+    await canvas.click({ position: { x: box.width * 0.1, y: box.height * 0.1 } });
+    await page.waitForFunction(() => /501 points \(yours\)/.test(document.querySelector('[data-testid=data-note]')?.textContent ?? ''));
+    await canvas.click({ position: { x: box.width * 0.9, y: box.height * 0.1 }, modifiers: ['Shift'] });
+    await page.waitForFunction(() => /502 points/.test(document.querySelector('[data-testid=data-note]')?.textContent ?? ''));
+    assert.equal(await page.getByLabel('Dataset').inputValue(), 'custom');
+
+    await page.getByRole('button', { name: 'Unit 0 of hidden layer 1: show its bias' }).click();
+    const input = page.getByLabel('New value of 0.bias[0]');
+    await input.fill('1.5');
+    await input.press('Enter');
+    await page.waitForFunction(() => document.querySelector('[data-testid=live-param]')?.textContent === '1.5000');
+    noProblems(page);
+    await page.close();
+  });
+
+  test('the main thread stays responsive while training (no long task over 50 ms)', async () => {
+    const page = await open(preview.url);
+    await page.evaluate(() => {
+      window.__longTasks = [];
+      new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__longTasks.push(e.duration); }).observe({ type: 'longtask' });
+    });
+    await page.getByRole('button', { name: 'Play' }).click();
+    await untilStep(page, 'step > 10');
+    await page.waitForTimeout(3000);
+    const tasks = await page.evaluate(() => window.__longTasks);
+    assert.ok(tasks.every((d) => d < 50), `long tasks: ${tasks.map((d) => d.toFixed(0)).join(', ')} ms`);
+    noProblems(page);
+    await page.close();
+  });
+
+  for (const [w, h] of [[1366, 768], [1920, 1080]]) {
+    for (const theme of ['light', 'dark']) {
+      test(`screenshot ${w}×${h}, ${theme}`, async () => {
+        const page = await open(`${preview.url}#preset=classify2d&dataset=spiral&layers=8,8,4&activations=tanh,tanh,tanh&optimizer=adam&lr=0.01&features=x1,x2,sinx1,sinx2&noise=10`, { viewport: { width: w, height: h }, colorScheme: theme });
+        await page.getByRole('button', { name: 'Play' }).click();
+        await untilStep(page, 'step > 1500');
+        await page.getByRole('button', { name: 'Pause' }).click();
+        await page.waitForTimeout(300);
+        await page.screenshot({ path: join(shotDir, `playground-${w}x${h}-${theme}.png`) });
+        noProblems(page);
+        await page.close();
+      });
+    }
+  }
+});
+
+describe('the playground without cross-origin isolation (a plain static server)', () => {
+  test('falls back to the single-threaded build and trains', async () => {
+    const server = await plainServer();
+    try {
+      const page = await open(server.url);
+      assert.equal(await page.evaluate(() => self.crossOriginIsolated), false);
+      const status = await page.getByRole('contentinfo', { name: 'Status' }).innerText();
+      assert.match(status, /Build single-threaded \(page not cross-origin isolated\)/);
+      assert.match(status, /Threads 1/);
+      await page.getByRole('button', { name: 'Play' }).click();
+      await untilStep(page, 'step > 200');
+      noProblems(page);
+      await page.close();
+    } finally {
+      server.close();
+    }
+  });
+});
