@@ -20,6 +20,7 @@ export class TrainerClient {
   #replies = new Map();
   #nextId = 1;
   #lastApplied = 0;
+  #views = {};
 
   constructor(preset, config) {
     this.#worker = new Worker(new URL('../worker/trainer.worker.js', import.meta.url), { type: 'module' });
@@ -86,9 +87,13 @@ export class TrainerClient {
   step() { this.send('step'); }
   reset() { this.send('reset'); }
   setThreads(n) { this.send('threads', { n }); }
-  setViews(views) { this.send('views', { views }); }
+  /** Which views are on screen (each key merges into what earlier calls said). */
+  setViews(views) {
+    this.#views = { ...this.#views, ...views };
+    this.send('views', { views: this.#views });
+  }
 
-  /** A preset command; resolves to the worker's reply ({ok, error?, note?}). */
+  /** A command for the preset or the inspector; resolves to the worker's reply ({ok, error?, note?, result?}). */
   command(name, args) {
     const id = this.#nextId++;
     return new Promise((resolve) => {

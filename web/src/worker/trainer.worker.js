@@ -5,7 +5,10 @@
 // Page → worker: init {preset, config}, configure {config}, play, pause, step, reset,
 //   command {id, name, args}, threads {n}, views {views}
 // Worker → page: ready {backend}, config {config}, data {...}, snapshot {...}, reply {id, ok,
-//   error?, note?}, fatal {message}
+//   error?, note?, result?}, fatal {message}
+// Commands the inspector answers for every preset: requiresGrad, viewMode, saveStateDict,
+// loadStateDict; any other goes to the preset.
+import { Inspector } from './inspector.js';
 
 const SLICE_MS = 8;        // training time between two looks at the message queue
 const SNAPSHOT_MS = 80;    // at most ~12 snapshots a second, however fast training runs
@@ -13,6 +16,8 @@ const RATE_WINDOW_MS = 1000;
 
 let kd = null;
 let preset = null;
+let inspector = null;
+let viewMode = 'eval';
 let running = false;
 let halted = null;           // {step, message} when training stopped by itself
 let step = 0;
@@ -72,9 +77,15 @@ function sendSnapshot() {
     stop({ step, message: `Could not evaluate the model: ${e.message}` });
     body = { payload: null, transfer: [] };
   }
+  let inspected = null;
+  if (views.inspector && body.payload) {
+    const { payload, transfer } = inspector.snapshot(step, views.selected ?? null);
+    inspected = payload;
+    body.transfer.push(...transfer);
+  }
   post('snapshot', {
     step, running, halted, stepsPerSecond: running ? rate.perSecond : 0,
-    memory: kd.memory(), preset: body.payload,
+    memory: kd.memory(), preset: body.payload, inspector: inspected,
   }, body.transfer);
 }
 
@@ -89,6 +100,8 @@ function reset() {
   step = 0;
   try {
     preset.reset();
+    preset.setViewMode(viewMode);
+    inspector.attach(preset.model(), preset.optimizer());
   } catch (e) {
     halted = { step: 0, message: `The model could not be built: ${e.message}` };
   }
@@ -113,9 +126,25 @@ async function init({ preset: id, config, threads }) {
   if (!/^[a-z0-9]+$/.test(id)) throw new Error(`unknown preset '${id}'`);
   const { createPresetWorker } = await import(`../presets/${id}/worker.js`);
   preset = createPresetWorker(kd);
+  inspector = new Inspector(kd);
   post('ready', { backend });
   configure(config);
 }
+
+const INSPECTOR_COMMANDS = {
+  requiresGrad: ({ names, flag }) => ({ result: inspector.setRequiresGrad(names, flag, step) }),
+  viewMode: ({ mode }) => {
+    if (mode !== 'eval' && mode !== 'train') throw new RangeError(`mode must be 'eval' or 'train', not '${mode}'`);
+    viewMode = mode;
+    preset.setViewMode(mode);
+    return { result: mode };
+  },
+  saveStateDict: () => {
+    const bytes = inspector.saveStateDict().slice();  // an own buffer: never transfer a view of the wasm heap
+    return { result: bytes, transfer: [bytes.buffer] };
+  },
+  loadStateDict: ({ bytes, strict }) => ({ result: inspector.loadStateDict(bytes, strict !== false) }),
+};
 
 function handle(msg) {
   switch (msg.type) {
@@ -147,6 +176,16 @@ function handle(msg) {
       post('ready', { backend: { ...kd.backend(), crossOriginIsolated: self.crossOriginIsolated === true, cores: navigator.hardwareConcurrency ?? 1 } });
       break;
     case 'command': {
+      if (msg.name in INSPECTOR_COMMANDS) {
+        try {
+          const { result, transfer = [] } = INSPECTOR_COMMANDS[msg.name](msg.args ?? {});
+          post('reply', { id: msg.id, ok: true, result }, transfer);
+        } catch (e) {
+          post('reply', { id: msg.id, ok: false, error: e.message });
+        }
+        if (!running) sendSnapshot();
+        break;
+      }
       try {
         const result = preset.command(msg.name, msg.args);
         post('reply', { id: msg.id, ok: true, note: result.note ?? null });

@@ -71,6 +71,7 @@ export class Classify2dRun {
     this.config = config;
     this.data = data;
     this.rng = rng;
+    this.viewMode = 'eval';
     kd.manualSeed(config.seed);
     const { model, hidden, output } = buildModel(kd, config, data.numClasses);
     this.model = model;
@@ -132,15 +133,23 @@ export class Classify2dRun {
     });
   }
 
-  /** Runs fn with the model in eval mode (Dropout off, BatchNorm on running stats), no grad. */
+  /**
+   * Runs fn without grad, with the model in the views' mode: eval() by default (Dropout off,
+   * BatchNorm on its running statistics), or train() to show what those layers do while
+   * training. A train() forward would update BatchNorm's running statistics: they are put back,
+   * so looking never changes the model. (Dropout's masks do draw from the generator.)
+   */
   evaluating(fn) {
     const { kd, model } = this;
     const wasTraining = model.training;
-    model.eval();
+    const inTrainMode = this.viewMode === 'train';
+    const saved = inTrainMode ? kd.noGrad(() => model.namedBuffers().map(([, b]) => [b, b.clone()])) : [];
+    model.train(inTrainMode);
     try {
       return kd.noGrad(() => kd.tidy(fn));
     } finally {
       model.train(wasTraining);
+      kd.noGrad(() => saved.forEach(([b, copy]) => { b.copy_(copy); copy.dispose(); }));
     }
   }
 

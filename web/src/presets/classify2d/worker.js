@@ -48,6 +48,11 @@ export function createPresetWorker(kd) {
 
     step: () => run.step(),
 
+    /** The model and optimizer the inspector shows, and the mode the views evaluate in. */
+    model: () => run.model,
+    optimizer: () => run.optimizer,
+    setViewMode(mode) { run.viewMode = mode; },
+
     /** What the views draw; `views` says which are visible (hidden ones cost nothing). */
     snapshot(views) {
       const transfer = [];

@@ -1,0 +1,148 @@
+// What the inspector shows of any preset's model, worker side: the module tree, every
+// parameter, buffer and plain tensor attribute with its statistics, freezing, the optimizer's
+// param_groups, one parameter up close, and the state_dict. Works on any kd.nn.Module, so
+// every preset gets it by handing over its model and optimizer.
+
+const asBits = (a) => new Uint32Array(a.buffer, a.byteOffset, a.length);
+const sameBits = (a, b) => a.length === b.length && asBits(a).every((v, i) => v === asBits(b)[i]);
+const norm = (a) => Math.sqrt(a.reduce((s, v) => s + v * v, 0));
+
+export class Inspector {
+  constructor(kd) {
+    this.kd = kd;
+    this.model = null;
+    this.optimizer = null;
+    this.previous = new Map();   // name → values at the last snapshot, for |Δw|/|w|
+    this.previousStep = 0;
+    this.frozen = new Map();     // name → {step, values} captured when requires_grad was turned off
+  }
+
+  attach(model, optimizer) {
+    this.model = model;
+    this.optimizer = optimizer;
+    this.previous.clear();
+    this.previousStep = 0;
+    this.frozen.clear();
+  }
+
+  /** requires_grad_(flag) on the named parameters (a module's name freezes all of its own). */
+  setRequiresGrad(names, flag, step) {
+    const params = new Map(this.model.namedParameters());
+    for (const name of names) {
+      const p = params.get(name);
+      if (!p) throw new RangeError(`There is no parameter named '${name}'.`);
+      p.requiresGrad_(flag);
+      if (flag) {
+        this.frozen.delete(name);
+      } else {
+        // A frozen parameter keeps no gradient: an optimizer skips parameters whose .grad is
+        // None, while a zero .grad would still feed momentum and weight decay and move it.
+        p.grad = null;
+        this.frozen.set(name, { step, values: p.dataSync() });
+      }
+    }
+  }
+
+  /** Every tensor of the model, its statistics since the last snapshot, and the groups. */
+  snapshot(step, selected) {
+    // stateDict() and .grad hand out new tensor handles: the scope frees them
+    return this.kd.tidy(() => this.#snapshot(step, selected));
+  }
+
+  #snapshot(step, selected) {
+    const { model } = this;
+    const stateKeys = Object.keys(model.stateDict());
+    const persistent = new Set(stateKeys);
+    const steps = Math.max(1, step - this.previousStep);
+    const rows = [];
+    for (const [name, p] of model.namedParameters()) {
+      const values = p.dataSync();
+      const grad = p.grad?.dataSync() ?? null;
+      const prev = this.previous.get(name);
+      const w = norm(values);
+      let ratio = null;
+      if (prev && prev.length === values.length) {
+        let d = 0;
+        for (let i = 0; i < values.length; i++) d += (values[i] - prev[i]) ** 2;
+        ratio = w > 0 ? Math.sqrt(d) / w / steps : null;
+      }
+      this.previous.set(name, values);
+      const frozen = this.frozen.get(name);
+      rows.push({
+        name, kind: 'parameter', shape: p.shape, dtype: p.dtype, requiresGrad: p.requiresGrad, norm: w,
+        gradNorm: grad ? norm(grad) : null, ratio,
+        frozenAt: frozen?.step ?? null, unchanged: frozen ? sameBits(frozen.values, values) : null,
+      });
+    }
+    const bufferNames = new Set();
+    for (const [name, b] of model.namedBuffers()) {
+      bufferNames.add(name);
+      rows.push({ name, kind: 'buffer', persistent: persistent.has(name), shape: b.shape, dtype: b.dtype, requiresGrad: false, norm: b.dtype === 'float32' ? norm(b.dataSync()) : null });
+    }
+    // Plain tensor attributes of (JS) modules: assigned, but neither Parameter nor buffer.
+    const { Tensor, nn } = this.kd;
+    for (const [prefix, m] of model.namedModules()) {
+      for (const [attr, v] of Object.entries(m)) {
+        const name = prefix ? `${prefix}.${attr}` : attr;
+        if (v instanceof Tensor && !(v instanceof nn.Parameter) && !bufferNames.has(name) && !v.isDisposed) {
+          rows.push({ name, kind: 'plain', shape: v.shape, dtype: v.dtype, requiresGrad: v.requiresGrad, norm: null });
+        }
+      }
+    }
+    // A parameter shared by several modules is listed once, under its first name, with the others.
+    const aliases = new Map();
+    for (const [prefix, m] of model.namedModules()) {
+      for (const [n, p] of m.namedParameters({ recurse: false })) {
+        const list = aliases.get(p) ?? [];
+        list.push(prefix ? `${prefix}.${n}` : n);
+        aliases.set(p, list);
+      }
+    }
+    const paramRows = new Map(rows.filter((r) => r.kind === 'parameter').map((r) => [r.name, r]));
+    for (const list of aliases.values()) {
+      const row = paramRows.get(list[0]);
+      if (row && list.length > 1) row.aliases = list.slice(1);
+    }
+    this.previousStep = step;
+    const modules = model.namedModules().map(([name, m]) => ({
+      name, type: m.constructor.name, repr: m.toString().split('\n')[0].replace(/\($/, ''), training: m.training,
+      params: m.namedParameters({ recurse: false }).map(([n]) => (name ? `${name}.${n}` : n)),
+    }));
+    const names = new Map(model.namedParameters().map(([n, p]) => [p, n]));
+    const groups = this.optimizer.paramGroups.map((g) => ({ lr: g.lr, params: g.params.map((p) => names.get(p) ?? '?') }));
+    const stateDict = stateKeys.map((key) => {
+      const row = rows.find((r) => r.name === key);
+      return { key, shape: row?.shape ?? [], dtype: row?.dtype ?? 'float32' };
+    });
+    const transfer = [];
+    let detail = null;
+    const target = selected && model.namedParameters().find(([n]) => n === selected)?.[1];
+    if (target) {
+      const values = target.dataSync();
+      const grad = target.grad?.dataSync() ?? null;
+      detail = { name: selected, shape: target.shape, values, grad };
+      transfer.push(values.buffer);
+      if (grad) transfer.push(grad.buffer);
+    }
+    return { payload: { rows, modules, groups, stateDict, detail, training: model.training }, transfer };
+  }
+
+  /** The state_dict as safetensors bytes. */
+  saveStateDict() {
+    return this.kd.tidy(() => this.kd.saveSafetensors(this.model.stateDict()));
+  }
+
+  /**
+   * Loads safetensors bytes into the model. Strict: any missing, unexpected or misshapen key
+   * raises PyTorch's message and changes nothing. Not strict: returns the keys it skipped.
+   */
+  loadStateDict(bytes, strict) {
+    const { kd } = this;
+    return kd.tidy(() => {
+      const sd = kd.loadSafetensors(bytes);
+      const result = this.model.loadStateDict(sd, { strict });
+      this.previous.clear();
+      return { missingKeys: result.missingKeys, unexpectedKeys: result.unexpectedKeys };
+    });
+  }
+}
