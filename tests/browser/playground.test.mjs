@@ -3,7 +3,8 @@
 // URL, CSV errors, divergence, the single-threaded fallback, responsiveness, screenshots.
 // Run: node --test tests/browser/   (after `make build`, which fills web/public/wasm/)
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { launchBrowser, newPage, plainServer, shotDir, viteBuild, vitePreview } from './harness.mjs';
@@ -257,6 +258,82 @@ describe('the playground, cross-origin isolated (vite preview)', () => {
       });
     }
   }
+});
+
+describe('inside the model: the inspector', () => {
+  const names = (page) => page.getByRole('table', { name: 'named_parameters()' }).locator('tbody th[scope=row] button').allInnerTexts();
+
+  test('named_parameters() lists the default model by PyTorch\'s dotted names; BatchNorm adds buffers', async () => {
+    const page = await open(preview.url);
+    assert.deepEqual(await names(page), ['0.weight', '0.bias', '2.weight', '2.bias', '4.weight', '4.bias']);
+    await page.getByLabel('BatchNorm1d').check();
+    await page.waitForFunction(() => document.querySelectorAll('table[aria-label="named_buffers()"] tbody tr').length === 6);
+    assert.deepEqual(await names(page), ['0.weight', '0.bias', '1.weight', '1.bias', '3.weight', '3.bias', '4.weight', '4.bias', '6.weight', '6.bias']);
+    noProblems(page);
+    await page.close();
+  });
+
+  test('a frozen parameter stays bit-identical while the others move', async () => {
+    const page = await open(preview.url);
+    const norm = (name) => page.locator(`tr[data-name="${name}"] td.num`).first().innerText();
+    await page.getByLabel('requires_grad of 0.weight').uncheck();
+    await page.getByTestId('frozen-0.weight').filter({ hasText: 'frozen: unchanged since step 0' }).waitFor();
+    const frozen0 = await norm('0.weight'), other0 = await norm('2.weight');
+    await page.getByRole('button', { name: 'Play' }).click();
+    await untilStep(page, 'step > 300');
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.waitForTimeout(300);
+    assert.equal(await page.getByTestId('frozen-0.weight').innerText(), 'frozen: unchanged since step 0');
+    assert.equal(await norm('0.weight'), frozen0);
+    assert.notEqual(await norm('2.weight'), other0, 'the trained parameter did not move');
+    // a module's checkbox freezes its own parameters
+    await page.getByLabel('requires_grad of module 4').uncheck();
+    await page.getByTestId('frozen-4.bias').filter({ hasText: /unchanged since step \d+/ }).waitFor();
+    noProblems(page);
+    await page.close();
+  });
+
+  test('state_dict download → load restores the weights; a corrupt file is refused while training goes on', async () => {
+    const page = await open(preview.url);
+    await stepTimes(page, 30);
+    const saved = await valueOf(page, 'train-loss');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download state_dict (.safetensors)' }).click()]);
+    assert.equal(download.suggestedFilename(), 'model.safetensors');
+    const dir = mkdtempSync(join(tmpdir(), 'kd-state-dict-'));
+    const file = join(dir, 'model.safetensors');
+    await download.saveAs(file);
+    await stepTimes(page, 30);
+    assert.notEqual(await valueOf(page, 'train-loss'), saved);
+    await page.getByLabel('Load state_dict').setInputFiles(file);
+    await page.getByTestId('inspector-message').filter({ hasText: 'Loaded model.safetensors' }).waitFor();
+    await page.waitForFunction((v) => Number(document.querySelector('[data-testid=train-loss]').dataset.value) === v, saved);
+
+    await page.getByRole('button', { name: 'Play' }).click();
+    await untilStep(page, 'step > 100');
+    await page.getByLabel('Load state_dict').setInputFiles({ name: 'broken.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('not a safetensors file at all') });
+    const message = page.getByTestId('inspector-message');
+    await message.filter({ hasText: 'broken.safetensors was not loaded; the model is unchanged.' }).waitFor();
+    assert.equal(await message.getAttribute('role'), 'alert');
+    const s = await stepOf(page);
+    await untilStep(page, `step > ${s + 50}`);
+    rmSync(dir, { recursive: true, force: true });
+    noProblems(page);
+    await page.close();
+  });
+
+  test('the code view follows the model: adding a layer changes the PyTorch code', async () => {
+    const page = await open(preview.url);
+    await page.getByRole('button', { name: 'Show the PyTorch and Kindling code' }).click();
+    const code = page.getByRole('tabpanel', { name: 'PyTorch code' });
+    const before_ = await code.innerText();
+    assert.match(before_, /nn\.Linear\(2, 4\),\n\s+nn\.Tanh\(\),\n\s+nn\.Linear\(4, 2\)/);
+    await page.getByRole('button', { name: 'Add a hidden layer' }).click();
+    await page.waitForFunction(() => /nn\.Linear\(2, 2\),\n\s+nn\.Tanh\(\),\n\s+nn\.Linear\(2, 1\)/.test(document.querySelector('[role=tabpanel]').innerText));
+    await page.getByRole('tab', { name: 'Kindling JS' }).click();
+    assert.match(await page.getByRole('tabpanel', { name: 'Kindling JS code' }).innerText(), /kd\.nn\.Linear\(2, 2\)/);
+    noProblems(page);
+    await page.close();
+  });
 });
 
 describe('the playground without cross-origin isolation (a plain static server)', () => {

@@ -98,7 +98,8 @@ export class TrainerClient {
     const id = this.#nextId++;
     return new Promise((resolve) => {
       this.#replies.set(id, resolve);
-      this.#worker.postMessage({ type: 'command', id, name, args });
+      // args may hold reactive proxies (state from an earlier snapshot): send plain copies
+      this.#worker.postMessage({ type: 'command', id, name, args: $state.snapshot(args) });
     });
   }
 

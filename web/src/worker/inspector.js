@@ -89,15 +89,21 @@ export class Inspector {
         }
       }
     }
-    // A parameter shared by several modules is listed once, under its first name, with the others.
+    // A parameter shared by several modules is listed once, under its first name, with the
+    // others. named_modules() visits a shared module once, so walk every attribute instead.
     const aliases = new Map();
-    for (const [prefix, m] of model.namedModules()) {
+    const walk = (prefix, m, depth) => {
       for (const [n, p] of m.namedParameters({ recurse: false })) {
         const list = aliases.get(p) ?? [];
-        list.push(prefix ? `${prefix}.${n}` : n);
+        list.push(`${prefix}${n}`);
         aliases.set(p, list);
       }
-    }
+      if (depth > 32) return;  // a module that contains itself
+      const children = new Map(m.namedChildren());
+      for (const [n, v] of Object.entries(m)) if (v instanceof nn.Module) children.set(n, v);
+      for (const [n, child] of children) walk(`${prefix}${n}.`, child, depth + 1);
+    };
+    walk('', model, 0);
     const paramRows = new Map(rows.filter((r) => r.kind === 'parameter').map((r) => [r.name, r]));
     for (const list of aliases.values()) {
       const row = paramRows.get(list[0]);

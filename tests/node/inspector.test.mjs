@@ -1,0 +1,95 @@
+// The playground's inspector (web/src/worker/inspector.js) on real kd.nn modules: what it lists
+// (parameters, shared ones once, buffers persistent or not, plain tensor attributes), freezing
+// that keeps a parameter bit-identical under momentum and weight decay, and state_dict
+// loading that changes nothing when it fails.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { kindling } from '../../bindings/npm/dist/node.mjs';
+import { Inspector } from '../../web/src/worker/inspector.js';
+
+describe('the inspector', () => {
+  let kd;
+  before(async () => { kd = await kindling({ threads: false }); });
+  after(() => kd.shutdown());
+
+  /** A JS module with a shared Linear, a plain tensor, a persistent and a non-persistent buffer. */
+  function makeModel() {
+    class Tied extends kd.nn.Module {
+      constructor() {
+        super();
+        this.encoder = kd.nn.Linear(3, 3);
+        this.decoder = this.encoder;                 // the same module twice: shared parameters
+        this.scale = new kd.nn.Parameter(kd.ones(3));
+        this.mask = kd.tensor([1, 0, 1]);            // a plain attribute: not trained, not saved
+        this.registerBuffer('steps', kd.zeros(1));
+        this.registerBuffer('cache', kd.zeros(2), { persistent: false });
+      }
+      forward(x) { return this.decoder.call(this.encoder.call(x)).mul(this.scale).mul(this.mask); }
+    }
+    kd.manualSeed(0);
+    return new Tied();
+  }
+
+  test('lists parameters once under their first name, buffers with persistence, and plain attributes', () => {
+    const model = makeModel();
+    const inspector = new Inspector(kd);
+    inspector.attach(model, new kd.optim.SGD(model.parameters(), { lr: 0.1 }));
+    const { payload } = inspector.snapshot(0, 'encoder.weight');
+    const byName = Object.fromEntries(payload.rows.map((r) => [r.name, r]));
+    assert.deepEqual(payload.rows.filter((r) => r.kind === 'parameter').map((r) => r.name), ['scale', 'encoder.weight', 'encoder.bias']);
+    assert.deepEqual(byName['encoder.weight'].aliases, ['decoder.weight']);
+    assert.equal(byName.steps.persistent, true);
+    assert.equal(byName.cache.persistent, false);
+    assert.equal(byName.mask.kind, 'plain');
+    // state_dict() names a shared tensor under every name, as PyTorch does
+    assert.deepEqual(payload.stateDict.map((k) => k.key), ['scale', 'steps', 'encoder.weight', 'encoder.bias', 'decoder.weight', 'decoder.bias']);
+    assert.deepEqual(payload.groups, [{ lr: 0.1, params: ['scale', 'encoder.weight', 'encoder.bias'] }]);
+    assert.deepEqual(payload.detail.shape, [3, 3]);
+    assert.equal(payload.detail.grad, null);
+  });
+
+  test('a frozen parameter stays bit-identical under SGD with momentum and weight decay; the others move', () => {
+    const model = makeModel();
+    const optimizer = new kd.optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9, weightDecay: 0.01 });
+    const inspector = new Inspector(kd);
+    inspector.attach(model, optimizer);
+    const x = kd.randn(8, 3);
+    const train = () => kd.tidy(() => { optimizer.zeroGrad(); model.call(x).pow(2).sum().backward(); optimizer.step(); });
+    train(); train();                                // momentum buffers exist for every parameter
+    inspector.setRequiresGrad(['encoder.weight'], false, 2);
+    const before_ = Object.fromEntries(model.namedParameters().map(([n, p]) => [n, p.dataSync()]));
+    for (let i = 0; i < 5; i++) train();
+    const rows = Object.fromEntries(inspector.snapshot(7, null).payload.rows.map((r) => [r.name, r]));
+    assert.deepEqual(model.namedParameters()[1][1].dataSync(), before_['encoder.weight']);
+    assert.equal(rows['encoder.weight'].unchanged, true);
+    assert.equal(rows['encoder.weight'].frozenAt, 2);
+    assert.equal(rows['encoder.weight'].gradNorm, null);
+    assert.notDeepEqual(model.namedParameters()[0][1].dataSync(), before_.scale);
+    inspector.setRequiresGrad(['encoder.weight'], true, 7);
+    train();
+    assert.notDeepEqual(model.namedParameters()[1][1].dataSync(), before_['encoder.weight']);
+  });
+
+  test('state_dict bytes load back exactly; a bad file or a wrong key changes nothing', () => {
+    const model = makeModel();
+    const inspector = new Inspector(kd);
+    inspector.attach(model, new kd.optim.SGD(model.parameters(), { lr: 0.1 }));
+    const bytes = inspector.saveStateDict().slice();
+    const values = () => model.namedParameters().map(([, p]) => Array.from(p.dataSync()));
+    const saved = values();
+    kd.noGrad(() => model.parameters().forEach((p) => p.fill_(3)));
+    assert.deepEqual(inspector.loadStateDict(bytes, true), { missingKeys: [], unexpectedKeys: [] });
+    assert.deepEqual(values(), saved);
+
+    kd.noGrad(() => model.parameters().forEach((p) => p.fill_(3)));
+    const changed = values();
+    assert.throws(() => inspector.loadStateDict(new Uint8Array([1, 2, 3]), true));
+    const other = kd.nn.Linear(3, 3);
+    const wrong = kd.saveSafetensors(other.stateDict()).slice();
+    assert.throws(() => inspector.loadStateDict(wrong, true), /Missing key\(s\) in state_dict: "scale", "steps"/);
+    assert.deepEqual(values(), changed, 'a failed strict load changed the model');
+    const result = inspector.loadStateDict(wrong, false);
+    assert.deepEqual(result.missingKeys, ['scale', 'steps', 'encoder.weight', 'encoder.bias', 'decoder.weight', 'decoder.bias']);
+    assert.deepEqual(result.unexpectedKeys.sort(), ['bias', 'weight']);
+  });
+});
