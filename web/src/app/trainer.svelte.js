@@ -22,11 +22,34 @@ export class TrainerClient {
   #lastApplied = 0;
   #views = {};
 
+  #preset;
+
   constructor(preset, config) {
+    this.#preset = preset;
+    this.#start(config);
+  }
+
+  #start(config) {
     this.#worker = new Worker(new URL('../worker/trainer.worker.js', import.meta.url), { type: 'module' });
     this.#worker.onmessage = ({ data }) => this.#receive(data);
     this.#worker.onerror = (e) => { this.fatal = `The training worker failed: ${e.message ?? 'unknown error'}`; };
-    this.#worker.postMessage({ type: 'init', preset, config: $state.snapshot(config) });
+    this.#worker.postMessage({ type: 'init', preset: this.#preset, config: $state.snapshot(config) });
+    if (Object.keys(this.#views).length) this.#worker.postMessage({ type: 'views', views: this.#views });
+  }
+
+  /**
+   * After the worker died (a wasm trap, out of memory): a new one, with the last configuration
+   * the worker accepted. User data (a CSV, clicked points) lived in the dead worker and is gone.
+   */
+  restart() {
+    this.#worker.terminate();
+    for (const settle of this.#replies.values()) settle({ ok: false, error: 'The training worker was restarted.' });
+    this.#replies.clear();
+    const config = this.config ?? {};
+    this.fatal = null;
+    this.snapshot = null;
+    this.backend = null;
+    this.#start(config.dataset === 'custom' ? { ...config, dataset: 'circle' } : config);
   }
 
   #receive(msg) {

@@ -51,6 +51,12 @@ function trainOne() {
   try {
     loss = preset.step();
   } catch (e) {
+    // A Kindling error leaves the module working; a wasm trap (out of memory, a crash) does not.
+    if (e instanceof WebAssembly.RuntimeError || e instanceof RangeError && /memory/i.test(e.message)) {
+      running = false;
+      post('fatal', { message: `Kindling crashed at step ${step} (${e.message}).` });
+      throw e;
+    }
     stop({ step, message: `Training stopped at step ${step}: ${e.message}` });
     return false;
   }
