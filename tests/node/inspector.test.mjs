@@ -93,3 +93,31 @@ describe('the inspector', () => {
     assert.deepEqual(result.unexpectedKeys.sort(), ['bias', 'weight']);
   });
 });
+
+describe('the inspector on an nn.Embedding', () => {
+  let kd;
+  before(async () => { kd = await kindling({ threads: false }); });
+  after(() => kd.shutdown());
+
+  for (const sparse of [true, false]) {
+    test(`sparse=${sparse}: the rows the last step touched, the padding row, the rows at max_norm`, () => {
+      kd.manualSeed(0);
+      const model = kd.nn.Sequential(kd.nn.Embedding(8, 4, { paddingIdx: 0, maxNorm: 1.0, sparse }));
+      const inspector = new Inspector(kd);
+      inspector.attach(model, new kd.optim.SGD(model.parameters(), { lr: 0.1 }));
+      kd.tidy(() => model.call(kd.tensor([[0, 2, 5, 2]], { dtype: 'int64' })).pow(2).sum().backward());
+      const { detail } = inspector.snapshot(1, '0.weight').payload;
+      // rows 2 and 5 were looked up; the padding row 0 too, but it never gets a gradient
+      assert.deepEqual(detail.embedding.touched, [2, 5]);
+      assert.equal(detail.embedding.paddingIdx, 0);
+      assert.equal(detail.embedding.sparse, sparse);
+      // max_norm renormalised the looked-up rows whose norm exceeded it (randn rows of 4 mostly do)
+      const norms = [0, 2, 5].map((r) => Math.hypot(...detail.values.subarray(4 * r, 4 * r + 4)));
+      const expected = [0, 2, 5].filter((r, i) => norms[i] >= 1 - 1e-4);
+      assert.ok(expected.length > 0, `norms ${norms}`);
+      assert.deepEqual(detail.embedding.atMaxNorm.filter((r) => [0, 2, 5].includes(r)), expected);
+      assert.equal(detail.grad.length, 32);
+      assert.ok(detail.grad.subarray(0, 4).every((v) => v === 0), 'the padding row has a gradient');
+    });
+  }
+});

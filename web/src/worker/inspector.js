@@ -125,8 +125,9 @@ export class Inspector {
     const target = selected && model.namedParameters().find(([n]) => n === selected)?.[1];
     if (target) {
       const values = target.dataSync();
-      const grad = target.grad?.dataSync() ?? null;
-      detail = { name: selected, shape: target.shape, values, grad };
+      const sparse = target.sparseGrad;
+      const grad = sparse ? this.kd.nn.utils.sparseGradToDense(target).dataSync() : target.grad?.dataSync() ?? null;
+      detail = { name: selected, shape: target.shape, values, grad, embedding: embeddingFacts(model, selected, values, grad, sparse) };
       transfer.push(values.buffer);
       if (grad) transfer.push(grad.buffer);
     }
@@ -151,4 +152,33 @@ export class Inspector {
       return { missingKeys: result.missingKeys, unexpectedKeys: result.unexpectedKeys };
     });
   }
+}
+
+/**
+ * For an nn.Embedding's weight: its padding_idx row (never has a gradient), the rows the last
+ * step touched (with sparse=True only those rows have a gradient at all) and the rows at
+ * max_norm (renormalised when looked up). The options are read from its repr, as printed.
+ */
+function embeddingFacts(model, name, values, grad, sparse) {
+  const owner = name.endsWith('.weight') ? name.slice(0, -'.weight'.length) : name === 'weight' ? '' : null;
+  if (owner === null) return null;
+  const module = model.namedModules().find(([n]) => n === owner)?.[1];
+  if (module?.constructor.name !== 'Embedding') return null;
+  const repr = module.toString();
+  const option = (key) => repr.match(new RegExp(`${key}=([^,)]+)`))?.[1];
+  const paddingIdx = option('padding_idx') !== undefined ? Number(option('padding_idx')) : null;
+  const maxNorm = option('max_norm') !== undefined ? Number(option('max_norm')) : null;
+  const [rows, dim] = module.weight.shape;
+  const touched = [];
+  if (sparse) touched.push(...Array.from(sparse.indices.dataSync(), Number));
+  else if (grad) for (let r = 0; r < rows; r++) { for (let c = 0; c < dim; c++) if (grad[r * dim + c] !== 0) { touched.push(r); break; } }
+  const atMaxNorm = [];
+  if (maxNorm !== null) {
+    for (let r = 0; r < rows; r++) {
+      let n = 0;
+      for (let c = 0; c < dim; c++) n += values[r * dim + c] ** 2;
+      if (Math.sqrt(n) >= maxNorm * (1 - 1e-4)) atMaxNorm.push(r);
+    }
+  }
+  return { paddingIdx, maxNorm, sparse: Boolean(sparse) || /sparse=True/.test(repr), touched, atMaxNorm };
 }
