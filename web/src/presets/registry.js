@@ -3,6 +3,7 @@
 // (worker/trainer.worker.js), so the worker never loads UI code.
 export const PRESETS = {
   classify2d: { title: '2-D classification', config: () => import('./classify2d/config.js'), ui: () => import('./classify2d/ui/Preset.svelte') },
+  words: { title: 'Word embeddings', config: () => import('./words/config.js'), ui: () => import('./words/ui/Preset.svelte') },
 };
 
 export const DEFAULT_PRESET = 'classify2d';

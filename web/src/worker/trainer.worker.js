@@ -30,19 +30,25 @@ const post = (type, body = {}, transfer = []) => self.postMessage({ type, ...bod
 
 // A zero-delay yield: setTimeout(0) is clamped to 4 ms once nested, a message port is not.
 const channel = new MessageChannel();
-channel.port1.onmessage = () => loop();
-const schedule = () => channel.port2.postMessage(null);
+let scheduled = false;
+let background = false;      // the preset has work besides training (e.g. a t-SNE layout)
+channel.port1.onmessage = () => { scheduled = false; loop(); };
+const schedule = () => {
+  if (!scheduled) { scheduled = true; channel.port2.postMessage(null); }
+};
 
 function loop() {
-  if (!running) return;
+  if (!running && !background) return;
+  const wasRunning = running;
   const t0 = performance.now();
   while (running && performance.now() - t0 < SLICE_MS) trainOne();
+  if (preset.background) background = preset.background();
   const now = performance.now();
   if (now - rate.t0 >= RATE_WINDOW_MS) {
     rate = { t0: now, steps: 0, perSecond: (rate.steps * 1000) / (now - rate.t0) };
   }
-  if (!running || now - lastSnapshot >= SNAPSHOT_MS) sendSnapshot();
-  if (running) schedule();
+  if ((wasRunning && !running) || now - lastSnapshot >= SNAPSHOT_MS) sendSnapshot();
+  if (running || background) schedule();
 }
 
 /** One optimizer step; a non-finite loss or an error stops training with a message. */
@@ -194,8 +200,9 @@ function handle(msg) {
       }
       try {
         const result = preset.command(msg.name, msg.args);
-        post('reply', { id: msg.id, ok: true, note: result.note ?? null });
-        if (msg.name !== 'setParameter') {
+        post('reply', { id: msg.id, ok: true, note: result.note ?? null, result: result.result });
+        if (result.background) { background = true; schedule(); }
+        if (result.reset || result.data) {
           post('config', { config: preset.config() });
           if (result.reset) reset();
           sendData();

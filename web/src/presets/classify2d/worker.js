@@ -80,7 +80,7 @@ export function createPresetWorker(kd) {
 
     config: () => config,
 
-    /** Commands from the page. Each returns {reset: bool} or throws a message for the user. */
+    /** Commands from the page: each returns {reset, data?, note?} or throws a message for the user. */
     command(name, args) {
       switch (name) {
         case 'addPoint': {
@@ -100,7 +100,7 @@ export function createPresetWorker(kd) {
           // outputs changes (a new class): then the model is rebuilt.
           if (shapeChanged || !run) return { reset: true };
           run.setData(data);
-          return { reset: false };
+          return { reset: false, data: true };
         }
         case 'loadCsv': {
           const parsed = parseCsv(args.text, config.trainPct);  // throws CsvError naming the line
