@@ -97,8 +97,15 @@ void SpaceTree::build(const float* y, int64_t n, int dims) {
       at = first + child_slot(parent, p);
     }
   }
-  for (Node& node : nodes_)
-    for (int d = 0; d < dims; ++d) node.mass_center[d] = node.count > 0 ? node.sum[d] / node.count : 0.0;
+  cells_.resize(nodes_.size());
+  for (size_t c = 0; c < nodes_.size(); ++c) {
+    const Node& node = nodes_[c];
+    Cell& cell = cells_[c];
+    for (int d = 0; d < dims; ++d) cell.mass_center[d] = node.count > 0 ? node.sum[d] / node.count : 0.0;
+    cell.width2 = 4 * node.half_width * node.half_width;
+    cell.count = static_cast<int32_t>(node.count);
+    cell.first_child = node.first_child;
+  }
 }
 
 double SpaceTree::repulsion(const float* y, double theta, double* force, std::vector<int32_t>& stack) const {
@@ -117,37 +124,33 @@ double SpaceTree::repulsion(const float* y, double theta, double* force, std::ve
     stack.pop_back();
     const int32_t at = entry >> 1;
     const bool on_path = entry & 1;
-    const Node& node = nodes_[at];
-    if (node.count == 0) continue;
-    const bool leaf = node.first_child < 0;
+    const Cell& cell = cells_[at];
+    if (cell.count == 0) continue;
+    const bool leaf = cell.first_child < 0;
     if (!leaf && on_path) {
       // Never summarised: it contains i. The child i descends into stays on the path.
-      const int own = child_slot(node, yi);
-      for (int c = children - 1; c >= 0; --c) stack.push_back((node.first_child + c) * 2 + (c == own));
+      const int own = child_slot(nodes_[at], yi);
+      for (int c = children - 1; c >= 0; --c) stack.push_back((cell.first_child + c) * 2 + (c == own));
       continue;
     }
-    int64_t count = node.count;
-    double center[kMaxDims];
-    for (int d = 0; d < dims; ++d) center[d] = node.mass_center[d];
+    double count = cell.count;
+    double diff[kMaxDims], dist2 = 0;
     if (leaf && on_path) {
       // i's own leaf: the others in it (duplicates), at their own centre of mass.
+      if (cell.count == 1) continue;
+      for (int d = 0; d < dims; ++d) diff[d] = yi[d] - (cell.mass_center[d] * count - yi[d]) / (count - 1);
       count -= 1;
-      if (count == 0) continue;
-      for (int d = 0; d < dims; ++d) center[d] = (node.sum[d] - yi[d]) / static_cast<double>(count);
+    } else {
+      for (int d = 0; d < dims; ++d) diff[d] = yi[d] - cell.mass_center[d];
     }
-    double diff[kMaxDims], dist2 = 0;
-    for (int d = 0; d < dims; ++d) {
-      diff[d] = yi[d] - center[d];
-      dist2 += diff[d] * diff[d];
-    }
-    const double width = 2 * node.half_width;
-    if (leaf || width * width < theta2 * dist2) {
+    for (int d = 0; d < dims; ++d) dist2 += diff[d] * diff[d];
+    if (leaf || cell.width2 < theta2 * dist2) {
       const double q = 1 / (1 + dist2);
       z += count * q;
       const double mult = count * q * q;
       for (int d = 0; d < dims; ++d) force[d] += mult * diff[d];
     } else {
-      for (int c = children - 1; c >= 0; --c) stack.push_back((node.first_child + c) * 2);
+      for (int c = children - 1; c >= 0; --c) stack.push_back((cell.first_child + c) * 2);
     }
   }
   return z;

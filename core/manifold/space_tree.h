@@ -35,10 +35,18 @@ class SpaceTree {
     double center[kMaxDims];  // of the cell
     double half_width;
     double sum[kMaxDims];     // of the coordinates of the points inside
-    double mass_center[kMaxDims];
     int64_t count;
     int32_t first_child;      // -1 for a leaf; else 2^dims consecutive children
     int32_t point;            // a leaf's point (the first one inserted), -1 when empty
+  };
+
+  // What a query reads of a node, packed (40 bytes in 2-D) so that a walk touches fewer cache
+  // lines than the whole Node would.
+  struct Cell {
+    double mass_center[kMaxDims];
+    double width2;  // the side, squared
+    int32_t count;
+    int32_t first_child;
   };
 
   int32_t add_node(const double* center, double half_width);
@@ -46,6 +54,7 @@ class SpaceTree {
 
   int dims_ = 2;
   std::vector<Node> nodes_;
+  std::vector<Cell> cells_;  // cells_[i] is nodes_[i] for queries, filled at the end of build
 };
 
 }  // namespace manifold

@@ -191,11 +191,6 @@ void TSNE::set_options(const TSNEOptions& options) {
   }
 }
 
-double TSNE::learning_rate() const {
-  check_started("TSNE.learning_rate");
-  return learning_rate_;
-}
-
 Tensor TSNE::embedding() const {
   check_started("TSNE.embedding");
   Tensor out = Tensor::make({n_, static_cast<int64_t>(dims_)}, DType::Float32);

@@ -100,8 +100,6 @@ class TSNE {
   // KL(P || Q) of the current layout with the unexaggerated P (Q from the same Barnes-Hut
   // sums for that method). Computed on demand, cached until the layout changes.
   double kl_divergence();
-  // The learning rate in use ("auto" resolved at start()).
-  double learning_rate() const;
 
   const TSNEOptions& options() const { return options_; }
   // Changes options. Changing perplexity or metric of a started TSNE recomputes P from its
@@ -134,6 +132,19 @@ class TSNE {
   std::vector<double> repulsion_;  // per point: sum_j q_ij^2 (y_i - y_j), Barnes-Hut
   SpaceTree tree_;
   std::optional<double> kl_cache_;
+};
+
+// The options of kd.manifold.trustworthiness, as sklearn's keyword arguments.
+struct TrustworthinessOptions {
+  int64_t n_neighbors = 5;
+  std::string metric = "euclidean";  // of the original space; the embedding's is euclidean
+  template <typename Visitor>
+  void fields(Visitor& v) {
+    v.integer("n_neighbors", n_neighbors);
+    v.choice("metric", metric, {"euclidean", "cosine"});
+  }
+  void validate() const {}  // n_neighbors is checked against n by trustworthiness()
+  neighbors::Metric parsed_metric() const { return neighbors::metric_from_name(metric, "trustworthiness()"); }
 };
 
 // sklearn.manifold.trustworthiness: how far the embedding's n_neighbors nearest neighbours

@@ -111,20 +111,29 @@ KnnGraph knn_graph(const float* x, int64_t n, int64_t d, int64_t k, Metric metri
       kt.f32_gemm(rn, n, d, rows + r0 * d, d, false, rows, d, true, dots.data(), n, 0.0f);
       for (int64_t r = 0; r < rn; ++r) {
         const int64_t i = r0 + r;
-        const float* dot_row = dots.data() + r * n;
+        float* score = dots.data() + r * n;  // dot products, turned into scores in place
+        if (metric == Metric::Euclidean) {
+          for (int64_t j = 0; j < n; ++j) score[j] = sq_norms[j] - 2.0f * score[j];
+        } else {
+          for (int64_t j = 0; j < n; ++j) score[j] = -score[j];
+        }
+        // A bounded max-heap of the best candidates; most j fail the one comparison with the
+        // worst kept score and cost nothing more.
         heap.clear();
-        for (int64_t j = 0; j < n; ++j) {
-          if (j == i) continue;
-          const float score = metric == Metric::Euclidean ? sq_norms[j] - 2.0f * dot_row[j] : -dot_row[j];
-          const Candidate c{score, static_cast<int32_t>(j)};
-          if (static_cast<int64_t>(heap.size()) < candidates) {
-            heap.push_back(c);
-            std::push_heap(heap.begin(), heap.end());
-          } else if (c < heap.front()) {
-            std::pop_heap(heap.begin(), heap.end());
-            heap.back() = c;
-            std::push_heap(heap.begin(), heap.end());
-          }
+        int64_t j = 0;
+        for (; j < n && static_cast<int64_t>(heap.size()) < candidates; ++j) {
+          if (j != i) heap.push_back({score[j], static_cast<int32_t>(j)});
+        }
+        std::make_heap(heap.begin(), heap.end());
+        float worst = heap.front().score;
+        for (; j < n; ++j) {
+          if (score[j] > worst || j == i) continue;
+          const Candidate c{score[j], static_cast<int32_t>(j)};
+          if (!(c < heap.front())) continue;
+          std::pop_heap(heap.begin(), heap.end());
+          heap.back() = c;
+          std::push_heap(heap.begin(), heap.end());
+          worst = heap.front().score;
         }
         exact.clear();
         for (const Candidate& c : heap) {

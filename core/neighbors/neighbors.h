@@ -27,6 +27,17 @@ enum class Metric { Euclidean, Cosine };
 Metric metric_from_name(const std::string& name, const char* op);
 const char* metric_name(Metric metric);
 
+// The options of kd.neighbors(x, k, {metric}), as JSON through util/estimator_options.h.
+struct NeighborsOptions {
+  std::string metric = "euclidean";
+  template <typename Visitor>
+  void fields(Visitor& v) {
+    v.choice("metric", metric, {"euclidean", "cosine"});
+  }
+  void validate() const {}
+  Metric parsed_metric() const { return metric_from_name(metric, "neighbors()"); }
+};
+
 // n rows, k neighbours each, row-major [n, k].
 struct KnnGraph {
   int64_t n = 0;
