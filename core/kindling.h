@@ -3,6 +3,9 @@
 
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
+#include "decomposition/pca.h"
+#include "manifold/tsne.h"
+#include "neighbors/neighbors.h"
 #include "nn/nn.h"
 #include "ops/ops.h"
 #include "optim/optim.h"

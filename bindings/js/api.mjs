@@ -6,6 +6,7 @@
 //   nn.mjs         kd.nn, kd.nn.functional, kd.nn.init
 //   optim.mjs      kd.optim
 //   serialize.mjs  safetensors and embedding text files
+//   manifold.mjs   kd.decomposition (PCA), kd.manifold (TSNE), kd.neighbors
 // It is environment-free: node.mjs and web.mjs load a module and hand it to makeApi.
 //
 // Rules every part follows:
@@ -19,6 +20,7 @@ import { installTensorApi, makeTensorClasses } from './tensor.mjs';
 import { installNnApi } from './nn.mjs';
 import { installOptimApi } from './optim.mjs';
 import { installSerializeApi } from './serialize.mjs';
+import { installManifoldApi } from './manifold.mjs';
 
 /** Base class of every error raised by Kindling. `name` and `kind` are the kind. */
 export class KindlingError extends Error {
@@ -137,5 +139,6 @@ export function makeApi(raw, opts = {}) {
   installNnApi(ctx, kd);
   installOptimApi(ctx, kd);
   installSerializeApi(ctx, kd);
+  installManifoldApi(ctx, kd);
   return kd;
 }

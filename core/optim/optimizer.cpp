@@ -1,6 +1,8 @@
 #include "optim/optimizer.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <set>
@@ -59,11 +61,19 @@ namespace detail {
 std::string format_number(double value) {
   if (std::isnan(value)) return "nan";
   if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  // Python's repr: the shortest digits that read back to the same double.
+  // Python's repr: the shortest digits that read back to the same double, written in
+  // positional notation when the decimal exponent is in [-4, 16) (30.0, 0.001), else as 1e-05.
   char buf[40];
-  for (int precision = 1; precision <= 17; ++precision) {
-    std::snprintf(buf, sizeof(buf), "%.*g", precision, value);
+  int digits = 1;
+  for (; digits <= 17; ++digits) {
+    std::snprintf(buf, sizeof(buf), "%.*e", digits - 1, value);
     if (std::strtod(buf, nullptr) == value) break;
+  }
+  const int exponent = std::atoi(std::strchr(buf, 'e') + 1);
+  if (exponent >= -4 && exponent < 16) {
+    std::snprintf(buf, sizeof(buf), "%.*f", std::max(1, digits - 1 - exponent), value);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.*g", digits, value);
   }
   std::string s = buf;
   if (s.find_first_of(".en") == std::string::npos) s += ".0";

@@ -1,6 +1,6 @@
 // Type-checked with `tsc --noEmit --strict` against the installed package's types.
 import kindling, { errors, KindlingError } from 'kindling';
-import type { BackendInfo, DType, Kindling, MemoryInfo, Tensor, ValuesIndices } from 'kindling';
+import type { BackendInfo, DType, Kindling, MemoryInfo, Tensor, TSNEOptions, ValuesIndices } from 'kindling';
 
 async function main(): Promise<void> {
   const kd: Kindling = await kindling({ threads: false, numThreads: 1 });
@@ -93,7 +93,24 @@ async function main(): Promise<void> {
   const loaded = kd.loadSafetensors(bytes);
   model.dispose();
 
-  void [loaded, threads, r, l, i, ri, rp, f, like, s, dt, shape, n, sum, values, indices, named, sm, mm, v, g, cat, st, oh,
+  // decomposition, manifold, neighbors (types/manifold.d.ts)
+  const table = kd.randn(40, 8);
+  const pca = new kd.decomposition.PCA({ nComponents: 2 });
+  const projected: Tensor = pca.fitTransform(table);
+  const ratio: Float32Array | Float64Array | Uint8Array = pca.explainedVarianceRatio.dataSync();
+  const tsne = new kd.manifold.TSNE({ perplexity: 5, learningRate: 'auto', init: 'random', randomState: 0 });
+  tsne.start(table).setParams({ angle: 0.7 });
+  const iteration: number = tsne.step(5) + tsne.iteration;
+  tsne.embedding = tsne.embedding.mul(2);
+  tsne.updateData(table.mul(0.5));
+  const kl: number = tsne.klDivergence;
+  const trust: number = kd.manifold.trustworthiness(table, tsne.embedding, { nNeighbors: 5 });
+  const [nearIndices, nearDistances]: [Tensor, Tensor] = kd.neighbors(table, 3, { metric: 'cosine' });
+  const params: Required<TSNEOptions> = tsne.getParams();
+  tsne.dispose();
+  pca.dispose();
+
+  void [projected, ratio, iteration, kl, trust, nearIndices, nearDistances, params, loaded, threads, r, l, i, ri, rp, f, like, s, dt, shape, n, sum, values, indices, named, sm, mm, v, g, cat, st, oh,
     clamped, vv, grad, fn, leaf, version, det, item, arr, typed, text, liveTensors, isTensor, e];
   kd.shutdown();
 }
