@@ -5,6 +5,7 @@ import { DATA_KEYS, normalize } from './config.js';
 import { PAD, WordsRun } from './model.js';
 
 const TSNE_SLICE_MS = 6;
+const TSNE_DATA_MS = 1000;
 
 export function createPresetWorker(kd) {
   let config = null;
@@ -15,6 +16,8 @@ export function createPresetWorker(kd) {
   let losses = [];
   let tsne = null;            // {model: kd.manifold.TSNE, running}
   let tsneOptions = { perplexity: 15, learningRate: 200, angle: 0.5, randomState: 0, metric: 'euclidean' };
+  let lastDataUpdate = 0;
+  let stepsSinceData = 0;
 
   const loadCorpus = () => {
     corpus = config.corpus === 'custom' && corpus?.custom ? corpus : generateCorpus(config);
@@ -50,6 +53,7 @@ export function createPresetWorker(kd) {
     step() {
       const loss = run.step();
       losses.push(loss);
+      stepsSinceData++;
       return loss;
     },
 
@@ -70,7 +74,14 @@ export function createPresetWorker(kd) {
       kd.tidy(() => {
         const table = tableTensor();
         if (projection === 'tsne' && tsne) {
-          tsne.model.updateData(table);   // follow the table as it trains, without restarting the layout
+          // Follow the table as it trains, without restarting the layout. New affinities cost a
+          // neighbour search, so at most once a second, and only when the table moved.
+          const now = performance.now();
+          if (stepsSinceData > 0 && now - lastDataUpdate > TSNE_DATA_MS) {
+            tsne.model.updateData(table);
+            lastDataUpdate = now;
+            stepsSinceData = 0;
+          }
           out.coords = tsne.model.embedding.dataSync();
           out.tsne = { iteration: tsne.model.iteration, running: tsne.running, ...tsneOptions };
         } else {
@@ -115,7 +126,14 @@ export function createPresetWorker(kd) {
           if (action === 'run') { if (!tsne) startTsne(); tsne.running = true; }
           else if (action === 'pause') { if (tsne) tsne.running = false; }
           else if (action === 'restart') { startTsne(); tsne.running = true; }
-          else if (action === 'perturb') { if (!tsne) startTsne(); kd.noGrad(() => kd.tidy(() => tsne.model.embedding.add_(kd.randnLike(tsne.model.embedding).mul(1e-2 * Math.max(1, tsne.model.embedding.abs().max().item()))))); }
+          else if (action === 'perturb') {
+            // a small random push, relative to the layout's size: shakes a layout out of a poor minimum
+            if (!tsne) startTsne();
+            kd.tidy(() => {
+              const y = tsne.model.embedding;
+              tsne.model.embedding = y.add(kd.randnLike(y).mul(0.05 * y.std().item()));
+            });
+          }
           else throw new Error(`unknown t-SNE action '${action}'`);
           return { reset: false, background: tsne?.running ?? false };
         }

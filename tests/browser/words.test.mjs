@@ -1,0 +1,86 @@
+// The word-embeddings preset in Chromium: it trains and the projector draws; neighbours follow
+// topics; t-SNE runs and its coordinates export; a malformed vectors file is refused by line.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { launchBrowser, newPage, shotDir, viteBuild, vitePreview } from './harness.mjs';
+
+let preview;
+let browser;
+before(async () => {
+  viteBuild();
+  preview = await vitePreview();
+  browser = await launchBrowser();
+  mkdirSync(shotDir, { recursive: true });
+});
+after(async () => {
+  await browser?.close();
+  preview?.close();
+});
+
+async function open(hash = '') {
+  const page = await newPage(browser.context);
+  await page.goto(`${preview.url}#preset=words${hash}`);
+  await page.getByRole('button', { name: 'Play' }).and(page.locator(':enabled')).waitFor({ timeout: 30000 });
+  return page;
+}
+const stepOf = async (page) => Number(await page.getByLabel('Step count').getAttribute('data-step'));
+const untilStep = (page, n) => page.waitForFunction((m) => Number(document.querySelector('output[aria-label="Step count"]').dataset.step) > m, n, { timeout: 90000 });
+const noProblems = (page) => assert.deepEqual(page.problems, [], page.problems.join('\n'));
+
+describe('the word-embeddings preset', () => {
+  test('it trains, the projector draws, and a word\'s neighbours come from its topic', async () => {
+    const page = await open();
+    assert.equal(await page.getByLabel('Preset').inputValue(), 'words');
+    const blank = await page.getByTestId('projector-gl').evaluate((c) => c.toDataURL());
+    await page.getByRole('button', { name: 'Play' }).click();
+    await untilStep(page, 1500);
+    await page.getByRole('button', { name: 'Pause' }).click();
+    assert.notEqual(await page.getByTestId('projector-gl').evaluate((c) => c.toDataURL()), blank);
+    await page.getByLabel('Search words').fill('tiger');
+    await page.getByTestId('selected-word').filter({ hasText: 'tiger' }).waitFor();
+    await page.getByTestId('neighbors').locator('li').nth(9).waitFor();
+    const rows = await page.getByTestId('neighbors').locator('li').allInnerTexts();
+    const animals = rows.filter((r) => /animals/.test(r)).length;
+    assert.ok(animals >= 6, `neighbours of tiger: ${rows.join(' | ')}`);
+    assert.match(await page.getByTestId('pca-variance').innerText(), /variance explained: \d+\.\d%, \d+\.\d%/);
+    await page.setViewportSize({ width: 1366, height: 900 });
+    await page.screenshot({ path: join(shotDir, 'words-pca.png') });
+    noProblems(page);
+    await page.close();
+  });
+
+  test('t-SNE runs off the main thread and its coordinates export', async () => {
+    const page = await open('&sentences=1000');
+    await page.getByRole('button', { name: 'Play' }).click();
+    await untilStep(page, 300);
+    await page.getByRole('radio', { name: 't-SNE' }).check();
+    await page.getByRole('button', { name: 'Run t-SNE' }).click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=tsne-iteration]')?.textContent) > 100, null, { timeout: 60000 });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Coordinates (TSV)' }).click()]);
+    const lines = readFileSync(await download.path(), 'utf8').trim().split('\n');
+    assert.equal(lines[0], 'word\tx\ty\ttopic');
+    assert.ok(lines.length > 100, `${lines.length} lines`);
+    assert.ok(lines.slice(1).every((l) => { const [, x, y] = l.split('\t'); return Number.isFinite(Number(x)) && Number.isFinite(Number(y)); }));
+    await page.screenshot({ path: join(shotDir, 'words-tsne.png'), fullPage: false });
+    noProblems(page);
+    await page.close();
+  });
+
+  test('a malformed vectors file shows the line at fault and the current model stays', async () => {
+    const page = await open('&sentences=1000');
+    await page.getByRole('button', { name: 'Play' }).click();
+    await untilStep(page, 50);
+    await page.getByLabel('Load GloVe / word2vec vectors (.txt)').setInputFiles({ name: 'bad.txt', mimeType: 'text/plain', buffer: Buffer.from('cat 0.1 0.2 0.3\ndog 0.4 zero 0.6\n') });
+    const message = page.getByTestId('words-message');
+    await message.waitFor();
+    const text = await message.innerText();
+    assert.match(text, /bad\.txt was not loaded; the current model stays\./);
+    assert.match(text, /line 2/i);
+    const s = await stepOf(page);
+    await untilStep(page, s + 20);
+    noProblems(page);
+    await page.close();
+  });
+});
