@@ -106,3 +106,32 @@ export async function newPage(context) {
   page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
   return page;
 }
+
+/** Builds web/, serves it with `vite preview` and starts Chromium: {preview, browser, close()}. */
+export async function startPlayground() {
+  viteBuild();
+  const preview = await vitePreview();
+  const browser = await launchBrowser();
+  return { preview, browser, close: async () => { await browser.close(); preview.close(); } };
+}
+
+/** The step counter of the transport bar. */
+export const stepOf = async (page) => Number(await page.getByLabel('Step count').getAttribute('data-step'));
+
+/** Waits until `predicate` (JS text over `step`, e.g. 'step > 50') holds for the step counter. */
+export async function untilStep(page, predicate, timeout = 60000) {
+  await page.waitForFunction((src) => {
+    const step = Number(document.querySelector('output[aria-label="Step count"]')?.dataset.step);
+    return new Function('step', `return ${src}`)(step);
+  }, predicate, { timeout });
+}
+
+/** Opens a page of the playground and waits until the worker has built the model. */
+export async function openPlayground(browser, url) {
+  const page = await newPage(browser.context);
+  await page.goto(url);
+  await page.getByRole('button', { name: 'Play' }).and(page.locator(':enabled')).waitFor({ timeout: 30000 });
+  return page;
+}
+
+export const noProblems = (page) => assert.deepEqual(page.problems, [], `console errors:\n${page.problems.join('\n')}`);

@@ -7,26 +7,19 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { launchBrowser, newPage, plainServer, shotDir, viteBuild, vitePreview } from './harness.mjs';
+import { newPage, noProblems, plainServer, shotDir, startPlayground, stepOf, untilStep } from './harness.mjs';
 
-let preview;
-let browser;
-
+let playground, preview, browser;
 before(async () => {
-  viteBuild();
-  preview = await vitePreview();
-  browser = await launchBrowser();
+  playground = await startPlayground();
+  ({ preview, browser } = playground);
   mkdirSync(shotDir, { recursive: true });
 });
-after(async () => {
-  await browser?.close();
-  preview?.close();
-});
+after(() => playground?.close());
 
-const stepOf = async (page) => Number(await page.getByLabel('Step count').getAttribute('data-step'));
 const valueOf = async (page, testId) => Number(await page.getByTestId(testId).getAttribute('data-value'));
 
-/** Opens the playground and waits until the worker has built the model. */
+/** Opens the playground and waits until the first snapshot has the losses. */
 async function open(url, { viewport, colorScheme } = {}) {
   const page = await newPage(browser.context);
   if (viewport) await page.setViewportSize(viewport);
@@ -35,13 +28,6 @@ async function open(url, { viewport, colorScheme } = {}) {
   await page.getByRole('button', { name: 'Play' }).and(page.locator(':enabled')).waitFor({ timeout: 30000 });
   await page.waitForFunction(() => document.querySelector('[data-testid=train-loss]')?.dataset.value !== undefined);
   return page;
-}
-
-async function untilStep(page, predicate, timeout = 60000) {
-  await page.waitForFunction((src) => {
-    const step = Number(document.querySelector('output[aria-label="Step count"]')?.dataset.step);
-    return new Function('step', `return ${src}`)(step);
-  }, predicate, { timeout });
 }
 
 /** Clicks Step n times and waits until the counter has moved by exactly n. */
@@ -54,8 +40,6 @@ async function stepTimes(page, n) {
 async function boundaryPixels(page) {
   return page.getByTestId('boundary').evaluate((c) => c.toDataURL());
 }
-
-const noProblems = (page) => assert.deepEqual(page.problems, [], `console errors:\n${page.problems.join('\n')}`);
 
 describe('the playground, cross-origin isolated (vite preview)', () => {
   test('the server sends the isolation headers; the page is isolated and uses threads', async () => {

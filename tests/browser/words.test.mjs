@@ -4,30 +4,16 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { launchBrowser, newPage, shotDir, viteBuild, vitePreview } from './harness.mjs';
+import { noProblems, openPlayground, shotDir, startPlayground, stepOf, untilStep } from './harness.mjs';
 
-let preview;
-let browser;
+let playground;
 before(async () => {
-  viteBuild();
-  preview = await vitePreview();
-  browser = await launchBrowser();
+  playground = await startPlayground();
   mkdirSync(shotDir, { recursive: true });
 });
-after(async () => {
-  await browser?.close();
-  preview?.close();
-});
+after(() => playground?.close());
 
-async function open(hash = '') {
-  const page = await newPage(browser.context);
-  await page.goto(`${preview.url}#preset=words${hash}`);
-  await page.getByRole('button', { name: 'Play' }).and(page.locator(':enabled')).waitFor({ timeout: 30000 });
-  return page;
-}
-const stepOf = async (page) => Number(await page.getByLabel('Step count').getAttribute('data-step'));
-const untilStep = (page, n) => page.waitForFunction((m) => Number(document.querySelector('output[aria-label="Step count"]').dataset.step) > m, n, { timeout: 90000 });
-const noProblems = (page) => assert.deepEqual(page.problems, [], page.problems.join('\n'));
+const open = (hash = '') => openPlayground(playground.browser, `${playground.preview.url}#preset=words${hash}`);
 
 describe('the word-embeddings preset', () => {
   test('it trains, the projector draws, and a word\'s neighbours come from its topic', async () => {
@@ -35,7 +21,7 @@ describe('the word-embeddings preset', () => {
     assert.equal(await page.getByLabel('Preset').inputValue(), 'words');
     const blank = await page.getByTestId('projector-gl').evaluate((c) => c.toDataURL());
     await page.getByRole('button', { name: 'Play' }).click();
-    await untilStep(page, 1500);
+    await untilStep(page, 'step > 1500', 90000);
     await page.getByRole('button', { name: 'Pause' }).click();
     assert.notEqual(await page.getByTestId('projector-gl').evaluate((c) => c.toDataURL()), blank);
     await page.getByLabel('Search words').fill('tiger');
@@ -54,7 +40,7 @@ describe('the word-embeddings preset', () => {
   test('t-SNE runs off the main thread and its coordinates export', async () => {
     const page = await open('&sentences=1000');
     await page.getByRole('button', { name: 'Play' }).click();
-    await untilStep(page, 300);
+    await untilStep(page, 'step > 300', 90000);
     await page.getByRole('radio', { name: 't-SNE' }).check();
     await page.getByRole('button', { name: 'Run t-SNE' }).click();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=tsne-iteration]')?.textContent) > 100, null, { timeout: 60000 });
@@ -71,7 +57,7 @@ describe('the word-embeddings preset', () => {
   test('a malformed vectors file shows the line at fault and the current model stays', async () => {
     const page = await open('&sentences=1000');
     await page.getByRole('button', { name: 'Play' }).click();
-    await untilStep(page, 50);
+    await untilStep(page, 'step > 50', 90000);
     await page.getByLabel('Load GloVe / word2vec vectors (.txt)').setInputFiles({ name: 'bad.txt', mimeType: 'text/plain', buffer: Buffer.from('cat 0.1 0.2 0.3\ndog 0.4 zero 0.6\n') });
     const message = page.getByTestId('words-message');
     await message.waitFor();
@@ -79,7 +65,7 @@ describe('the word-embeddings preset', () => {
     assert.match(text, /bad\.txt was not loaded; the current model stays\./);
     assert.match(text, /line 2/i);
     const s = await stepOf(page);
-    await untilStep(page, s + 20);
+    await untilStep(page, `step > ${s + 20}`, 90000);
     noProblems(page);
     await page.close();
   });
