@@ -7,6 +7,8 @@ export const POSITIVE = [8, 119, 189];
 export const NAN_COLOUR = [150, 150, 150];
 
 export const TOL_BRIGHT = ['#4477AA', '#EE6677', '#228833', '#CCBB44', '#66CCEE', '#AA3377', '#BBBBBB', '#222222'];
+// Paul Tol's "muted" scheme: nine distinct colours, for up to nine categories (topics)
+export const TOL_MUTED = ['#CC6677', '#332288', '#DDCC77', '#117733', '#88CCEE', '#882255', '#44AA99', '#999933', '#AA4499'];
 const hexToRgb = (h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
 
 export const classColours = (numClasses) =>
