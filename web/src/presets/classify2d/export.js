@@ -34,11 +34,11 @@ export function pytorchProgram({ config, numClasses, sample }) {
   return `#!/usr/bin/env python3
 """The Kindling playground's model as a PyTorch program (PyTorch 1.13 or later).
 
-    python3 train.py                    # load model.safetensors (next to this file), evaluate the sample batch
-    python3 train.py weights.safetensors   # load other weights
-    python3 train.py --print-json       # the same, as one JSON object
+    python3 train.py                        # load model.safetensors (next to this file), evaluate the sample batch
+    python3 train.py weights.safetensors    # load other weights
+    python3 train.py --print-json           # the same, as one JSON object
     python3 train.py --train-steps 200 --save trained.safetensors
-                                        # then train on the sample batch and save the weights
+                                            # then train on the sample batch and save the weights
 
 The weights are read by safetensors.torch when it is installed, else by read_safetensors
 below. Training starts a fresh optimizer with the playground's settings: the optimizer's state
