@@ -98,11 +98,16 @@ describe('export to PyTorch', () => {
 
   const runOf = (c, data = makeDataset(c)) => new Classify2dRun(kd, c, data, { rng: makeRng(c.seed) });
 
-  /** Kindling's eval-mode outputs on the sample, flat. */
+  /** Kindling's eval-mode outputs on the sample, flat; the model goes back to train mode. */
   const kindlingOutputs = (run, sample) => {
     const { features } = run.config;
     const x = featurize(Float32Array.from(sample.points.flat()), features);
-    return Array.from(run.evaluating(() => run.model.call(kd.tensor(x, [sample.points.length, features.length])).dataSync()));
+    run.model.eval();
+    try {
+      return kd.noGrad(() => kd.tidy(() => Array.from(run.model.call(kd.tensor(x, [sample.points.length, features.length])).dataSync())));
+    } finally {
+      run.model.train();
+    }
   };
 
   test('the sample is the first 8 test points, or the training points when there are none', () => {
