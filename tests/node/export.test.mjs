@@ -127,7 +127,7 @@ describe('export to PyTorch', () => {
   });
 
   for (const [name, over] of Object.entries(CONFIGURATIONS)) {
-    test(`${name}: train.py's outputs match Kindling's; it trains on as the exported Kindling JS does`, async (t) => {
+    test(`${name}: train.py's outputs match Kindling's; it trains on as the exported Kindling JS does; what it saves loads back`, async (t) => {
       const c = config(over);
       const run = runOf(c);
       for (let i = 0; i < PRESET_STEPS; i++) run.step();
@@ -137,11 +137,11 @@ describe('export to PyTorch', () => {
       const sample = exportSample(run.data);
       const dir = writeExport(files);
       try {
-        const py = pythonJson(['train.py', '--print-json', '--train-steps', String(TORCH_STEPS)], dir);
+        const py = pythonJson(['train.py', '--print-json', '--train-steps', String(TORCH_STEPS), '--save', 'trained.safetensors'], dir);
         assert.equal(py.outputs.length, sample.points.length);
         const ours = kindlingOutputs(run, sample);
         const diff = maxDiff(py.outputs.flat(), ours);
-        t.diagnostic(`eval outputs: max |torch − Kindling| = ${diff.toExponential(2)}`);
+        t.diagnostic(`${name}: eval outputs, max |torch − Kindling| = ${diff.toExponential(2)}`);
         assert.ok(diff <= TOLERANCE, `eval outputs differ by ${diff}: torch ${py.outputs.flat()} vs Kindling ${ours}`);
 
         // Dropout draws from each library's own generator, so training only matches without it.
@@ -150,11 +150,17 @@ describe('export to PyTorch', () => {
           const js = await trainKindlingCode(c, run.data.numClasses, join(dir, 'model.safetensors'), sample, batches, dir);
           const lossDiff = maxDiff(py.steps.map((s) => s.loss), js.losses);
           const trainedDiff = maxDiff(py.trained_outputs.flat(), js.outputs);
-          t.diagnostic(`after ${TORCH_STEPS} steps: losses ${lossDiff.toExponential(2)}, outputs ${trainedDiff.toExponential(2)}`);
+          t.diagnostic(`${name}: ${TORCH_STEPS} steps in torch vs the exported Kindling JS, losses ${lossDiff.toExponential(2)}, outputs ${trainedDiff.toExponential(2)}`);
           assert.ok(lossDiff <= TOLERANCE, `training losses differ by ${lossDiff}`);
           assert.ok(trainedDiff <= TOLERANCE, `outputs after training differ by ${trainedDiff}`);
-          assert.ok(maxDiff(py.trained_outputs.flat(), ours) > TOLERANCE, 'training moved the outputs');
         }
+
+        // what train.py saved after training loads back into the preset's model
+        assert.ok(maxDiff(py.trained_outputs.flat(), ours) > TOLERANCE, 'training in torch moved the outputs');
+        kd.tidy(() => run.model.loadStateDict(kd.loadSafetensors(readFileSync(join(dir, 'trained.safetensors'))), { strict: true }));
+        const backDiff = maxDiff(kindlingOutputs(run, sample), py.trained_outputs.flat());
+        t.diagnostic(`${name}: torch-trained weights back in Kindling, max |torch − Kindling| = ${backDiff.toExponential(2)}`);
+        assert.ok(backDiff <= TOLERANCE, `the weights train.py saved give outputs that differ by ${backDiff}`);
       } finally {
         run.dispose();
         rmSync(dir, { recursive: true, force: true });
@@ -175,7 +181,7 @@ describe('export to PyTorch', () => {
         assert.ok(maxDiff(kindlingOutputs(run, sample), torchOutputs) > 1e-3, "torch's initialization differs from Kindling's");
         kd.tidy(() => run.model.loadStateDict(kd.loadSafetensors(readFileSync(torchFile)), { strict: true }));
         const diff = maxDiff(kindlingOutputs(run, sample), torchOutputs);
-        t.diagnostic(`eval outputs: max |torch − Kindling| = ${diff.toExponential(2)}`);
+        t.diagnostic(`${name}: torch's state_dict in Kindling, max |torch − Kindling| = ${diff.toExponential(2)}`);
         assert.ok(diff <= TOLERANCE, `outputs differ by ${diff}`);
         if (c.batchNorm) assert.equal(kd.tidy(() => run.model.stateDict()['1.num_batches_tracked'].item()), 3);
       } finally {
