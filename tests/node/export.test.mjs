@@ -216,6 +216,21 @@ describe('export to PyTorch', () => {
     }
   });
 
+  test('a run without points exports a train.py that evaluates nothing and refuses to train', () => {
+    const c = config({ dataset: 'custom' });
+    const run = runOf(c, split([], [], 'binary', 2, c.trainPct));
+    const dir = writeExport(exportFiles(kd, run));
+    try {
+      assert.deepEqual(pythonJson(['train.py', '--print-json'], dir).outputs, []);
+      const training = python(['train.py', '--train-steps', '1'], dir);
+      assert.equal(training.status, 2);
+      assert.match(training.stderr, /--train-steps: the playground had no points, so there is no sample batch to train on/);
+    } finally {
+      run.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('train.py refuses a truncated file and weights of another model, with their reasons', () => {
     const run = runOf(config());
     const files = exportFiles(kd, run);

@@ -32,7 +32,7 @@ export function exportFiles(kd, run) {
 /** The text of train.py for a configuration; `sample` ({points, labels}) is embedded in it. */
 export function pytorchProgram({ config, numClasses, sample }) {
   return `#!/usr/bin/env python3
-"""The Kindling playground's model as a PyTorch program (PyTorch 1.13 or later).
+"""The Kindling playground's model as a PyTorch program (PyTorch 1.13 or later, with NumPy).
 
     python3 train.py                        # load model.safetensors (next to this file), evaluate the sample batch
     python3 train.py weights.safetensors    # load other weights
@@ -131,13 +131,16 @@ def main():
                         help=f'then train N steps on minibatches of {BATCH_SIZE} rows of the sample batch, reshuffled each pass')
     parser.add_argument('--save', metavar='PATH', help='at the end, save the weights as safetensors (the playground loads them)')
     args = parser.parse_args()
+    if args.train_steps > 0 and not SAMPLE_POINTS:
+        parser.error('--train-steps: the playground had no points, so there is no sample batch to train on')
 
     state_dict, reader = load_weights(args.weights)
     model.load_state_dict(state_dict, strict=True)
-    points = torch.tensor(SAMPLE_POINTS, dtype=torch.float32)
+    points = torch.tensor(SAMPLE_POINTS, dtype=torch.float32).reshape(-1, 2)
     labels = torch.tensor(SAMPLE_LABELS, dtype=torch.float32)
     outputs = evaluate(points)
-    result = {'reader': reader, 'outputs': outputs.tolist(), 'loss': loss_fn(outputs, targets(labels)).item()}
+    loss = loss_fn(outputs, targets(labels)).item() if SAMPLE_POINTS else None  # the mean of nothing is no loss
+    result = {'reader': reader, 'outputs': outputs.tolist(), 'loss': loss}
 
     steps, order = [], []
     for _ in range(args.train_steps):
@@ -155,7 +158,7 @@ def main():
         print(json.dumps(result))
         return
     print(f'{args.weights}: {len(state_dict)} tensors, read by {reader}')
-    print(f'the sample batch, eval mode: loss {result["loss"]:.6g}')
+    print(f'the sample batch of {len(SAMPLE_POINTS)} points, eval mode: loss {loss}')
     for point, label, output in zip(SAMPLE_POINTS, SAMPLE_LABELS, result['outputs']):
         print(f'  ({point[0]:+.4f}, {point[1]:+.4f})  label {label:.4g}  output {", ".join(f"{v:+.5f}" for v in output)}')
     for i, step in enumerate(steps):
