@@ -1,16 +1,17 @@
 // Export to PyTorch (web/src/presets/classify2d/export.js), both directions, for the 2-D
 // preset's model in several configurations: the exported train.py runs under Debian's
 // python3-torch, its eval-mode outputs match Kindling's and its training steps match the
-// exported Kindling JS; a torch state_dict saved as safetensors loads into the preset's model.
+// exported Kindling JS, and what it saves loads back; a torch state_dict saved as safetensors
+// loads into the preset's model.
 // Needs /usr/bin/python3 with torch (`make deps` installs python3-torch); fails without it.
 // Run: node --test tests/node/export.test.mjs (after `make build`).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { kindling } from '../../bindings/npm/dist/node.mjs';
 import { makeRng } from '../../web/src/lib/prng.js';
@@ -22,7 +23,8 @@ import { kindlingCode } from '../../web/src/presets/classify2d/codegen.js';
 import { exportFiles, exportSample, pytorchProgram } from '../../web/src/presets/classify2d/export.js';
 
 const PYTHON = '/usr/bin/python3';
-const TORCH_STATE_DICT = resolve('tests/fixtures/playground/torch_state_dict.py');
+const TORCH_STATE_DICT = fileURLToPath(new URL('../fixtures/playground/torch_state_dict.py', import.meta.url));
+const KINDLING_NODE = new URL('../../bindings/npm/dist/node.mjs', import.meta.url).href;
 const TOLERANCE = 1e-5;
 const PRESET_STEPS = 25;  // trained in Kindling before the export, so the weights are not the initial ones
 const TORCH_STEPS = 3;    // trained by train.py after loading, then replayed by the exported Kindling JS
@@ -71,7 +73,7 @@ async function trainKindlingCode(c, numClasses, weightsFile, sample, batches, di
   const code = kindlingCode(c, numClasses);
   assert.ok(code.startsWith(header), 'the generated code starts by loading Kindling');
   const file = join(dir, 'generated.mjs');
-  writeFileSync(file, `import { kindling } from ${JSON.stringify(pathToFileURL(resolve('bindings/npm/dist/node.mjs')).href)};
+  writeFileSync(file, `import { kindling } from ${JSON.stringify(KINDLING_NODE)};
 import { readFileSync } from 'node:fs';
 const kd = await kindling({ threads: false });${code.slice(header.length)}
 kd.tidy(() => model.loadStateDict(kd.loadSafetensors(readFileSync(${JSON.stringify(weightsFile)})), { strict: true }));
