@@ -17,7 +17,8 @@ BUILD_TYPE ?= Release
 export NODE_PATH := /usr/share/nodejs
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := cmake g++ make emscripten catch2 chromium
+# python3-torch: tests/node/export.test.mjs runs the playground's exported train.py.
+APT_PACKAGES := cmake g++ make emscripten catch2 chromium python3-torch
 NODE_MIN_MAJOR := 20
 WEB_DEPS_STAMP := web/node_modules/.kindling-installed
 PACKAGE_DEPS_STAMP := tests/package/node_modules/.kindling-installed

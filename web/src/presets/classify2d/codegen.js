@@ -3,25 +3,29 @@
 import { FEATURES, LOSSES } from './config.js';
 import { outputsFor } from './model.js';
 
-const PY_ACT = { relu: 'nn.ReLU()', tanh: 'nn.Tanh()', sigmoid: 'nn.Sigmoid()', gelu: 'nn.GELU()', silu: 'nn.SiLU()', linear: 'nn.Identity()' };
-const JS_ACT = { relu: 'kd.nn.ReLU()', tanh: 'kd.nn.Tanh()', sigmoid: 'kd.nn.Sigmoid()', gelu: 'kd.nn.GELU()', silu: 'kd.nn.SiLU()', linear: 'kd.nn.Identity()' };
+// torch.nn and kd.nn share the class names, so one list of layers serves both programs.
+const ACTIVATION_CLASSES = { relu: 'ReLU', tanh: 'Tanh', sigmoid: 'Sigmoid', gelu: 'GELU', silu: 'SiLU', linear: 'Identity' };
 const PY_FEATURE = { x1: 'x1', x2: 'x2', x1sq: 'x1 ** 2', x2sq: 'x2 ** 2', x1x2: 'x1 * x2', sinx1: 'torch.sin(x1)', sinx2: 'torch.sin(x2)' };
 const JS_FEATURE = { x1: 'x1', x2: 'x2', x1sq: 'x1 * x1', x2sq: 'x2 * x2', x1x2: 'x1 * x2', sinx1: 'Math.sin(x1)', sinx2: 'Math.sin(x2)' };
 const PY_OPT = { sgd: 'SGD', adam: 'Adam', adamw: 'AdamW', adagrad: 'Adagrad', rmsprop: 'RMSprop' };
 const num = (v) => (Number.isInteger(v) ? `${v}` : `${Number(v.toPrecision(6))}`);
 
-function layerList(config, numClasses, act) {
-  const lines = [];
+/**
+ * The preset's nn.Sequential as rows [class name, ...constructor arguments], in order:
+ * Linear, [BatchNorm1d], activation, [Dropout] per hidden layer, then the output Linear.
+ */
+function sequentialLayers(config, numClasses) {
+  const layers = [];
   let inF = config.features.length;
   config.layers.forEach((units, i) => {
-    lines.push(['Linear', inF, units]);
-    if (config.batchNorm) lines.push(['BatchNorm1d', units]);
-    lines.push([act[config.activations[i]]]);
-    if (config.dropout > 0) lines.push(['Dropout', config.dropout]);
+    layers.push(['Linear', inF, units]);
+    if (config.batchNorm) layers.push(['BatchNorm1d', units]);
+    layers.push([ACTIVATION_CLASSES[config.activations[i]]]);
+    if (config.dropout > 0) layers.push(['Dropout', config.dropout]);
     inF = units;
   });
-  lines.push(['Linear', inF, outputsFor(config.loss, numClasses)]);
-  return lines;
+  layers.push(['Linear', inF, outputsFor(config.loss, numClasses)]);
+  return layers;
 }
 
 function optimizerArgs(config, camel) {
@@ -52,10 +56,9 @@ function jsSchedule(config) {
 }
 
 export function pytorchCode(config, numClasses) {
-  const layers = layerList(config, numClasses, PY_ACT).map(([name, ...a]) =>
-    name.startsWith('nn.') ? `    ${name},` : `    nn.${name}(${a.map(num).join(', ')}),`);
+  const layers = sequentialLayers(config, numClasses).map(([name, ...a]) => `    nn.${name}(${a.map(num).join(', ')}),`);
   const sched = pySchedule(config);
-  const target = config.loss === 'ce' ? 'y.long()' : 'y.float().unsqueeze(1)';
+  const target = config.loss === 'ce' ? 'labels.long()  # class indices' : 'labels.float().unsqueeze(1)  # [N, 1], as the output';
   return `import torch
 from torch import nn
 
@@ -71,10 +74,13 @@ ${layers.join('\n')}
 loss_fn = nn.${LOSSES[config.loss]}()
 optimizer = torch.optim.${PY_OPT[config.optimizer]}(model.parameters(), ${optimizerArgs(config, false)})
 ${sched ? `scheduler = ${sched}\n` : ''}
-def train_step(points, y):  # one minibatch of ${config.batchSize} points and their labels
+def targets(labels):  # labels: [N] tensor, as the loss takes them
+    return ${target}
+
+def train_step(points, labels):  # one minibatch of ${config.batchSize} points and their labels
     model.train()
     optimizer.zero_grad()
-    loss = loss_fn(model(features(points)), ${target})
+    loss = loss_fn(model(features(points)), targets(labels))
     ${config.l1 > 0 ? `l1 = sum(m.weight.abs().sum() for m in model if isinstance(m, nn.Linear))
     (loss + ${num(config.l1)} * l1).backward()  # the L1 penalty on the Linear weights` : 'loss.backward()'}
     optimizer.step()${sched ? '\n    scheduler.step()' : ''}
@@ -83,11 +89,10 @@ def train_step(points, y):  # one minibatch of ${config.batchSize} points and th
 }
 
 export function kindlingCode(config, numClasses) {
-  const layers = layerList(config, numClasses, JS_ACT).map(([name, ...a]) =>
-    name.startsWith('kd.') ? `  ${name},` : `  kd.nn.${name}(${a.map(num).join(', ')}),`);
+  const layers = sequentialLayers(config, numClasses).map(([name, ...a]) => `  kd.nn.${name}(${a.map(num).join(', ')}),`);
   const sched = jsSchedule(config);
   const featureJs = config.features.map((f) => JS_FEATURE[f]).join(', ');
-  const linears = layerList(config, numClasses, JS_ACT).flatMap(([name], i) => (name === 'Linear' ? [i] : []));
+  const linears = sequentialLayers(config, numClasses).flatMap(([name], i) => (name === 'Linear' ? [i] : []));
   return `import kindling from 'kindling';
 const kd = await kindling();
 kd.manualSeed(${config.seed});
