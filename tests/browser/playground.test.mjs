@@ -3,6 +3,7 @@
 // URL, CSV errors, divergence, the single-threaded fallback, responsiveness, screenshots.
 // Run: node --test tests/browser/   (after `make build`, which fills web/public/wasm/)
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -300,6 +301,30 @@ describe('inside the model: the inspector', () => {
     assert.equal(await message.getAttribute('role'), 'alert');
     const s = await stepOf(page);
     await untilStep(page, `step > ${s + 50}`);
+    rmSync(dir, { recursive: true, force: true });
+    noProblems(page);
+    await page.close();
+  });
+
+  test('Export to PyTorch downloads model.safetensors and a train.py that runs under torch', async () => {
+    const page = await open(preview.url);
+    await stepTimes(page, 20);
+    const dir = mkdtempSync(join(tmpdir(), 'kd-export-'));
+    const both = new Promise((resolve) => {
+      const got = {};
+      page.on('download', (d) => { got[d.suggestedFilename()] = d; if (Object.keys(got).length === 2) resolve(got); });
+    });
+    await page.getByRole('button', { name: 'Export to PyTorch' }).click();
+    const files = await both;
+    await page.getByTestId('inspector-message').filter({ hasText: 'Exported model.safetensors and train.py' }).waitFor();
+    for (const name of ['model.safetensors', 'train.py']) {
+      assert.ok(files[name], `no download of ${name}: ${Object.keys(files)}`);
+      await files[name].saveAs(join(dir, name));
+    }
+    const run = spawnSync('/usr/bin/python3', [join(dir, 'train.py'), '--print-json'], { cwd: dir, encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const { outputs } = JSON.parse(run.stdout);
+    assert.ok(outputs.length > 0 && outputs.flat().every(Number.isFinite), run.stdout);
     rmSync(dir, { recursive: true, force: true });
     noProblems(page);
     await page.close();

@@ -4,6 +4,7 @@ import { makeRng } from '../../lib/prng.js';
 import { DATA_KEYS, normalize } from './config.js';
 import { makeDataset, parseCsv, split } from './data.js';
 import { Classify2dRun } from './model.js';
+import { exportFiles } from './export.js';
 
 const SURFACE_RES = 64;
 const UNIT_RES = 24;
@@ -114,6 +115,12 @@ export function createPresetWorker(kd) {
         case 'setParameter':
           run.setParameter(args);
           return { reset: false };
+        case 'export': {
+          // model.safetensors and a train.py that rebuilds, loads and evaluates the same model in PyTorch
+          const files = exportFiles(kd, run);
+          files['model.safetensors'] = files['model.safetensors'].slice();  // an own buffer, not a heap view
+          return { reset: false, result: files };
+        }
         default:
           throw new Error(`unknown command '${name}'`);
       }
