@@ -118,16 +118,16 @@ export class WordsRun {
   }
 
   /** A position in the corpus that survives subsampling: [sentence, index]. */
-  #position() {
+  #position(rng) {
     for (let attempt = 0; ; attempt++) {
-      const s = this.sentences[this.rng.int(this.sentences.length)];
-      const i = this.rng.int(s.length);
-      if (attempt > 20 || this.rng.next() < this.keep[s[i]]) return [s, i];
+      const s = this.sentences[rng.int(this.sentences.length)];
+      const i = rng.int(s.length);
+      if (attempt > 20 || rng.next() < this.keep[s[i]]) return [s, i];
     }
   }
 
-  /** One minibatch of ids, as typed arrays. */
-  batch() {
+  /** One minibatch of ids, as arrays; drawn from `rng` (the run's own unless one is given). */
+  batch(rng = this.rng) {
     const { batchSize: b, window: w, negatives: k, model } = this.config;
     const targets = new Array(b);
     const negatives = new Array(b * k);
@@ -135,7 +135,7 @@ export class WordsRun {
     if (model === 'cbow') {
       inputs = new Array(b * 2 * w).fill(0);  // 0: the padding id, where the window leaves the sentence
       for (let n = 0; n < b; n++) {
-        const [s, i] = this.#position();
+        const [s, i] = this.#position(rng);
         targets[n] = s[i];
         let slot = 0;
         for (let j = i - w; j <= i + w; j++) if (j !== i) { if (j >= 0 && j < s.length) inputs[n * 2 * w + slot] = s[j]; slot++; }
@@ -143,17 +143,17 @@ export class WordsRun {
     } else {
       inputs = new Array(b);
       for (let n = 0; n < b; n++) {
-        const [s, i] = this.#position();
+        const [s, i] = this.#position(rng);
         // word2vec's dynamic window: a random reach in 1..w, so near words count more often
-        const reach = 1 + this.rng.int(w);
+        const reach = 1 + rng.int(w);
         const lo = Math.max(0, i - reach), hi = Math.min(s.length - 1, i + reach);
-        let j = lo + this.rng.int(hi - lo);  // one of the hi − lo positions in [lo, hi] other than i
+        let j = lo + rng.int(hi - lo);  // one of the hi − lo positions in [lo, hi] other than i
         if (j >= i) j++;
         inputs[n] = s[i];
         targets[n] = s[j];
       }
     }
-    for (let n = 0; n < b * k; n++) negatives[n] = this.negative(this.rng);
+    for (let n = 0; n < b * k; n++) negatives[n] = this.negative(rng);
     return { inputs, targets, negatives };
   }
 

@@ -3,6 +3,7 @@
 import { generateCorpus, sentencesFromText, topicMap } from './corpus.js';
 import { DATA_KEYS, normalize } from './config.js';
 import { PAD, WordsRun } from './model.js';
+import { exportFiles } from './export.js';
 
 const TSNE_SLICE_MS = 6;
 const TSNE_DATA_MS = 1000;
@@ -162,6 +163,8 @@ export function createPresetWorker(kd) {
           const lines = run.vocab.words.map((_, r) => Array.from(table.subarray(r * d, r * d + d)).join('\t'));
           return { reset: false, result: { vectors: `${lines.join('\n')}\n` } };
         }
+        case 'export':
+          return { reset: false, result: exportFiles(kd, run) };
         case 'dropPretrained':
           pretrained = null;
           return { reset: true };
