@@ -84,6 +84,15 @@ for (const build of ['st', 'mt']) {
       }
     });
 
+    test('a model too large for the playground is refused before it is built, with the estimate', () => {
+      const words = Array.from({ length: 40000 }, (_, i) => `w${i}`);
+      const sentences = Array.from({ length: 20000 }, (_, i) => [words[(2 * i) % words.length], words[(2 * i + 1) % words.length]]);
+      const config = normalize({ dim: 256, minCount: 1 });
+      const live = kd.memory().liveTensors;
+      assert.throws(() => new WordsRun(kd, config, { sentences, topicOf: new Map() }), /would need about 313 MB \(40,001 words × 256 dimensions × 2 tables.*more than the 256 MB/);
+      assert.equal(kd.memory().liveTensors, live);
+    });
+
     test('pretrained vectors go in through Embedding.fromPretrained; frozen, they stay bit-identical', () => {
       const worker = createPresetWorker(kd);
       worker.configure(normalize({ sentences: 400 }));

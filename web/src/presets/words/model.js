@@ -85,6 +85,13 @@ export function buildModel(kd, config, vocabSize, pretrained = null) {
   return new Word2Vec();
 }
 
+// What the playground lets one model take of the wasm heap (the threaded build's is shared with
+// every other allocation): refused before anything is allocated, with the estimate.
+export const MAX_MODEL_BYTES = 256 * 2 ** 20;
+
+/** Bytes of the two float32 tables with their gradients and Adam's two moment buffers. */
+export const estimateBytes = (config, vocabSize) => 2 * vocabSize * config.dim * 4 * (1 + 1 + 2);
+
 export class WordsRun {
   constructor(kd, config, corpus, pretrained = null) {
     this.kd = kd;
@@ -105,6 +112,10 @@ export class WordsRun {
       return Math.min(1, (Math.sqrt(f / t) + 1) * (t / f));
     });
     this.negative = aliasTable(vocab.counts.map((c, i) => (i === 0 ? 0 : c ** 0.75)));
+    const bytes = estimateBytes(config, vocab.words.length);
+    if (bytes > MAX_MODEL_BYTES) {
+      throw new RangeError(`This model would need about ${(bytes / 2 ** 20).toFixed(0)} MB (${vocab.words.length.toLocaleString('en-US')} words × ${config.dim} dimensions × 2 tables, with gradients and the optimizer's state): more than the ${MAX_MODEL_BYTES / 2 ** 20} MB the playground allows. Raise the minimum count or lower the dimension.`);
+    }
     kd.manualSeed(config.seed);
     let table = null;
     if (pretrained) {
