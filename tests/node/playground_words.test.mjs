@@ -9,6 +9,11 @@ import { kindling } from '../../bindings/npm/dist/node.mjs';
 import { generateCorpus, sentencesFromText } from '../../web/src/presets/words/corpus.js';
 import { normalize } from '../../web/src/presets/words/config.js';
 import { buildVocab, WordsRun } from '../../web/src/presets/words/model.js';
+import { kindlingCode } from '../../web/src/presets/words/codegen.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createPresetWorker } from '../../web/src/presets/words/worker.js';
 
 /** The share of each topic word's k nearest neighbours (cosine) that share its topic. */
@@ -83,6 +88,40 @@ for (const build of ['st', 'mt']) {
         assert.deepEqual(trace(), trace());
       }
     });
+
+    for (const over of [{}, { model: 'cbow', sparse: true, maxNorm: 0.1 }]) {
+      test(`the generated Kindling JS trains exactly like the preset ${JSON.stringify(over)}`, async () => {
+        const config = normalize({ sentences: 400, batchSize: 32, ...over });
+        const run = new WordsRun(kd, config, generateCorpus(config));
+        const batches = [];
+        // the preset's own steps, recording each batch it drew
+        const original = run.batch.bind(run);
+        run.batch = (rng) => { const b = original(rng); batches.push(b); return b; };
+        const losses = [0, 1, 2, 3].map(() => run.step());
+        const V = run.vocab.words.length;
+        run.dispose();
+        const dir = mkdtempSync(join(tmpdir(), 'kd-words-code-'));
+        try {
+          const code = kindlingCode(config, V)
+            .replace("import kindling from 'kindling';", `import { kindling } from ${JSON.stringify(new URL('../../bindings/npm/dist/node.mjs', import.meta.url).href)};`)
+            .replace('const kd = await kindling();', `const kd = await kindling({ threads: ${build === 'mt'} });`);
+          const w = config.window, k = config.negatives;
+          const file = join(dir, 'generated.mjs');
+          writeFileSync(file, `${code}
+const batches = ${JSON.stringify(batches)};
+export const losses = batches.map(({ inputs, targets, negatives }) => trainStep(
+  kd.tensor(inputs, ${config.model === 'cbow' ? `[targets.length, ${2 * w}]` : '[targets.length]'}, { dtype: 'int64' }),
+  kd.tensor(targets, [targets.length], { dtype: 'int64' }),
+  kd.tensor(negatives, [targets.length, ${k}], { dtype: 'int64' })));
+kd.shutdown();
+`);
+          const generated = await import(pathToFileURL(file).href);
+          assert.deepEqual(generated.losses, losses);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      });
+    }
 
     test('a model too large for the playground is refused before it is built, with the estimate', () => {
       const words = Array.from({ length: 40000 }, (_, i) => `w${i}`);
