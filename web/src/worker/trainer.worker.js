@@ -10,8 +10,8 @@
 // loadStateDict; any other goes to the preset.
 import { Inspector } from './inspector.js';
 
-const SLICE_MS = 8;        // training time between two looks at the message queue
-const SNAPSHOT_MS = 80;    // at most ~12 snapshots a second, however fast training runs
+import { SLICE_MS, SNAPSHOT_MS } from './cadence.js';
+
 const RATE_WINDOW_MS = 1000;
 
 let kd = null;
