@@ -5,6 +5,7 @@
 #                and web/public/wasm)
 #   make test    deps + build + ctest + node tests + browser tests + npm package test
 #   make play    deps + build + the web page on http://localhost:5173
+#   make bench-playground   the playground's steps/s in the page's worker vs node, and its fps
 #   make clean   remove every build output
 
 SHELL := /bin/bash
@@ -23,7 +24,7 @@ NODE_MIN_MAJOR := 20
 WEB_DEPS_STAMP := web/node_modules/.kindling-installed
 PACKAGE_DEPS_STAMP := tests/package/node_modules/.kindling-installed
 
-.PHONY: deps deps-apt deps-node build build-native build-wasm test test-native test-node test-browser test-package play clean
+.PHONY: deps deps-apt deps-node build build-native build-wasm test test-native test-node test-browser test-package play bench-playground clean
 
 deps: deps-apt deps-node $(WEB_DEPS_STAMP) $(PACKAGE_DEPS_STAMP)
 
@@ -93,6 +94,10 @@ test-package: build-wasm
 play: build
 	@echo "Kindling playground: http://localhost:5173"
 	cd web && node node_modules/vite/bin/vite.js --port 5173
+
+# A benchmark, not a test: it prints figures and never fails on time (~4 min).
+bench-playground: build-wasm
+	node bench/playground.mjs
 
 clean:
 	rm -rf build build-wasm bindings/npm/dist web/public/wasm web/dist

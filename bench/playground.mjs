@@ -1,0 +1,220 @@
+// The playground's training speed: steps/s of the default 2-D model in the page's worker (as a
+// user drives it: Play, then the step counter) against the same training loop in node, and the
+// page's frames per second and longest main-thread task while it trains. Issue 7's target:
+// drawing costs training less than 10%, i.e. page ÷ node ≥ 0.9.
+// A benchmark, not a test: it prints figures and never fails on time.
+// Run (after `make build`): node bench/playground.mjs [--rounds N]   (or: make bench-playground)
+//
+// The loop outside the page (playground_loop.mjs) runs "steps only" and "+ snapshots" (the
+// preset's snapshot work at the worker's cadence: evaluate, surface, unit maps, weights), in
+// node and in a bare Web Worker of the page's Chromium, so the figures separate four costs:
+// the snapshot work itself; the page (messages, drawing, a main thread competing for the
+// cores); and the JS engine (node's V8 is older than Chromium's, and every op is a JS call).
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+
+import { kindling } from '../bindings/npm/dist/node.mjs';
+import { FIELDS, normalize } from '../web/src/presets/classify2d/config.js';
+import { SLICE_MS, SNAPSHOT_MS } from '../web/src/worker/cadence.js';
+import { readConfig } from '../web/src/lib/schema.js';
+import { CROSS_ORIGIN_ISOLATION, buildWeb, chromiumVersion, distDir, launchChromium, repoDir, startPreview, startStaticServer } from './browser_harness.mjs';
+import { measureTraining } from './playground_loop.mjs';
+
+const WARMUP_MS = 2000;
+const MEASURE_MS = 5000;
+const VIEWPORT = { width: 1366, height: 768 };  // the smallest layout the page supports
+
+const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '3' } } });
+const rounds = Number(args.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, not ${args.rounds}`);
+
+const config = normalize(readConfig(FIELDS, {}));  // what the page trains when its URL says nothing
+const timing = { warmupMs: WARMUP_MS, measureMs: MEASURE_MS };
+
+// ---------------------------------------------------------------------------------------------
+// the page, driven as a user drives it
+
+// Installed before the page's scripts: every main-thread long task, with its start time.
+function recordLongTasks() {
+  window.benchLongTasks = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.benchLongTasks.push({ start: e.startTime, duration: e.duration });
+  }).observe({ type: 'longtask', buffered: true });
+}
+
+// In the page: the step count and time when a snapshot is drawn, at the start and after `ms`;
+// animation frames counted in between; the longest long task in that window.
+async function measureInPage(ms) {
+  const counter = document.querySelector('output[aria-label="Step count"]');
+  // The counter changes only when a snapshot is drawn: reading it right at a change puts both
+  // readings at the same phase of the snapshot cycle.
+  const nextCount = () => new Promise((resolve) => {
+    const observer = new MutationObserver(() => {
+      observer.disconnect();
+      resolve({ step: Number(counter.dataset.step), t: performance.now() });
+    });
+    observer.observe(counter, { attributes: true, attributeFilter: ['data-step'] });
+  });
+  const start = await nextCount();
+  const frames = [];
+  let counting = true;
+  const onFrame = (t) => { frames.push(t); if (counting) requestAnimationFrame(onFrame); };
+  requestAnimationFrame(onFrame);
+  await new Promise((r) => setTimeout(r, ms));
+  counting = false;
+  const end = await nextCount();
+  const during = window.benchLongTasks.filter((e) => e.start >= start.t && e.start <= end.t);
+  return {
+    stepsPerSecond: ((end.step - start.step) * 1000) / (end.t - start.t),
+    fps: ((frames.length - 1) * 1000) / (frames.at(-1) - frames[0]),
+    longestTaskMs: Math.max(0, ...during.map((e) => e.duration)),
+  };
+}
+
+/** The playground at `url`: waits for `build`, picks `threads` (threaded build only), Play. */
+async function inPage(url, { build, threads }) {
+  const page = await chromium.context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  try {
+    await page.addInitScript(recordLongTasks);
+    await page.goto(url);
+    const status = page.getByRole('contentinfo', { name: 'Status' });
+    await status.getByText(build === 'mt' ? 'threaded' : 'single-threaded', { exact: true }).waitFor({ timeout: 30000 });
+    if (build === 'mt') await page.getByLabel('Threads').selectOption(String(threads));
+    await page.getByRole('button', { name: /Play/ }).click();
+    await page.waitForTimeout(WARMUP_MS);
+    const result = await page.evaluate(measureInPage, MEASURE_MS);
+    await page.getByRole('button', { name: /Pause/ }).click();
+    if (errors.length) throw new Error(`the page reported errors:\n${errors.join('\n')}`);
+    return result;
+  } finally {
+    await page.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// the loop in a bare Web Worker of the same Chromium (an empty, cross-origin isolated page)
+
+async function inChromiumWorker({ build, threads, snapshots }) {
+  const page = await chromium.context.newPage();
+  try {
+    await page.goto(repoServer.url);
+    const message = { threads: build === 'mt', numThreads: threads, config, snapshots, ...timing };
+    const result = await page.evaluate(({ workerUrl, message }) => new Promise((resolve) => {
+      const worker = new Worker(workerUrl, { type: 'module' });
+      worker.onmessage = ({ data }) => { worker.terminate(); resolve(data); };
+      worker.onerror = (e) => { worker.terminate(); resolve({ error: e.message ?? 'the worker failed to load' }); };
+      worker.postMessage(message);
+    }), { workerUrl: new URL('bench/playground_worker.mjs', repoServer.url).href, message });
+    if (result.error) throw new Error(`bench worker: ${result.error}`);
+    if (result.build !== build) throw new Error(`bench worker: ran the ${result.build} build, not ${build}`);
+    return result;
+  } finally {
+    await page.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// the rounds
+
+const loadAtStart = os.loadavg()[0];
+buildWeb();
+const preview = await startPreview();
+const plainServer = await startStaticServer(distDir);
+const repoServer = await startStaticServer(repoDir, CROSS_ORIGIN_ISOLATION);
+const chromium = await launchChromium(VIEWPORT);
+const nodeModules = { mt: await kindling({ threads: true }), st: await kindling({ threads: false }) };
+const defaultThreads = nodeModules.mt.backend().numThreads;
+
+function inNode({ build, threads, snapshots }) {
+  const kd = nodeModules[build];
+  if (build === 'mt') kd.setNumThreads(threads);
+  return measureTraining(kd, config, { snapshots, ...timing });
+}
+
+const VARIANTS = [
+  { label: `mt, ${defaultThreads} threads`, build: 'mt', threads: defaultThreads, url: preview.url },
+  { label: 'st', build: 'st', threads: 1, url: plainServer.url },
+  { label: 'mt, 1 thread', build: 'mt', threads: 1, url: preview.url },
+];
+const PLACES = [
+  { key: 'page', run: (v) => inPage(v.url, v) },
+  { key: 'chromiumSteps', run: (v) => inChromiumWorker({ ...v, snapshots: false }) },
+  { key: 'chromiumSnap', run: (v) => inChromiumWorker({ ...v, snapshots: true }) },
+  { key: 'nodeSteps', run: (v) => inNode({ ...v, snapshots: false }) },
+  { key: 'nodeSnap', run: (v) => inNode({ ...v, snapshots: true }) },
+];
+
+// Every measurement once per round, in the same order, so the shared machine's slow spells
+// spread over all of them; ratios are taken within a round.
+const results = VARIANTS.map(() => Object.fromEntries(PLACES.map((p) => [p.key, []])));
+try {
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, v] of VARIANTS.entries()) {
+      for (const p of PLACES) {
+        const result = await p.run(v);
+        results[i][p.key].push(result);
+        process.stderr.write(`round ${r + 1}/${rounds}, ${v.label}, ${p.key}: ${result.stepsPerSecond.toFixed(0)} steps/s\n`);
+      }
+    }
+  }
+} finally {
+  await chromium.close();
+  preview.close();
+  await plainServer.close();
+  await repoServer.close();
+  nodeModules.mt.shutdown();
+  nodeModules.st.shutdown();
+}
+
+// ---------------------------------------------------------------------------------------------
+// the tables
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const spread = (xs, digits = 0) => {
+  const f = (x) => x.toFixed(digits);
+  return `${f(median(xs))} [${f(Math.min(...xs))}–${f(Math.max(...xs))}]`;
+};
+const field = (runs, name) => runs.map((r) => r[name]);
+const ratio = (a, b) => a.map((r, i) => r.stepsPerSecond / b[i].stepsPerSecond);
+const row = (cells, widths) => cells.map((c, i) => String(c).padEnd(widths[i])).join('').trimEnd();
+
+const layers = [config.features.length, ...config.layers, 1].join('-');
+console.log(`Playground training speed, default model: ${config.dataset}, ${config.points} points (${config.trainPct}% train), ` +
+  `${layers} ${config.activations.join('/')}, ${config.loss.toUpperCase()}, ${config.optimizer.toUpperCase()} lr ${config.lr}, batch ${config.batchSize}`);
+console.log(`Machine: ${os.cpus().length} cores shared with other engineers' builds (1-min load average ${loadAtStart.toFixed(1)} at start, ` +
+  `${os.loadavg()[0].toFixed(1)} at end); node ${process.version}; headless ${chromiumVersion()} at ${VIEWPORT.width}×${VIEWPORT.height}`);
+console.log(`${rounds} interleaved rounds of ${WARMUP_MS / 1000} s warm-up + ${MEASURE_MS / 1000} s measured; each figure: median [min–max] over rounds.`);
+console.log(`The worker trains in ${SLICE_MS} ms slices and takes a snapshot every ${SNAPSHOT_MS} ms at most.`);
+
+const W = [16, 22, 22, 22, 22, 22];
+console.log(`\n${row(['steps/s', "page's worker", 'Chromium worker', 'Chromium worker', 'node', 'node'], W)}`);
+console.log(row(['', '(Play, step counter)', 'steps only', '+ snapshots', 'steps only', '+ snapshots'], W));
+for (const [i, v] of VARIANTS.entries()) {
+  console.log(row([v.label, ...PLACES.map((p) => spread(field(results[i][p.key], 'stepsPerSecond')))], W));
+}
+
+console.log('\nthe page while training   frames/s              longest main-thread task (ms)');
+for (const [i, v] of VARIANTS.entries()) {
+  const page = results[i].page;
+  console.log(row([v.label, spread(field(page, 'fps'), 1), spread(field(page, 'longestTaskMs'))], [26, 22, 22]));
+}
+
+console.log('\none snapshot (ms) and its share of training time   Chromium worker             node');
+for (const [i, v] of VARIANTS.entries()) {
+  const cell = (runs) => `${spread(field(runs, 'snapshotMs'), 1)} (${(100 * median(field(runs, 'snapshotShare'))).toFixed(0)}%)`;
+  console.log(row([v.label, cell(results[i].chromiumSnap), cell(results[i].nodeSnap)], [52, 28, 28]));
+}
+
+console.log('\nratios of steps/s, per round   page ÷ node         page ÷ Chromium     page ÷ Chromium     Chromium ÷ node');
+console.log(row(['', '(target ≥ 0.9)', 'steps only', '+ snapshots', 'steps only'], [31, 20, 20, 20, 20]));
+for (const [i, v] of VARIANTS.entries()) {
+  const r = results[i];
+  console.log(row([v.label, spread(ratio(r.page, r.nodeSteps), 2), spread(ratio(r.page, r.chromiumSteps), 2),
+    spread(ratio(r.page, r.chromiumSnap), 2), spread(ratio(r.chromiumSteps, r.nodeSteps), 2)], [31, 20, 20, 20, 20]));
+}

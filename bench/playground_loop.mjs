@@ -1,0 +1,46 @@
+// The playground worker's training loop without the worker's messaging: slices of SLICE_MS of
+// optimizer steps and, when asked, after a slice the preset's snapshot work whenever SNAPSHOT_MS
+// have passed since the last one, as web/src/worker/trainer.worker.js does. No browser or node
+// API: bench/playground.mjs runs it in node and, through bench/playground_worker.mjs, in a bare
+// Web Worker of the same Chromium as the page.
+import { createPresetWorker } from '../web/src/presets/classify2d/worker.js';
+import { SLICE_MS, SNAPSHOT_MS } from '../web/src/worker/cadence.js';
+
+// The views the page asks for (presets/classify2d/ui/Preset.svelte): both drawn, both in snapshots.
+const VIEWS = { surface: true, network: true };
+
+function trainFor(kd, preset, ms, snapshots) {
+  let steps = 0, snapshotCount = 0, snapshotMs = 0;
+  const t0 = performance.now();
+  let lastSnapshot = t0;
+  let now = t0;
+  while (now - t0 < ms) {
+    const slice = performance.now();
+    while (performance.now() - slice < SLICE_MS) { preset.step(); steps++; }
+    now = performance.now();
+    if (snapshots && now - lastSnapshot >= SNAPSHOT_MS) {
+      lastSnapshot = now;
+      preset.snapshot(VIEWS);
+      kd.memory();  // the worker sends it with every snapshot
+      now = performance.now();
+      snapshotMs += now - lastSnapshot;
+      snapshotCount++;
+    }
+  }
+  return {
+    stepsPerSecond: (steps * 1000) / (now - t0),
+    snapshotMs: snapshotCount ? snapshotMs / snapshotCount : NaN,  // mean time of one snapshot
+    snapshotShare: snapshotMs / (now - t0),                       // the share of time they took
+  };
+}
+
+/** A fresh run of `config`, trained for warmupMs, then measured for measureMs. */
+export function measureTraining(kd, config, { snapshots, warmupMs, measureMs }) {
+  const preset = createPresetWorker(kd);
+  preset.configure(config);
+  preset.reset();
+  trainFor(kd, preset, warmupMs, snapshots);
+  const result = trainFor(kd, preset, measureMs, snapshots);
+  preset.reset();  // frees the measured run; what stays is a fresh untrained one (a few kB)
+  return result;
+}
