@@ -1,10 +1,10 @@
 // The playground worker's training loop without the worker's messaging: slices of SLICE_MS of
-// optimizer steps and, when asked, after a slice the preset's snapshot work whenever SNAPSHOT_MS
-// have passed since the last one, as web/src/worker/trainer.worker.js does. No browser or node
+// optimizer steps and, when asked, after a slice the preset's snapshot work at the pace its cost
+// allows (snapshotInterval), as web/src/worker/trainer.worker.js does. No browser or node
 // API: bench/playground.mjs runs it in node and, through bench/playground_worker.mjs, in a bare
 // Web Worker of the same Chromium as the page.
 import { createPresetWorker } from '../web/src/presets/classify2d/worker.js';
-import { SLICE_MS, SNAPSHOT_MS } from '../web/src/worker/cadence.js';
+import { SLICE_MS, SNAPSHOT_MIN_MS, snapshotInterval } from '../web/src/worker/cadence.js';
 
 // The views the page asks for (presets/classify2d/ui/Preset.svelte): both drawn, both in snapshots.
 const VIEWS = { surface: true, network: true };
@@ -13,16 +13,18 @@ function trainFor(kd, preset, ms, snapshots) {
   let steps = 0, snapshotCount = 0, snapshotMs = 0;
   const t0 = performance.now();
   let lastSnapshot = t0;
+  let snapshotEvery = SNAPSHOT_MIN_MS;
   let now = t0;
   while (now - t0 < ms) {
     const slice = performance.now();
     while (performance.now() - slice < SLICE_MS) { preset.step(); steps++; }
     now = performance.now();
-    if (snapshots && now - lastSnapshot >= SNAPSHOT_MS) {
+    if (snapshots && now - lastSnapshot >= snapshotEvery) {
       lastSnapshot = now;
       preset.snapshot(VIEWS);
       kd.memory();  // the worker sends it with every snapshot
       now = performance.now();
+      snapshotEvery = snapshotInterval(now - lastSnapshot);
       snapshotMs += now - lastSnapshot;
       snapshotCount++;
     }

@@ -1,6 +1,7 @@
 // The trainer: owns Kindling, the preset's data, model and optimizer. It trains in slices of a
 // few milliseconds, reads the page's messages between slices, and posts snapshots (typed
-// arrays, transferred) at a bounded rate. The page never calls the wasm module.
+// arrays, transferred) at a pace bounded by their cost (cadence.js). The page never calls the
+// wasm module.
 //
 // Page → worker: init {preset, config}, configure {config}, play, pause, step, reset,
 //   command {id, name, args}, threads {n}, views {views}
@@ -8,9 +9,8 @@
 //   error?, note?, result?}, fatal {message}
 // Commands the inspector answers for every preset: requiresGrad, viewMode, saveStateDict,
 // loadStateDict; any other goes to the preset.
+import { SLICE_MS, SNAPSHOT_MIN_MS, snapshotInterval } from './cadence.js';
 import { Inspector } from './inspector.js';
-
-import { SLICE_MS, SNAPSHOT_MS } from './cadence.js';
 
 const RATE_WINDOW_MS = 1000;
 
@@ -22,7 +22,8 @@ let running = false;
 let halted = null;           // {step, message} when training stopped by itself
 let step = 0;
 let views = {};
-let lastSnapshot = 0;
+let lastSnapshot = 0;                 // when the last snapshot started
+let snapshotEvery = SNAPSHOT_MIN_MS;  // from its start to the next one's, while the loop runs
 let rate = { t0: 0, steps: 0, perSecond: 0 };
 const queue = [];            // messages that arrived before the module loaded
 
@@ -47,7 +48,7 @@ function loop() {
   if (now - rate.t0 >= RATE_WINDOW_MS) {
     rate = { t0: now, steps: 0, perSecond: (rate.steps * 1000) / (now - rate.t0) };
   }
-  if ((wasRunning && !running) || now - lastSnapshot >= SNAPSHOT_MS) sendSnapshot();
+  if ((wasRunning && !running) || now - lastSnapshot >= snapshotEvery) sendSnapshot();
   if (running || background) schedule();
 }
 
@@ -99,6 +100,7 @@ function sendSnapshot() {
     step, running, halted, stepsPerSecond: running ? rate.perSecond : 0,
     memory: kd.memory(), preset: body.payload, inspector: inspected,
   }, body.transfer);
+  snapshotEvery = snapshotInterval(performance.now() - lastSnapshot);
 }
 
 function sendData() {
