@@ -4,7 +4,7 @@
 // Debian's Chromium headless through playwright-core. The browser tests in tests/browser/ do the same; this copy lives here so the
 // benchmark does not depend on how those tests are organised.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -95,6 +95,58 @@ export async function startStaticServer(dir, headers = {}) {
   const port = await freePort();
   await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+const CLOCK_TICKS_PER_S = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+// /proc/<pid>/stat and /proc/<pid>/task/<tid>/stat: "pid (name) state ppid ... utime stime ...".
+function readStat(path) {
+  const text = readFileSync(path, 'utf8');
+  const close = text.lastIndexOf(')');
+  const fields = text.slice(close + 2).split(' ');
+  return { name: text.slice(text.indexOf('(') + 1, close), ppid: Number(fields[1]), cpuTicks: Number(fields[11]) + Number(fields[12]) };
+}
+
+/**
+ * CPU time (ms, user + system) used so far by this process's Chromium: by its Web Workers
+ * ("DedicatedWorker" threads: a page's worker and the wasm pthreads it starts) and by
+ * everything else (page main threads, compositing, raster, GPU, IO). Linux only (/proc).
+ */
+export function chromiumCpuMs() {
+  const processes = new Map();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      processes.set(pid, readStat(`/proc/${pid}/stat`));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const ours = new Set([String(process.pid)]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [pid, { ppid }] of processes) {
+      if (!ours.has(pid) && ours.has(String(ppid))) { ours.add(pid); grew = true; }
+    }
+  }
+  const ms = { workers: 0, rest: 0 };
+  for (const pid of ours) {
+    if (processes.get(pid)?.name !== 'chromium') continue;
+    let tids = [];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;  // gone meanwhile
+    }
+    for (const tid of tids) {
+      try {
+        const { name, cpuTicks } = readStat(`/proc/${pid}/task/${tid}/stat`);
+        ms[name === 'DedicatedWorker' ? 'workers' : 'rest'] += (cpuTicks * 1000) / CLOCK_TICKS_PER_S;
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  return ms;
 }
 
 export const chromiumVersion = () => spawnSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).stdout.replace(/ built on .*/s, '').trim();

@@ -17,7 +17,7 @@ import { kindling } from '../bindings/npm/dist/node.mjs';
 import { FIELDS, normalize } from '../web/src/presets/classify2d/config.js';
 import { SLICE_MS, SNAPSHOT_MAX_MS, SNAPSHOT_MIN_MS, SNAPSHOT_SHARE } from '../web/src/worker/cadence.js';
 import { readConfig } from '../web/src/lib/schema.js';
-import { CROSS_ORIGIN_ISOLATION, buildWeb, chromiumVersion, distDir, launchChromium, repoDir, startPreview, startStaticServer } from './browser_harness.mjs';
+import { CROSS_ORIGIN_ISOLATION, buildWeb, chromiumCpuMs, chromiumVersion, distDir, launchChromium, repoDir, startPreview, startStaticServer } from './browser_harness.mjs';
 import { measureTraining } from './playground_loop.mjs';
 
 const WARMUP_MS = 2000;
@@ -42,8 +42,9 @@ function recordLongTasks() {
   }).observe({ type: 'longtask', buffered: true });
 }
 
-// In the page: the step count and time when a snapshot is drawn, at the start and after `ms`;
-// animation frames and drawn snapshots counted in between; the longest long task in that window.
+// In the page: the step count, time and Chromium's CPU time when a snapshot is drawn, at the
+// start and after `ms`; animation frames and drawn snapshots counted in between; the longest
+// long task in that window.
 async function measureInPage(ms) {
   const counter = document.querySelector('output[aria-label="Step count"]');
   // The counter changes only when a snapshot is drawn: reading it right at a change puts both
@@ -54,7 +55,7 @@ async function measureInPage(ms) {
       resolve({ step: Number(counter.dataset.step), t: performance.now() });
     });
     observer.observe(counter, { attributes: true, attributeFilter: ['data-step'] });
-  });
+  }).then(async (reading) => ({ ...reading, cpu: await window.benchCpuMs() }));
   const start = await nextCount();
   const frames = [];
   let counting = true;
@@ -69,7 +70,11 @@ async function measureInPage(ms) {
   snapshots.disconnect();
   const during = window.benchLongTasks.filter((e) => e.start >= start.t && e.start <= end.t);
   return {
+    steps: end.step - start.step,
     stepsPerSecond: ((end.step - start.step) * 1000) / (end.t - start.t),
+    workerCpuMs: end.cpu.workers - start.cpu.workers,
+    workerCores: (end.cpu.workers - start.cpu.workers) / (end.t - start.t),
+    restCores: (end.cpu.rest - start.cpu.rest) / (end.t - start.t),
     fps: ((frames.length - 1) * 1000) / (frames.at(-1) - frames[0]),
     snapshotsPerSecond: (drawn * 1000) / (end.t - start.t),
     longestTaskMs: Math.max(0, ...during.map((e) => e.duration)),
@@ -109,7 +114,16 @@ async function inChromiumWorker({ build, threads, snapshots }) {
     const message = { threads: build === 'mt', numThreads: threads, config, snapshots, ...timing };
     const result = await page.evaluate(({ workerUrl, message }) => new Promise((resolve) => {
       const worker = new Worker(workerUrl, { type: 'module' });
-      worker.onmessage = ({ data }) => { worker.terminate(); resolve(data); };
+      const cpu = {};
+      let marks = Promise.resolve();  // Chromium's CPU time, read when the worker says
+      worker.onmessage = ({ data }) => {
+        if (data.mark) {
+          marks = marks.then(async () => { cpu[data.mark] = await window.benchCpuMs(); });
+        } else {
+          // ended only after the last reading: an ended worker's threads leave the CPU count
+          marks.then(() => { worker.terminate(); resolve({ ...data, workerCpuMs: cpu.end?.workers - cpu.start?.workers }); });
+        }
+      };
       worker.onerror = (e) => { worker.terminate(); resolve({ error: e.message ?? 'the worker failed to load' }); };
       worker.postMessage(message);
     }), { workerUrl: new URL('bench/playground_worker.mjs', repoServer.url).href, message });
@@ -130,13 +144,17 @@ const preview = await startPreview();
 const plainServer = await startStaticServer(distDir);
 const repoServer = await startStaticServer(repoDir, CROSS_ORIGIN_ISOLATION);
 const chromium = await launchChromium(VIEWPORT);
+await chromium.context.exposeFunction('benchCpuMs', chromiumCpuMs);
 const nodeModules = { mt: await kindling({ threads: true }), st: await kindling({ threads: false }) };
 const defaultThreads = nodeModules.mt.backend().numThreads;
 
 function inNode({ build, threads, snapshots }) {
   const kd = nodeModules[build];
   if (build === 'mt') kd.setNumThreads(threads);
-  return measureTraining(kd, config, { snapshots, ...timing });
+  let start, used;  // CPU time of the whole process: its main thread, pthreads and V8's helpers
+  const mark = (phase) => { if (phase === 'start') start = process.cpuUsage(); else used = process.cpuUsage(start); };
+  const result = measureTraining(kd, config, { snapshots, ...timing, mark });
+  return { ...result, workerCpuMs: (used.user + used.system) / 1000 };
 }
 
 const VARIANTS = [
@@ -186,7 +204,10 @@ const spread = (xs, digits = 0) => {
   return `${f(median(xs))} [${f(Math.min(...xs))}–${f(Math.max(...xs))}]`;
 };
 const field = (runs, name) => runs.map((r) => r[name]);
-const ratio = (a, b) => a.map((r, i) => r.stepsPerSecond / b[i].stepsPerSecond);
+const cpuPerKStep = (runs) => runs.map((r) => (1000 * r.workerCpuMs) / r.steps);
+// a ÷ b per round, of steps/s (wall clock) or of steps per CPU second
+const wallRatio = (a, b) => a.map((r, i) => r.stepsPerSecond / b[i].stepsPerSecond);
+const cpuRatio = (a, b) => cpuPerKStep(b).map((x, i) => x / cpuPerKStep(a)[i]);
 const row = (cells, widths) => cells.map((c, i) => String(c).padEnd(widths[i])).join('').trimEnd();
 
 const layers = [config.features.length, ...config.layers, 1].join('-');
@@ -198,28 +219,42 @@ console.log(`${rounds} interleaved rounds of ${WARMUP_MS / 1000} s warm-up + ${M
 console.log(`The worker trains in ${SLICE_MS} ms slices; a snapshot takes at most ${100 * SNAPSHOT_SHARE}% of its time, every ${SNAPSHOT_MIN_MS}–${SNAPSHOT_MAX_MS} ms.`);
 
 const W = [16, 22, 22, 22, 22, 22];
+const HEAD = ['', '(Play, step counter)', 'steps only', '+ snapshots', 'steps only', '+ snapshots'];
 console.log(`\n${row(['steps/s', "page's worker", 'Chromium worker', 'Chromium worker', 'node', 'node'], W)}`);
-console.log(row(['', '(Play, step counter)', 'steps only', '+ snapshots', 'steps only', '+ snapshots'], W));
+console.log(row(HEAD, W));
 for (const [i, v] of VARIANTS.entries()) {
   console.log(row([v.label, ...PLACES.map((p) => spread(field(results[i][p.key], 'stepsPerSecond')))], W));
 }
+// CPU time does not grow when other processes take the cores, so it compares places fairly
+// on a loaded machine; it leaves out what waiting for a core costs.
+console.log(`\n${row(['CPU ms per 1000 steps (the worker and its pthreads; node: the whole process)'], W)}`);
+console.log(row(HEAD, W));
+for (const [i, v] of VARIANTS.entries()) {
+  console.log(row([v.label, ...PLACES.map((p) => spread(cpuPerKStep(results[i][p.key])))], W));
+}
 
-console.log('\nthe page while training   frames/s              snapshots drawn/s     longest main-thread task (ms)');
+const P = [16, 20, 20, 20, 20, 20];
+console.log(`\n${row(['the page', 'frames/s', 'snapshots drawn/s', 'longest main-', 'CPU of its', 'CPU of the rest'], P)}`);
+console.log(row(['while training', '', '', 'thread task (ms)', 'worker (cores)', 'of Chromium (cores)'], P));
 for (const [i, v] of VARIANTS.entries()) {
   const page = results[i].page;
-  console.log(row([v.label, spread(field(page, 'fps'), 1), spread(field(page, 'snapshotsPerSecond'), 1), spread(field(page, 'longestTaskMs'))], [26, 22, 22, 22]));
+  console.log(row([v.label, spread(field(page, 'fps'), 1), spread(field(page, 'snapshotsPerSecond'), 1), spread(field(page, 'longestTaskMs')),
+    spread(field(page, 'workerCores'), 2), spread(field(page, 'restCores'), 2)], P));
 }
 
-console.log('\none snapshot (ms) and its share of training time   Chromium worker             node');
+console.log(`\n${row(['one snapshot', 'Chromium worker: ms (share of time)', 'node: ms (share of time)'], [16, 40, 40])}`);
 for (const [i, v] of VARIANTS.entries()) {
   const cell = (runs) => `${spread(field(runs, 'snapshotMs'), 1)} (${(100 * median(field(runs, 'snapshotShare'))).toFixed(0)}%)`;
-  console.log(row([v.label, cell(results[i].chromiumSnap), cell(results[i].nodeSnap)], [52, 28, 28]));
+  console.log(row([v.label, cell(results[i].chromiumSnap), cell(results[i].nodeSnap)], [16, 40, 40]));
 }
 
-console.log('\nratios of steps/s, per round   page ÷ node         page ÷ Chromium     page ÷ Chromium     Chromium ÷ node');
-console.log(row(['', '(target ≥ 0.9)', 'steps only', '+ snapshots', 'steps only'], [31, 20, 20, 20, 20]));
+const R = [24, 20, 20, 20, 20];
+console.log(`\n${row(['ratios, per round', 'page ÷ node', 'page ÷ Chromium', 'page ÷ Chromium', 'Chromium ÷ node'], R)}`);
+console.log(row(['', '(target ≥ 0.9)', 'steps only', '+ snapshots', 'steps only'], R));
 for (const [i, v] of VARIANTS.entries()) {
   const r = results[i];
-  console.log(row([v.label, spread(ratio(r.page, r.nodeSteps), 2), spread(ratio(r.page, r.chromiumSteps), 2),
-    spread(ratio(r.page, r.chromiumSnap), 2), spread(ratio(r.chromiumSteps, r.nodeSteps), 2)], [31, 20, 20, 20, 20]));
+  for (const [how, of] of [['steps/s', wallRatio], ['CPU/step', cpuRatio]]) {
+    console.log(row([`${v.label}`.padEnd(14) + how, spread(of(r.page, r.nodeSteps), 2), spread(of(r.page, r.chromiumSteps), 2),
+      spread(of(r.page, r.chromiumSnap), 2), spread(of(r.chromiumSteps, r.nodeSteps), 2)], R));
+  }
 }

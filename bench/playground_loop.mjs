@@ -30,19 +30,25 @@ function trainFor(kd, preset, ms, snapshots) {
     }
   }
   return {
+    steps,
     stepsPerSecond: (steps * 1000) / (now - t0),
     snapshotMs: snapshotCount ? snapshotMs / snapshotCount : NaN,  // mean time of one snapshot
     snapshotShare: snapshotMs / (now - t0),                       // the share of time they took
   };
 }
 
-/** A fresh run of `config`, trained for warmupMs, then measured for measureMs. */
-export function measureTraining(kd, config, { snapshots, warmupMs, measureMs }) {
+/**
+ * A fresh run of `config`, trained for warmupMs, then measured for measureMs; mark('start') and
+ * mark('end') are called right around the measured part (the caller reads CPU time there).
+ */
+export function measureTraining(kd, config, { snapshots, warmupMs, measureMs, mark = () => {} }) {
   const preset = createPresetWorker(kd);
   preset.configure(config);
   preset.reset();
   trainFor(kd, preset, warmupMs, snapshots);
+  mark('start');
   const result = trainFor(kd, preset, measureMs, snapshots);
+  mark('end');
   preset.reset();  // frees the measured run; what stays is a fresh untrained one (a few kB)
   return result;
 }
