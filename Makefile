@@ -95,7 +95,7 @@ play: build
 	@echo "Kindling playground: http://localhost:5173"
 	cd web && node node_modules/vite/bin/vite.js --port 5173
 
-# A benchmark, not a test: it prints figures and never fails on time (~4 min).
+# A benchmark, not a test: it prints figures and never fails on time (~7 min).
 bench-playground: build-wasm
 	node bench/playground.mjs
 

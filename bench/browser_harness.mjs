@@ -1,8 +1,10 @@
 // The web page under Chromium, for benchmarks: `vite build` of web/, `vite preview` (which sends
 // the cross-origin isolation headers, so the threaded build runs), a static server (for web/dist
 // without those headers: the single-threaded fallback; for the repository's own files), and
-// Debian's Chromium headless through playwright-core. The browser tests in tests/browser/ do the same; this copy lives here so the
-// benchmark does not depend on how those tests are organised.
+// Debian's Chromium headless through playwright-core. tests/browser/harness.mjs starts the page
+// the same way for the tests; this module was written while that one was being rewritten, and
+// adds what only the benchmark needs (a directory served with the isolation headers, the CPU
+// time of Chromium's threads): the two should become one.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';

@@ -6,10 +6,13 @@
 // Run (after `make build`): node bench/playground.mjs [--rounds N]   (or: make bench-playground)
 //
 // The loop outside the page (playground_loop.mjs) runs "steps only" and "+ snapshots" (the
-// preset's snapshot work at the worker's cadence: evaluate, surface, unit maps, weights), in
-// node and in a bare Web Worker of the page's Chromium, so the figures separate four costs:
-// the snapshot work itself; the page (messages, drawing, a main thread competing for the
-// cores); and the JS engine (node's V8 is older than Chromium's, and every op is a JS call).
+// snapshot work of the page's views at the worker's cadence: evaluate, surface, unit maps,
+// weights, the inspector), in node and in a bare Web Worker of the page's Chromium, so the
+// figures separate three costs: the snapshot work itself; the page (messages, drawing, a main
+// thread competing for the cores); and the JS engine (node's V8 is older than Chromium's, and
+// every op is a JS call). CPU time per step (from /proc and process.cpuUsage) compares them
+// where steps/s cannot: on a loaded machine steps/s measures mostly the share of the cores a
+// process got.
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 
@@ -92,13 +95,15 @@ async function inPage(url, { build, threads }) {
     await page.goto(url);
     const status = page.getByRole('contentinfo', { name: 'Status' });
     await status.getByText(build === 'mt' ? 'threaded' : 'single-threaded', { exact: true }).waitFor({ timeout: 30000 });
-    if (build === 'mt') await page.getByLabel('Threads').selectOption(String(threads));
+    const threadsControl = page.getByLabel('Threads');
+    const pageDefaultThreads = build === 'mt' ? Number(await threadsControl.inputValue()) : 1;
+    if (build === 'mt') await threadsControl.selectOption(String(threads));
     await page.getByRole('button', { name: /Play/ }).click();
     await page.waitForTimeout(WARMUP_MS);
     const result = await page.evaluate(measureInPage, MEASURE_MS);
     await page.getByRole('button', { name: /Pause/ }).click();
     if (errors.length) throw new Error(`the page reported errors:\n${errors.join('\n')}`);
-    return result;
+    return { ...result, pageDefaultThreads };
   } finally {
     await page.close();
   }
@@ -216,6 +221,7 @@ console.log(`Playground training speed, default model: ${config.dataset}, ${conf
 console.log(`Machine: ${os.cpus().length} cores shared with other engineers' builds (1-min load average ${loadAtStart.toFixed(1)} at start, ` +
   `${os.loadavg()[0].toFixed(1)} at end); node ${process.version}; headless ${chromiumVersion()} at ${VIEWPORT.width}×${VIEWPORT.height}`);
 console.log(`${rounds} interleaved rounds of ${WARMUP_MS / 1000} s warm-up + ${MEASURE_MS / 1000} s measured; each figure: median [min–max] over rounds.`);
+console.log(`The page's threaded build starts with ${results[0].page[0].pageDefaultThreads} thread(s) here; node's with ${defaultThreads}.`);
 console.log(`The worker trains in ${SLICE_MS} ms slices; a snapshot takes at most ${100 * SNAPSHOT_SHARE}% of its time, every ${SNAPSHOT_MIN_MS}–${SNAPSHOT_MAX_MS} ms.`);
 
 const W = [16, 22, 22, 22, 22, 22];
