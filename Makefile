@@ -18,13 +18,14 @@ BUILD_TYPE ?= Release
 export NODE_PATH := /usr/share/nodejs
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# python3-torch: tests/node/export.test.mjs runs the playground's exported train.py.
-APT_PACKAGES := cmake g++ make emscripten catch2 chromium python3-torch
+# python3-torch: the playground's exported train.py runs in tests/node/ (export, sequence);
+# miscfiles: the char-RNN preset's texts (/usr/share/state/us-*.gz).
+APT_PACKAGES := cmake g++ make emscripten catch2 chromium python3-torch miscfiles
 NODE_MIN_MAJOR := 20
 WEB_DEPS_STAMP := web/node_modules/.kindling-installed
 PACKAGE_DEPS_STAMP := tests/package/node_modules/.kindling-installed
 
-.PHONY: deps deps-apt deps-node build build-native build-wasm test test-native test-node test-browser test-package play bench-playground clean
+.PHONY: deps deps-apt deps-node build build-native build-wasm web-texts test test-native test-node test-browser test-package play bench-playground clean
 
 deps: deps-apt deps-node $(WEB_DEPS_STAMP) $(PACKAGE_DEPS_STAMP)
 
@@ -54,7 +55,17 @@ $(PACKAGE_DEPS_STAMP): tests/package/package.json tests/package/package-lock.jso
 	cd tests/package && npm ci --no-audit --no-fund
 	@touch $@
 
-build: build-native build-wasm
+build: build-native build-wasm web-texts
+
+# The char-RNN preset's texts: the US Constitution and Declaration of Independence from
+# Debian's miscfiles, unpacked where the page serves them (never fetched from the network).
+WEB_TEXTS := web/public/texts/us-constitution.txt web/public/texts/us-declaration.txt
+web-texts: $(WEB_TEXTS)
+web/public/texts/%.txt: /usr/share/state/%.gz
+	@mkdir -p $(@D)
+	gzip -dc $< > $@
+/usr/share/state/us-constitution.gz /usr/share/state/us-declaration.gz: | deps-apt
+	@test -f $@ || { echo "$@ is missing: apt-get install miscfiles"; exit 1; }
 
 build-native: deps
 	@[ -f build/CMakeCache.txt ] || cmake -S . -B build -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
@@ -100,4 +111,4 @@ bench-playground: build-wasm
 	node bench/playground.mjs
 
 clean:
-	rm -rf build build-wasm bindings/npm/dist web/public/wasm web/dist
+	rm -rf build build-wasm bindings/npm/dist web/public/wasm web/public/texts web/dist
