@@ -16,7 +16,7 @@ export const FIELDS = [
   { key: 'dropout', kind: 'float', min: 0, max: 0.8, default: 0 },
   { key: 'seqLen', kind: 'int', min: 4, max: 200, default: 32 },
   { key: 'batchSize', kind: 'int', min: 1, max: 64, default: 16 },
-  { key: 'clip', kind: 'float', min: 0, max: 100, default: 1 },
+  { key: 'clip', kind: 'float', min: 0, max: 100, default: 0.5 },
   { key: 'optimizer', kind: 'enum', options: Object.keys(OPTIMIZER_NAMES), default: 'adam' },
   { key: 'lr', kind: 'float', min: 1e-6, max: 1000, default: 0.005 },
   { key: 'momentum', kind: 'float', min: 0, max: 0.999, default: 0 },

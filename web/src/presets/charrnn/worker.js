@@ -119,7 +119,7 @@ export function createPresetWorker(kd) {
     data() {
       return {
         payload: {
-          name: corpus.name, chars: corpus.ids.length, alphabet: corpus.alphabet.length, numTrain: corpus.numTrain,
+          name: corpus.name, chars: corpus.ids.length, alphabet: corpus.alphabet.length, alphabetChars: corpus.alphabet, numTrain: corpus.numTrain,
           excerpt: corpus.text.slice(0, 400), hasCustom: custom !== null, customName: custom?.name ?? null,
         },
         transfer: [],
