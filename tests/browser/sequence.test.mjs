@@ -10,25 +10,22 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { launchBrowser, newPage, shotDir, viteBuild, vitePreview } from './harness.mjs';
+import { newPage, noProblems, shotDir, startPlayground, stepOf, untilStep } from './harness.mjs';
 
+let playground;
 let preview;
 let browser;
 
 before(async () => {
-  viteBuild();
-  preview = await vitePreview();
-  browser = await launchBrowser();
+  playground = await startPlayground();
+  ({ preview, browser } = playground);
   mkdirSync(shotDir, { recursive: true });
 });
 after(async () => {
-  await browser?.close();
-  preview?.close();
+  await playground?.close();
 });
 
-const stepOf = async (page) => Number(await page.getByLabel('Step count').getAttribute('data-step'));
 const valueOf = async (page, testId) => Number(await page.getByTestId(testId).getAttribute('data-value'));
-const noProblems = (page) => assert.deepEqual(page.problems, [], `console errors:\n${page.problems.join('\n')}`);
 
 /** Opens a preset and waits until the worker has built the model and sent its first metrics. */
 async function open(hash, { viewport, colorScheme } = {}) {
@@ -39,13 +36,6 @@ async function open(hash, { viewport, colorScheme } = {}) {
   await page.getByRole('button', { name: 'Play' }).and(page.locator(':enabled')).waitFor({ timeout: 30000 });
   await page.waitForFunction(() => document.querySelector('[data-testid=test-loss]')?.dataset.value !== undefined);
   return page;
-}
-
-async function untilStep(page, predicate, timeout = 90000) {
-  await page.waitForFunction((src) => {
-    const step = Number(document.querySelector('output[aria-label="Step count"]')?.dataset.step);
-    return new Function('step', `return ${src}`)(step);
-  }, predicate, { timeout });
 }
 
 async function stepTimes(page, n) {
@@ -125,7 +115,7 @@ describe('the attention text classifier preset', () => {
     await page.getByLabel('Attention hidden').press('Enter');
     await page.waitForFunction(() => location.hash.includes('attnDim=24'));
     const options = await page.getByLabel('Preset').locator('option').allInnerTexts();
-    assert.deepEqual(options, ['2-D classification', 'Attention text classifier', 'Character RNN']);
+    assert.ok(options.includes('Attention text classifier') && options.includes('Character RNN'), options.join(', '));
     await page.getByLabel('Preset').selectOption('charrnn');
     await page.waitForFunction(() => location.hash === '#preset=charrnn');
     await page.getByLabel('Prime string').waitFor({ timeout: 30000 });

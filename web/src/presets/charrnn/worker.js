@@ -139,8 +139,8 @@ export function createPresetWorker(kd) {
         }
         case 'export': {
           const files = charRnnExport(kd, run);
-          const bytes = files['model.safetensors'].slice();
-          return { reset: false, result: { ...files, 'model.safetensors': bytes }, transfer: [bytes.buffer] };
+          // an own buffer: a view of the wasm heap would clone the whole heap into the reply
+          return { reset: false, result: { ...files, 'model.safetensors': files['model.safetensors'].slice() } };
         }
         default:
           throw new Error(`unknown command '${name}'`);
