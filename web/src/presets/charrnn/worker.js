@@ -1,6 +1,6 @@
 // The char-RNN preset, worker side: the text, the run, the samples. Sampling settings
-// (temperature, prime) are view settings (views.sample): changing them draws a new sample
-// from the same model and never restarts training.
+// (temperature, prime, and the step training paused at) are view settings (views.sample):
+// changing them draws a new sample from the same model and never restarts training.
 import { makeRng } from '../../lib/prng.js';
 import { normalize } from './config.js';
 import { charRnnExport } from './export.js';
@@ -36,7 +36,6 @@ export function createPresetWorker(kd) {
   let held = { step: -1, bits: NaN };
   let norms = { steps: [], values: [] };
   let sampled = null;         // {key, step, at, payload}
-  let lastSnapshotStep = -1;
 
   const corpusOf = (c) => (c.text === 'custom' ? custom : bundled[c.text]);
 
@@ -65,7 +64,6 @@ export function createPresetWorker(kd) {
       held = { step: -1, bits: NaN };
       norms = { steps: [], values: [] };
       sampled = null;
-      lastSnapshotStep = -1;
       run = new CharRnnRun(kd, config, corpus);
     },
 
@@ -91,22 +89,23 @@ export function createPresetWorker(kd) {
         trainBits = recent.reduce((a, b) => a + b, 0) / recent.length / LN2;
         recent = [];
       }
-      // the held-out loss every EVAL_EVERY steps while training, and as soon as training pauses
-      const paused = step === lastSnapshotStep;
+      // the held-out loss every EVAL_EVERY steps while training, and at the step it paused at
+      const paused = views.sample?.pausedAt === step;
       if (held.step < 0 || step - held.step >= EVAL_EVERY || (paused && held.step !== step)) {
         held = { step, bits: run.validationLoss() / LN2 };
       }
-      lastSnapshotStep = step;
       const out = {
         metrics: { trainLoss: trainBits, testLoss: held.bits, heldOutStep: held.step, gradNorm: run.lastGradNorm },
         lr: run.currentLr(),
         norms: { steps: Float64Array.from(norms.steps), values: Float32Array.from(norms.values) },
       };
       const transfer = [out.norms.steps.buffer, out.norms.values.buffer];
-      const settings = views.sample ?? { temperature: 1, prime: '' };
-      const key = JSON.stringify([settings.temperature, settings.prime]);
+      // views.sample.pausedAt is the step the page stopped at: a pause or a single step draws
+      // a sample of the model as it is now
+      const settings = views.sample ?? { temperature: 1, prime: '', pausedAt: null };
+      const key = JSON.stringify([settings.temperature, settings.prime, settings.pausedAt]);
       const now = performance.now();
-      const due = !sampled || sampled.key !== key || (sampled.step !== step && (paused || now - sampled.at >= SAMPLE_EVERY_MS));
+      const due = !sampled || sampled.key !== key || (sampled.step !== step && now - sampled.at >= SAMPLE_EVERY_MS);
       if (due) {
         sampled = { key, step, at: now };
         out.sample = drawSample(settings);
