@@ -78,6 +78,11 @@ describe('the attention text classifier preset', () => {
     assert.match(await prediction.innerText(), /Prediction: positive with probability \d+\.\d%/);
     await page.getByLabel('Type a sentence').fill('the plot was dull');
     await page.waitForFunction(() => document.querySelector('[data-testid=prediction]')?.dataset.class === 'negative');
+    // each word on its own: the adjectives and negations draw attention, 'not' alone says little
+    const top = await page.getByRole('table', { name: 'Words with the highest attention scores' }).locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.word));
+    assert.equal(top.length, 12);
+    assert.ok(top.filter((w) => ['good', 'great', 'wonderful', 'brilliant', 'charming', 'fun', 'moving', 'clever', 'superb', 'bad', 'boring', 'awful', 'dull', 'terrible', 'weak', 'clumsy', 'bland', 'painful', 'not', 'never', 'hardly'].includes(w)).length >= 8, top.join(' '));
+    await page.getByLabel('Type a sentence').blur();
     await page.screenshot({ path: join(shotDir, 'attention-1366x768-light.png') });
     noProblems(page);
     await page.close();

@@ -108,6 +108,12 @@ describe('attention preset: the model', () => {
     assert.ok(Math.abs(weights.reduce((a, b) => a + b, 0) - 1) < 1e-5);
     assert.ok(probs[1] > 0.5, `P(positive) ${probs[1]}`);
     assert.ok(weights[4] > 0.5, `the adjective gets the most weight: ${Array.from(weights).slice(0, 5)}`);
+    // each word on its own: an adjective alone decides, a negation alone cannot
+    const { scores, positive } = run.lexicon();
+    assert.equal(scores.length, VOCAB.length - 2);
+    const alone = (w) => positive[VOCAB.indexOf(w) - 2];
+    assert.ok(alone('superb') > 0.9 && alone('awful') < 0.1, `superb ${alone('superb')}, awful ${alone('awful')}`);
+    assert.ok(scores[VOCAB.indexOf('superb') - 2] > scores[VOCAB.indexOf('the') - 2], 'an adjective draws more attention than "the"');
     run.dispose();
   });
 

@@ -160,6 +160,19 @@ export class AttentionRun {
     });
   }
 
+  /**
+   * Every word on its own (ids 2.., after padding and <unk>): its attention score
+   * tanh(e W + b)·q, and P(positive) if the model looked at that word only (pooled = e).
+   */
+  lexicon() {
+    const { kd, model } = this;
+    return this.evaluating(() => {
+      const x = model.embedding.call(kd.tensor([...VOCAB.keys()].slice(2), { dtype: 'int64' }));
+      const scores = x.matmul(model.attention.W).add(model.attention.b).tanh().matmul(model.attention.q);
+      return { scores: scores.dataSync(), positive: model.out.call(x).softmax(1).select(1, 1).contiguous().dataSync() };
+    });
+  }
+
   currentLr() {
     return this.optimizer.paramGroups[0].lr;
   }

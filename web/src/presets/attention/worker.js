@@ -35,6 +35,10 @@ export function createPresetWorker(kd) {
     snapshot(views) {
       const out = { metrics: run.evaluate(), lr: run.currentLr() };
       const transfer = [];
+      if (views.lexicon !== false) {
+        out.lexicon = run.lexicon();
+        transfer.push(out.lexicon.scores.buffer, out.lexicon.positive.buffer);
+      }
       const probe = views.probe ?? { index: 0 };
       let words, ids;
       if (typeof probe.text === 'string') {
