@@ -95,7 +95,7 @@ test-native: build-native
 test-node: build-wasm
 	node --test tests/node/
 
-test-browser: build-wasm
+test-browser: build-wasm web-texts
 	node --test tests/browser/
 
 test-package: build-wasm

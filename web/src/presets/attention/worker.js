@@ -59,7 +59,7 @@ export function createPresetWorker(kd) {
     /** The held-out sentences, for the chooser; sent when the data changes. */
     data() {
       const held = data.sentences.slice(data.numTrain);
-      return { payload: { heldOut: held, labels: Array.from(data.labels.subarray(data.numTrain)), vocab: VOCAB.length, maxLen: MAX_LEN, numTrain: data.numTrain }, transfer: [] };
+      return { payload: { heldOut: held, labels: Array.from(data.labels.subarray(data.numTrain)), maxLen: MAX_LEN }, transfer: [] };
     },
 
     config: () => config,

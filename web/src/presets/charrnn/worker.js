@@ -118,7 +118,7 @@ export function createPresetWorker(kd) {
     data() {
       return {
         payload: {
-          name: corpus.name, chars: corpus.ids.length, alphabet: corpus.alphabet.length, alphabetChars: corpus.alphabet, numTrain: corpus.numTrain,
+          name: corpus.name, chars: corpus.ids.length, alphabet: corpus.alphabet.length, alphabetChars: corpus.alphabet,
           excerpt: corpus.text.slice(0, 400), hasCustom: custom !== null, customName: custom?.name ?? null,
         },
         transfer: [],
