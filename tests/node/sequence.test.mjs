@@ -1,8 +1,8 @@
 // The playground's sequence presets outside the browser: the attention classifier (its seeded
 // sentences, the padding that gets exactly zero weight, the plain-tensor mask) and the char-RNN
 // (text checks, truncated BPTT, clipping, sampling), and for both the export to PyTorch: the
-// exported train.py, run by Debian's python3-torch, gives Kindling's outputs to 1e-5 and
-// trains like Kindling does. Training runs a bounded number of steps on small models.
+// exported train.py, run by Debian's python3-torch, gives Kindling's outputs to 1e-5, trains
+// like Kindling does, and the weights it saves load back into the playground's model. Training runs a bounded number of steps on small models.
 // Run: node --test tests/node/sequence.test.mjs (after `make build`).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -26,18 +26,25 @@ import * as charExport from '../../web/src/presets/charrnn/export.js';
 
 const constitution = prepareText(gunzipSync(readFileSync('/usr/share/state/us-constitution.gz')).toString('utf8'), 'US Constitution');
 
-/** Writes the exported files, runs `python3 train.py --print-json ...args`, returns its JSON. */
-function runExport(files, args = []) {
+/**
+ * Writes the exported files, runs `python3 train.py --print-json --train-steps 3 --save ...`,
+ * returns its JSON and the weights it saved after training (safetensors bytes).
+ */
+function runExport(files) {
   const dir = mkdtempSync(join(tmpdir(), 'kd-seq-export-'));
   try {
     for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
-    const py = spawnSync('/usr/bin/python3', [join(dir, 'train.py'), '--print-json', ...args], { encoding: 'utf8', cwd: dir });
+    const saved = join(dir, 'trained.safetensors');
+    const py = spawnSync('/usr/bin/python3', [join(dir, 'train.py'), '--print-json', '--train-steps', '3', '--save', saved], { encoding: 'utf8', cwd: dir });
     assert.equal(py.status, 0, `train.py failed:\n${py.stderr}`);
-    return JSON.parse(py.stdout);
+    return { ...JSON.parse(py.stdout), trained: readFileSync(saved) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** The weights PyTorch trained, loaded back into a Kindling model (strict). */
+const loadTrained = (kd, model, bytes) => kd.tidy(() => model.loadStateDict(kd.loadSafetensors(new Uint8Array(bytes)), { strict: true }));
 
 /** Every number of two nested arrays within `tolerance` (and the same shapes). */
 function assertClose(actual, expected, tolerance, path = 'outputs') {
@@ -140,7 +147,7 @@ describe('attention preset: the model', () => {
     const files = attentionExport.attentionExport(kd, run);
     const sample = attentionExport.exportSample(run.data);
     const ours = attentionExport.kindlingOutputs(kd, run, sample);
-    const py = runExport(files, ['--train-steps', '3']);
+    const py = runExport(files);
     assertClose(py.outputs.logits, ours.logits, 1e-5, 'logits');
     assertClose(py.outputs.attention, ours.attention, 1e-5, 'attention');
     assert.ok(py.outputs.attention.flat().every((w, i) => sample.ids.flat()[i] !== PAD || w === 0), 'padding has zero weight in PyTorch too');
@@ -156,6 +163,10 @@ describe('attention preset: the model', () => {
     }));
     assertClose(py.losses, losses, 1e-5, 'losses');
     kd.dispose([x, y]);
+    // the way back: the weights train.py saved after training load into the playground's model
+    loadTrained(kd, run.model, py.trained);
+    const back = attentionExport.kindlingOutputs(kd, run, sample);
+    assertClose(back.logits, py.trained_outputs.logits, 1e-5, 'logits after loading torch\'s weights');
     run.dispose();
   });
 });
@@ -257,7 +268,7 @@ describe('char-RNN preset: the model', () => {
       for (let i = 0; i < 10; i++) run.step();
       const sample = charExport.exportSample(run.corpus);
       const ours = charExport.kindlingOutputs(kd, run, sample);
-      const py = runExport(charExport.charRnnExport(kd, run), ['--train-steps', '3']);
+      const py = runExport(charExport.charRnnExport(kd, run));
       assertClose(py.outputs.logits, ours.logits, 1e-5, 'logits');
       assertClose(py.outputs.bits_per_char, ours.bits_per_char, 1e-5, 'bits per character');
       if (run.config.dropout > 0) return;  // dropout masks come from two different generators
@@ -281,6 +292,9 @@ describe('char-RNN preset: the model', () => {
       }));
       kd.dispose([x, y, ...[state].flat()]);
       assertClose(py.losses, losses, 1e-5, 'losses');
+      // the way back: the weights train.py saved after training load into the playground's model
+      loadTrained(kd, run.model, py.trained);
+      assertClose(charExport.kindlingOutputs(kd, run, sample).logits, py.trained_outputs.logits, 1e-5, 'logits after loading torch\'s weights');
       run.dispose();
     });
   }

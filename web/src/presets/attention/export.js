@@ -1,7 +1,7 @@
 // "Export to PyTorch" for the attention classifier: model.safetensors and a train.py that
 // defines the same modules (codegen.js), evaluates a sample of held-out sentences (logits and
 // attention weights) and can train on with the same optimizer settings.
-import { exportFiles, trainPy } from '../../lib/pytorchExport.js';
+import { exportFiles, trainPy } from '../train_py.js';
 import { pytorchCode } from './codegen.js';
 import { MAX_LEN } from './data.js';
 

@@ -1,7 +1,7 @@
 // "Export to PyTorch" for the char-RNN: model.safetensors and a train.py that defines the same
 // module (codegen.js), evaluates a sample of held-out text (logits and bits per character)
 // and can train on it with the same optimizer, clipping and schedule.
-import { exportFiles, trainPy } from '../../lib/pytorchExport.js';
+import { exportFiles, trainPy } from '../train_py.js';
 import { pytorchCode } from './codegen.js';
 
 const SAMPLE_ROWS = 2;
