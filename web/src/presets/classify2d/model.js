@@ -1,6 +1,7 @@
 // The 2-D preset's model, loss and optimizer, built from kd.nn / kd.optim, and everything the
 // views ask of it. Takes `kd` as an argument and touches no browser API, so the worker and the
 // node benchmark run the very same training step.
+import { buildOptimizer, buildScheduler } from '../../lib/optim.js';
 import { featurize, gridPoints } from './data.js';
 
 const ACTIVATION_MODULES = {
@@ -33,32 +34,6 @@ export function buildModel(kd, config, numClasses) {
   });
   const output = modules.push(kd.nn.Linear(inFeatures, outputsFor(config.loss, numClasses))) - 1;
   return { model: kd.nn.Sequential(...modules), hidden, output };
-}
-
-export function buildOptimizer(kd, config, params) {
-  const { lr, weightDecay, momentum, nesterov } = config;
-  const O = kd.optim;
-  switch (config.optimizer) {
-    case 'sgd': return new O.SGD(params, { lr, momentum, nesterov: nesterov && momentum > 0, weightDecay });
-    case 'adam': return new O.Adam(params, { lr, weightDecay });
-    case 'adamw': return new O.AdamW(params, { lr, weightDecay });
-    case 'adagrad': return new O.Adagrad(params, { lr, weightDecay });
-    case 'rmsprop': return new O.RMSprop(params, { lr, momentum, weightDecay });
-    default: throw new Error(`unknown optimizer '${config.optimizer}'`);
-  }
-}
-
-/** The scheduler steps once per optimizer step; `schedulePeriod` is counted in steps. */
-export function buildScheduler(kd, config, optimizer) {
-  const S = kd.optim.lrScheduler;
-  const { schedulePeriod: period, scheduleGamma: gamma } = config;
-  switch (config.schedule) {
-    case 'constant': return null;
-    case 'step': return new S.StepLR(optimizer, period, { gamma });
-    case 'exponential': return new S.ExponentialLR(optimizer, gamma ** (1 / period));
-    case 'cosine': return new S.CosineAnnealingLR(optimizer, period);
-    default: throw new Error(`unknown schedule '${config.schedule}'`);
-  }
 }
 
 /**
