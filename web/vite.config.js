@@ -15,6 +15,8 @@ export default defineConfig({
   // localhost only: the playground is a local tool, not a service for the network.
   server: { host: '127.0.0.1', port: 5173, strictPort: true, headers: crossOriginIsolation },
   preview: { host: '127.0.0.1', port: 5173, strictPort: true, headers: crossOriginIsolation },
-  worker: { format: 'es' },
-  build: { target: 'es2022' },
+  // The inspector and PyTorch's reprs show a module's class name (`constructor.name`): the
+  // minifier must keep the names of the model classes, which live in the worker's bundle.
+  worker: { format: 'es', rolldownOptions: { output: { keepNames: true } } },
+  build: { target: 'es2022', rolldownOptions: { output: { keepNames: true } } },
 });

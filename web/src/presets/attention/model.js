@@ -69,9 +69,6 @@ export function modelClasses(kd) {
     }
   }
 
-  // The production build minifies class names; the inspector and repr show these.
-  Object.defineProperty(AdditiveAttention, 'name', { value: 'AdditiveAttention' });
-  Object.defineProperty(AttentionClassifier, 'name', { value: 'AttentionClassifier' });
   const made = { AdditiveAttention, AttentionClassifier };
   classes.set(kd, made);
   return made;

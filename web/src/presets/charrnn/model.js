@@ -42,8 +42,6 @@ export function modelClasses(kd) {
     }
   }
 
-  // The production build minifies class names; the inspector and repr show these.
-  Object.defineProperty(CharRNN, 'name', { value: 'CharRNN' });
   const made = { CharRNN };
   classes.set(kd, made);
   return made;
