@@ -206,6 +206,30 @@ describe('the playground, cross-origin isolated (vite preview)', () => {
     await page.close();
   });
 
+  test('a worker that dies is reported, and a restart brings back the last configuration', async () => {
+    const page = await open(`${preview.url}#preset=classify2d&dataset=xor&lr=0.1`);
+    await page.getByRole('button', { name: 'Play' }).click();
+    await untilStep(page, 'step > 20');
+    // an uncaught error inside the trainer's worker, as a wasm trap would throw
+    const trainer = page.workers().find((w) => /trainer\.worker/.test(w.url()));
+    assert.ok(trainer, `workers: ${page.workers().map((w) => w.url())}`);
+    await trainer.evaluate(() => { setTimeout(() => { throw new Error('simulated crash'); }); });
+    const banner = page.getByTestId('fatal');
+    await banner.waitFor();
+    assert.match(await banner.innerText(), /The trainer stopped working\..*simulated crash/s);
+    await page.getByRole('button', { name: 'Restart with the last configuration' }).click();
+    await banner.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Play' }).and(page.locator(':enabled')).waitFor();
+    assert.equal(await stepOf(page), 0);
+    assert.equal(await page.getByLabel('Dataset').inputValue(), 'xor');
+    assert.equal(await page.getByLabel('Learning rate').inputValue(), '0.1');
+    await page.getByRole('button', { name: 'Play' }).click();
+    await untilStep(page, 'step > 20');
+    page.problems = page.problems.filter((p) => !/simulated crash/.test(p));
+    noProblems(page);
+    await page.close();
+  });
+
   // Responsiveness is by construction: the page never loads the wasm module, the worker does.
   // The longest main-thread task while training is printed (a figure, not a pass/fail on
   // wall-clock time: on a loaded 2-core machine it measures the machine); bench/ measures it too.
