@@ -118,12 +118,17 @@ export async function startPlayground() {
 /** The step counter of the transport bar. */
 export const stepOf = async (page) => Number(await page.getByLabel('Step count').getAttribute('data-step'));
 
-/** Waits until `predicate` (JS text over `step`, e.g. 'step > 50') holds for the step counter. */
-export async function untilStep(page, predicate, timeout = 60000) {
-  await page.waitForFunction((src) => {
+/**
+ * Waits until the step counter satisfies `condition`, e.g. 'step > 50' or 'step === 0' (parsed
+ * here: the page's Content-Security-Policy forbids evaluating strings, in tests too).
+ */
+export async function untilStep(page, condition, timeout = 60000) {
+  const m = /^step\s*(>|>=|===|<)\s*(\d+)$/.exec(condition);
+  assert.ok(m, `untilStep: cannot read '${condition}'`);
+  await page.waitForFunction(([op, n]) => {
     const step = Number(document.querySelector('output[aria-label="Step count"]')?.dataset.step);
-    return new Function('step', `return ${src}`)(step);
-  }, predicate, { timeout });
+    return op === '>' ? step > n : op === '>=' ? step >= n : op === '===' ? step === n : step < n;
+  }, [m[1], Number(m[2])], { timeout });
 }
 
 /** Opens a page of the playground and waits until the worker has built the model. */

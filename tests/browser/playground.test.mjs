@@ -43,11 +43,22 @@ async function boundaryPixels(page) {
 }
 
 describe('the playground, cross-origin isolated (vite preview)', () => {
-  test('the server sends the isolation headers; the page is isolated and uses threads', async () => {
+  test('the server sends the isolation headers and a CSP; the page is isolated, uses threads, runs no inline script', async () => {
     const response = await fetch(preview.url);
     assert.equal(response.headers.get('cross-origin-opener-policy'), 'same-origin');
     assert.equal(response.headers.get('cross-origin-embedder-policy'), 'require-corp');
+    assert.match(response.headers.get('content-security-policy'), /script-src 'self' 'wasm-unsafe-eval'(;|$)/);
     const page = await open(preview.url);
+    // the policy holds: an injected inline script does not run (and Chromium says why)
+    const ran = await page.evaluate(() => {
+      const s = document.createElement('script');
+      s.textContent = 'window.injected = true';
+      document.head.append(s);
+      return window.injected === true;
+    });
+    assert.equal(ran, false, 'an inline script ran');
+    assert.ok(page.problems.some((p) => /Content Security Policy/.test(p)), page.problems.join('\n'));
+    page.problems = page.problems.filter((p) => !/Content Security Policy/.test(p));
     assert.equal(await page.evaluate(() => self.crossOriginIsolated), true);
     const status = await page.getByRole('contentinfo', { name: 'Status' }).innerText();
     assert.match(status, /Build threaded/);
