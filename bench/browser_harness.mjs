@@ -81,7 +81,7 @@ export const CROSS_ORIGIN_ISOLATION = {
  * in / serves its index.html, or an empty page where there is none.
  */
 export async function startStaticServer(dir, headers = {}) {
-  const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.svg': 'image/svg+xml' };
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.txt': 'text/plain; charset=utf-8' };
   const server = createHttpServer((req, res) => {
     const asked = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
     const path = asked.endsWith('/') ? `${asked}index.html` : asked;

@@ -18,7 +18,12 @@ async function loadBundled() {
   const base = new URL(import.meta.env.BASE_URL, self.location.origin);
   const entries = await Promise.all(Object.entries(BUNDLED).map(async ([id, { label, file }]) => {
     const response = await fetch(new URL(`texts/${file}`, base));
-    if (!response.ok) throw new Error(`${file} is missing (HTTP ${response.status}): run \`make build\`, which unpacks it from Debian's miscfiles.`);
+    // A dev or preview server answers a missing file with the app's index.html and a 200:
+    // only a text/plain answer is the text.
+    const type = response.headers.get('content-type') ?? '';
+    if (!response.ok || !type.startsWith('text/plain')) {
+      throw new Error(`${file} is missing (HTTP ${response.status}, ${type || 'no type'}): run \`make build\`, which unpacks it from Debian's miscfiles.`);
+    }
     return [id, prepareText(await response.text(), label)];
   }));
   return Object.fromEntries(entries);
