@@ -6,6 +6,8 @@
 #   make test    deps + build + ctest + node tests + browser tests + npm package test
 #   make play    deps + build + the web page on http://localhost:5173
 #   make bench-playground   the playground's steps/s in the page's worker vs node, and its fps
+#   make fuzz    the libFuzzer targets, FUZZ_SECONDS (default 600) each, under nice -n 19 (-j5: side by side)
+#   make test-property-long   the property tests with many more cases (KD_PROPERTY_RUNS)
 #   make clean   remove every build output
 
 SHELL := /bin/bash
@@ -19,15 +21,24 @@ export NODE_PATH := /usr/share/nodejs
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # python3-torch: the playground's exported train.py runs in tests/node/ (export, sequence);
-# miscfiles: the char-RNN preset's texts (/usr/share/state/us-*.gz).
-APT_PACKAGES := cmake g++ make emscripten catch2 chromium python3-torch miscfiles
+# miscfiles: the char-RNN preset's texts (/usr/share/state/us-*.gz); clang and its
+# compiler-rt (sanitizer and libFuzzer runtimes) for build-asan/ and build-tsan/.
+APT_PACKAGES := cmake g++ make emscripten catch2 chromium python3-torch miscfiles clang libclang-rt-14-dev
 NODE_MIN_MAJOR := 20
 WEB_DEPS_STAMP := web/node_modules/.kindling-installed
 PACKAGE_DEPS_STAMP := tests/package/node_modules/.kindling-installed
+PROPERTY_DEPS_STAMP := tests/property/node_modules/.kindling-installed
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS := $(sort $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.cpp))))
+PROPERTY_LONG_RUNS ?= 20000
+# Any sanitizer report fails the test that produced it.
+SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 TSAN_OPTIONS=halt_on_error=1
 
-.PHONY: deps deps-apt deps-node build build-native build-wasm web-texts test test-native test-node test-browser test-package play bench-playground clean
+.PHONY: deps deps-apt deps-node build build-native build-wasm web-texts build-asan build-tsan test test-native \
+  test-node test-browser test-package test-property test-property-long test-sanitize fuzz play bench-playground clean
 
-deps: deps-apt deps-node $(WEB_DEPS_STAMP) $(PACKAGE_DEPS_STAMP)
+deps: deps-apt deps-node $(WEB_DEPS_STAMP) $(PACKAGE_DEPS_STAMP) $(PROPERTY_DEPS_STAMP)
 
 # Only what is missing, in one apt-get run (never two apt jobs at once: dpkg's lock).
 deps-apt:
@@ -55,6 +66,11 @@ $(PACKAGE_DEPS_STAMP): tests/package/package.json tests/package/package-lock.jso
 	cd tests/package && npm ci --no-audit --no-fund
 	@touch $@
 
+# fast-check for tests/property.
+$(PROPERTY_DEPS_STAMP): tests/property/package.json tests/property/package-lock.json | deps-node
+	cd tests/property && npm ci --no-audit --no-fund
+	@touch $@
+
 build: build-native build-wasm web-texts
 
 # The char-RNN preset's texts: the US Constitution and Declaration of Independence from
@@ -75,13 +91,29 @@ build-wasm: deps
 	@[ -f build-wasm/CMakeCache.txt ] || emcmake cmake -S . -B build-wasm -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
 	cmake --build build-wasm -j$(JOBS)
 
+# The native suite under ASan+UBSan (LeakSanitizer included) with the libFuzzer targets, and
+# the thread pool under TSan: clang, each in its own build directory.
+build-asan: deps
+	@[ -f build-asan/CMakeCache.txt ] || cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKD_SANITIZER=address -DCMAKE_CXX_COMPILER=clang++
+	cmake --build build-asan -j$(JOBS)
+
+build-tsan: deps
+	@[ -f build-tsan/CMakeCache.txt ] || cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DKD_SANITIZER=thread -DCMAKE_CXX_COMPILER=clang++
+	cmake --build build-tsan -j$(JOBS)
+
 # Runs every suite even when one fails, then fails if any did.
-test: build
+test: build build-asan build-tsan
 	@status=0; \
 	echo "== native tests (ctest)"; \
 	ctest --test-dir build --output-on-failure -j$(JOBS) || status=1; \
+	echo "== native tests under ASan+UBSan+LSan, fuzz corpora replayed (ctest --test-dir build-asan)"; \
+	$(SANITIZER_ENV) ctest --test-dir build-asan --output-on-failure -j$(JOBS) || status=1; \
+	echo "== thread pool under TSan (ctest --test-dir build-tsan)"; \
+	$(SANITIZER_ENV) ctest --test-dir build-tsan --output-on-failure -j$(JOBS) || status=1; \
 	echo "== wasm in node (node --test tests/node/)"; \
 	node --test tests/node/ || status=1; \
+	echo "== property-based tests (node --test tests/property/)"; \
+	node --test tests/property/ || status=1; \
 	echo "== wasm in Chromium (node --test tests/browser/)"; \
 	node --test tests/browser/ || status=1; \
 	echo "== the npm package (node --test tests/package/)"; \
@@ -101,6 +133,30 @@ test-browser: build-wasm web-texts
 test-package: build-wasm
 	node --test tests/package/
 
+test-property: build-wasm
+	node --test tests/property/
+
+test-property-long: build-wasm
+	KD_PROPERTY_RUNS=$(PROPERTY_LONG_RUNS) nice -n 10 node --test tests/property/
+
+test-sanitize: build-asan build-tsan
+	$(SANITIZER_ENV) ctest --test-dir build-asan --output-on-failure -j$(JOBS)
+	$(SANITIZER_ENV) ctest --test-dir build-tsan --output-on-failure -j$(JOBS)
+
+# Each target for FUZZ_SECONDS at the lowest priority (`make -j5 fuzz` runs them side by side).
+# New inputs go to build-asan/fuzz/corpus/<target> (the repo's seeds are read, never written);
+# a crash stops its target and is saved in build-asan/fuzz/artifacts/: add it to
+# tests/fuzz/corpus/<target>/ as crash-<what> and a regression test to
+# tests/native/test_hardening_regressions.cpp.
+fuzz: $(addprefix fuzz-,$(FUZZ_TARGETS))
+
+fuzz-%: build-asan
+	@mkdir -p build-asan/fuzz/corpus/$* build-asan/fuzz/artifacts
+	@echo "== $* for $(FUZZ_SECONDS) s"
+	$(SANITIZER_ENV) nice -n 19 build-asan/tests/fuzz/$* -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	  -rss_limit_mb=2048 -timeout=10 -artifact_prefix=build-asan/fuzz/artifacts/$*- \
+	  build-asan/fuzz/corpus/$* tests/fuzz/corpus/$* 2>&1 | tee build-asan/fuzz/$*.log
+
 # Vite's dev server, with the COOP/COEP headers from web/vite.config.js.
 play: build
 	@echo "Kindling playground: http://localhost:5173"
@@ -111,4 +167,4 @@ bench-playground: build-wasm
 	node bench/playground.mjs
 
 clean:
-	rm -rf build build-wasm bindings/npm/dist web/public/wasm web/public/texts web/dist
+	rm -rf build build-wasm build-asan build-tsan bindings/npm/dist web/public/wasm web/public/texts web/dist

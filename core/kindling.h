@@ -1,6 +1,7 @@
 // Kindling's C++ API in one include.
 #pragma once
 
+#include "autograd/anomaly_mode.h"
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "decomposition/pca.h"

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 
+#include "autograd/anomaly_mode.h"
 #include "autograd/grad_mode.h"
 #include "boundary.h"
 #include "parallel/thread_pool.h"
@@ -80,6 +81,8 @@ void shutdown_thread_pool() {
 
 bool is_grad_enabled() { return kd::GradMode::is_enabled(); }
 void set_grad_enabled(bool enabled) { kd::GradMode::set_enabled(enabled); }
+bool is_anomaly_enabled() { return kd::AnomalyMode::is_enabled(); }
+void set_anomaly_enabled(bool enabled) { kd::AnomalyMode::set_enabled(enabled); }
 
 }  // namespace
 
@@ -97,4 +100,6 @@ EMSCRIPTEN_BINDINGS(kindling_runtime) {
 
   function("isGradEnabled", &is_grad_enabled);
   function("setGradEnabled", &set_grad_enabled);
+  function("isAnomalyEnabled", &is_anomaly_enabled);
+  function("setAnomalyEnabled", &set_anomaly_enabled);
 }

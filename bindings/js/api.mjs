@@ -3,6 +3,7 @@
 // makeApi(raw) builds one `kd` object per loaded module. The work is split by file:
 //   api.mjs        the context every part shares (errors, handles, scopes) — this file
 //   tensor.mjs     Tensor/Parameter, factories, autograd, noGrad, tidy/keep/memory, backend
+//   autograd.mjs   kd.autograd (anomaly detection)
 //   nn.mjs         kd.nn, kd.nn.functional, kd.nn.init
 //   optim.mjs      kd.optim
 //   serialize.mjs  safetensors and embedding text files
@@ -16,6 +17,7 @@
 //     (ctx.wrap) or deleted; wrappers are tracked by the innermost kd.tidy scope;
 //   - arguments are validated and converted in JS before entering C++, so that no JS
 //     exception is ever thrown from inside a C++ frame.
+import { installAutogradApi } from './autograd.mjs';
 import { installTensorApi, makeTensorClasses } from './tensor.mjs';
 import { installNnApi } from './nn.mjs';
 import { installOptimApi } from './optim.mjs';
@@ -136,6 +138,7 @@ export function makeApi(raw, opts = {}) {
   const ctx = createContext(raw, opts);
   const kd = {};
   installTensorApi(ctx, kd);
+  installAutogradApi(ctx, kd);
   installNnApi(ctx, kd);
   installOptimApi(ctx, kd);
   installSerializeApi(ctx, kd);

@@ -60,6 +60,9 @@ export function installOptimApi(ctx, kd) {
     #params = [];  // per group, the caller's Tensors
 
     constructor(kind, params, opts) {
+      if (!Object.hasOwn(OPTIMIZERS, kind)) {
+        throw typeError(`Optimizer(): kind must be one of ${Object.keys(OPTIMIZERS).join(', ')}, got ${describe(kind)}`);
+      }
       const what = `${kind}()`;
       const spec = OPTIMIZERS[kind];
       const defaults = checkOptions(opts, what);

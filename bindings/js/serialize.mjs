@@ -68,8 +68,12 @@ export function installSerializeApi(ctx, kd) {
    */
   function readEmbeddingsText(text, opts) {
     if (typeof text !== 'string') {
-      if (text instanceof Uint8Array || text instanceof ArrayBuffer) text = new TextDecoder('utf-8', { fatal: true }).decode(text);
-      else throw typeError(`readEmbeddingsText(): text must be a string or bytes, got ${describe(text)}`);
+      if (!(text instanceof Uint8Array || text instanceof ArrayBuffer)) throw typeError(`readEmbeddingsText(): text must be a string or bytes, got ${describe(text)}`);
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(text);
+      } catch {
+        throw new ctx.errors.ValueError('readEmbeddingsText(): the bytes are not valid UTF-8');
+      }
     }
     const o = checkOptions(opts, 'readEmbeddingsText()');
     const spec = { header: 'auto', duplicates: 'error', allowNonfinite: false, maxLineLength: 1 << 20, maxVocab: 4000000, maxDim: 10000 };

@@ -577,16 +577,63 @@ export function makeTensorClasses(ctx) {
 export function installTensorApi(ctx, kd) {
   const { raw, errors, Tensor, Parameter, typeError, checkInt, checkNumber, checkBool, checkOptions, checkDtype, scopes, state } = ctx;
 
-  // Nested arrays -> [flat values, shape]. Ragged input is a TypeError.
-  function flatten(values) {
+  // Nested arrays -> [flat values, shape, all booleans?], read as torch.tensor reads a nested
+  // sequence: the shape is taken from the first element at each level, then every element is
+  // checked against it, so ragged lengths and ragged depths are a ValueError naming the dim
+  // (the length message is PyTorch's, word for word) and a non-number is a TypeError naming
+  // its index. Typed arrays count as sequences at any level.
+  const MAX_NESTED_DIMS = 128;  // as torch; also ends a walk down a self-containing array
+  const isSequence = (x) => Array.isArray(x) || (ArrayBuffer.isView(x) && !(x instanceof DataView));
+  function describeElement(x) {
+    if (typeof x === 'number') return `the number ${x}`;
+    if (typeof x === 'boolean') return `the boolean ${x}`;
+    return describe(x);
+  }
+  function flatten(data) {
     const shape = [];
-    for (let level = values; Array.isArray(level); level = level[0]) shape.push(level.length);
-    const flat = values.flat(shape.length);
-    const numel = shape.reduce((a, b) => a * b, 1);
-    if (flat.length !== numel || !flat.every((v) => typeof v === 'number' || typeof v === 'boolean')) {
-      throw typeError('tensor(): nested arrays must be rectangular and hold numbers or booleans');
+    for (let level = data; isSequence(level); level = level[0]) {
+      if (shape.length === MAX_NESTED_DIMS) throw new errors.ValueError(`tensor(): too many dimensions (more than ${MAX_NESTED_DIMS})`);
+      shape.push(level.length);
+      if (level.length === 0) break;
     }
-    return [flat, shape];
+    const flat = new Array(numelOf(shape));
+    let n = 0;
+    let allBool = true;
+    const index = [];
+    const at = () => `index [${index.join(', ')}]`;
+    const walk = (seq, dim) => {
+      const length = shape[dim];
+      if (seq.length !== length) throw new errors.ValueError(`expected sequence of length ${length} at dim ${dim} (got ${seq.length})`);
+      const leaves = dim === shape.length - 1;
+      for (let i = 0; i < length; i++) {
+        const v = seq[i];
+        index[dim] = i;
+        if (leaves) {
+          if (typeof v === 'number') {
+            allBool = false;
+            flat[n++] = v;
+          } else if (typeof v === 'boolean') {
+            flat[n++] = v;
+          } else if (typeof v === 'bigint') {
+            allBool = false;
+            flat[n++] = Number(v);
+          } else if (isSequence(v)) {
+            throw new errors.ValueError(`expected a number at dim ${dim + 1} (got a sequence of length ${v.length} at ${at()})`);
+          } else {
+            throw typeError(`tensor(): expected a number or a boolean at ${at()}, got ${describe(v)}`);
+          }
+        } else if (isSequence(v)) {
+          walk(v, dim + 1);
+        } else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') {
+          throw new errors.ValueError(`expected sequence of length ${shape[dim + 1]} at dim ${dim + 1} (got ${describeElement(v)} at ${at()})`);
+        } else {
+          throw typeError(`tensor(): expected a sequence at ${at()}, got ${describe(v)}`);
+        }
+      }
+      index.length = dim;
+    };
+    walk(data, 0);
+    return [flat, shape, allBool && flat.length > 0];
   }
 
   function finish(t, requiresGrad) {
@@ -655,8 +702,9 @@ export function installTensorApi(ctx, kd) {
       shape = [];
       if (typeof data === 'boolean') inferred = 'bool';
     } else if (Array.isArray(data)) {
-      [flat, shape] = flatten(data);
-      if (flat.length && flat.every((v) => typeof v === 'boolean')) inferred = 'bool';
+      let allBool;
+      [flat, shape, allBool] = flatten(data);
+      if (allBool) inferred = 'bool';
     } else if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
       flat = data;
       shape = [data.length];
@@ -838,22 +886,26 @@ export function installTensorApi(ctx, kd) {
   }
 
   // ---- grad mode ----
-  function runWithGradMode(enabled, fn, what) {
+  // Runs fn synchronously with a mode of the core (read/write: its raw getter and setter) set to
+  // `value`, and restores the previous value afterwards, also when fn throws.
+  function runWithMode(read, write, value, fn, what) {
     if (typeof fn !== 'function') throw typeError(`${what}: expected a function, got ${describe(fn)}`);
-    const previous = ctx.call(raw.isGradEnabled);
-    ctx.call(raw.setGradEnabled, enabled);
+    const previous = ctx.call(read);
+    ctx.call(write, value);
     let result;
     try {
       result = fn();
     } finally {
-      if (!ctx.closed) ctx.call(raw.setGradEnabled, previous);
+      if (!ctx.closed) ctx.call(write, previous);
     }
     if (result && typeof result.then === 'function') {
       result.then(undefined, () => {});  // no unhandled rejection on top of our error
-      throw typeError(`${what}: fn must be synchronous (it returned a Promise); the grad mode only covers synchronous code`);
+      throw typeError(`${what}: fn must be synchronous (it returned a Promise); the mode only covers synchronous code`);
     }
     return result;
   }
+  ctx.runWithMode = runWithMode;
+  const runWithGradMode = (enabled, fn, what) => runWithMode(raw.isGradEnabled, raw.setGradEnabled, enabled, fn, what);
 
   // ---- memory scopes ----
 

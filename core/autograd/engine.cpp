@@ -5,6 +5,7 @@
 #include <queue>
 #include <unordered_map>
 
+#include "autograd/anomaly_mode.h"
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "ops/ops.h"
@@ -154,6 +155,7 @@ bool any_requires_grad(const std::vector<Tensor>& inputs) {
 
 void set_history(const std::shared_ptr<Node>& node, const std::vector<Tensor>& inputs,
                  const std::vector<Tensor*>& outputs) {
+  if (AnomalyMode::is_enabled()) check_anomaly_forward(*node, inputs, outputs);
   node->next_edges.clear();
   for (const Tensor& in : inputs) node->next_edges.push_back(in.defined() ? gradient_edge(in) : Edge{});
   node->num_outputs = static_cast<uint32_t>(outputs.size());
@@ -229,6 +231,7 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& s
     if (any_defined) {
       NoGradGuard no_grad;  // gradients of gradients are not supported (no create_graph)
       input_grads = node->apply(std::move(grads));
+      if (AnomalyMode::is_enabled()) check_anomaly_backward(*node, input_grads);
     }
     if (!retain_graph) node->release_saved();
 

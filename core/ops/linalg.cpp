@@ -116,7 +116,9 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     Tensor b2 = b.dim() == 1 ? b.unsqueeze(1) : b;
     Shape out_shape(a.shape().begin(), a.shape().end() - 1);
     if (b.dim() == 2) out_shape.push_back(b.shape()[1]);
-    return mm(a.reshape({-1, a.shape().back()}), b2).reshape(out_shape);
+    // The row count is explicit: reshape({-1, K}) is ambiguous when a has no elements.
+    const int64_t rows = shape_numel(Shape(a.shape().begin(), a.shape().end() - 1));
+    return mm(a.reshape({rows, a.shape().back()}), b2).reshape(out_shape);
   }
   // General case: broadcast the batch dims, then bmm.
   Tensor a3 = a.dim() == 1 ? a.unsqueeze(0) : a;

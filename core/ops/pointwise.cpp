@@ -3,6 +3,8 @@
 #include "ops/pointwise.h"
 
 #include <cmath>
+#include <limits>
+#include <type_traits>
 
 #include "autograd/grad_mode.h"
 #include "kernels/kernels.h"
@@ -27,13 +29,25 @@ Shape broadcast_strides(const Tensor& t, const Shape& shape) {
 
 namespace {
 
+// One element converted. float -> int64 of NaN, an infinity or a value outside int64's range is
+// undefined behaviour in C++; it gives INT64_MIN here, what PyTorch gives on x86 (cvttss2si's
+// "integer indefinite") and what a wasm build gives without the non-trapping conversions.
+template <typename D, typename S>
+D convert(S value) {
+  if constexpr (std::is_same_v<D, int64_t> && std::is_same_v<S, float>) {
+    // 2^63 is exact in float; every float below it (and at or above -2^63) converts exactly.
+    if (!(value >= -9223372036854775808.0f && value < 9223372036854775808.0f)) return std::numeric_limits<int64_t>::min();
+  }
+  return static_cast<D>(value);
+}
+
 template <typename D, typename S>
 void copy_typed(const Tensor& dst, const Tensor& src) {
   D* d = dst.data<D>();
   const S* s = src.data<S>();
   for_each_row<2>(dst.shape(), {dst.strides(), broadcast_strides(src, dst.shape())},
                   [&](const std::array<int64_t, 2>& off, const std::array<int64_t, 2>& st, int64_t n) {
-                    for (int64_t k = 0; k < n; ++k) d[off[0] + k * st[0]] = static_cast<D>(s[off[1] + k * st[1]]);
+                    for (int64_t k = 0; k < n; ++k) d[off[0] + k * st[0]] = convert<D, S>(s[off[1] + k * st[1]]);
                   });
 }
 

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numeric>
 
 #include "autograd/grad_mode.h"
 #include "kernels/kernels.h"
@@ -104,12 +103,17 @@ Tensor sum(const Tensor& t, const Shape& dims, bool keepdim) {
     const KernelTable& k = kernels();
     for (int64_t r = 0; r < p.outer; ++r) o[r] = k.f32_sum(p.inner, in + r * p.inner);
   } else {
-    // Integer and bool sums are int64, as in PyTorch.
+    // Integer and bool sums are int64, as in PyTorch, and wrap around on overflow as PyTorch's
+    // do: summed as uint64 (signed overflow would be undefined behaviour).
     Tensor rows = to_dtype(p.rows, DType::Int64);
     out = Tensor::make(p.out_shape, DType::Int64);
     const int64_t* in = rows.data<int64_t>();
     int64_t* o = out.data<int64_t>();
-    for (int64_t r = 0; r < p.outer; ++r) o[r] = std::accumulate(in + r * p.inner, in + (r + 1) * p.inner, int64_t{0});
+    for (int64_t r = 0; r < p.outer; ++r) {
+      uint64_t total = 0;
+      for (int64_t i = r * p.inner; i < (r + 1) * p.inner; ++i) total += static_cast<uint64_t>(in[i]);
+      o[r] = static_cast<int64_t>(total);
+    }
   }
   auto node = record_rule("SumBackward1", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>&) {
     return std::vector<Tensor>{unreduce(g, n.input_shapes[0], n.dims, n.keepdim)};

@@ -136,12 +136,14 @@ struct OptionsFor : OptimizerOptions {
     copy.fields(writer);
     return writer.take();
   }
-  // Reads into a copy and assigns only when every key was valid: on error nothing changes.
+  // Reads into a copy and assigns only when every key was valid and the values are in range
+  // (validate(), PyTorch's messages): on error nothing changes.
   void from_json(const Json& json, bool require_all) override {
     Self next = self();
     detail::JsonOptionReader reader(json, self().optimizer_name(), require_all);
     next.fields(reader);
     reader.finish();
+    next.validate();
     mutable_self() = next;
   }
 

@@ -45,7 +45,7 @@ bool Tensor::is_contiguous() const {
   for (size_t i = t.shape.size(); i-- > 0;) {
     if (t.shape[i] == 1) continue;  // a size-1 dim's stride does not matter, as in PyTorch
     if (t.strides[i] != expected) return false;
-    expected *= t.shape[i];
+    if (__builtin_mul_overflow(expected, t.shape[i], &expected)) return false;  // no storage is that large
   }
   return true;
 }

@@ -1,15 +1,21 @@
 #include "util/shape.h"
 
 #include <algorithm>
+#include <limits>
 #include <sstream>
 
 #include "util/error.h"
 
 namespace kd {
 
+// Products of sizes saturate at INT64_MAX: an expanded view may have more elements than int64
+// can count (ones({1}).expand({2^21, 2^21, 2^21})), and signed overflow is undefined
+// behaviour. Such a shape is refused when something tries to allocate it.
 int64_t shape_numel(const Shape& shape) {
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
   int64_t n = 1;
-  for (int64_t s : shape) n *= s;
+  for (int64_t s : shape)
+    if (__builtin_mul_overflow(n, s, &n)) return std::numeric_limits<int64_t>::max();
   return n;
 }
 
@@ -18,7 +24,7 @@ Shape contiguous_strides(const Shape& shape) {
   int64_t running = 1;
   for (size_t i = shape.size(); i-- > 0;) {
     strides[i] = running;
-    running *= std::max<int64_t>(shape[i], 1);
+    if (__builtin_mul_overflow(running, std::max<int64_t>(shape[i], 1), &running)) running = std::numeric_limits<int64_t>::max();
   }
   return strides;
 }

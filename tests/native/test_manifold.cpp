@@ -328,7 +328,8 @@ TEST_CASE("t-SNE: bad input and options are errors that change nothing", "[manif
   };
   for (const auto& [json, message] : bad_options) {
     INFO(json);
-    REQUIRE(message_of([&] { tsne_options(json); }) == message);
+    const auto text = json;  // a lambda may not capture a structured binding before C++20 (clang)
+    REQUIRE(message_of([&] { tsne_options(text); }) == message);
   }
   kd::manifold::TSNEOptions options = tsne.options();
   REQUIRE_THROWS_AS(kd::read_estimator_options(kd::parse_json(R"({"perplexity": 5, "angle": 2})"), "TSNE", options),

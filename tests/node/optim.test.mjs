@@ -120,6 +120,11 @@ for (const build of ['st', 'mt']) {
       assert.throws(() => new kd.optim.Adam([p], { learningRate: 0.1 }), /unknown option 'learningRate'/);
       assert.throws(() => new kd.optim.Adam([], {}), /empty parameter list/);
       assert.throws(() => new kd.optim.Adam([p, 3]), kd.errors.TypeError);
+      // The base class with a kind that is not an optimizer's (found by the property tests: it
+      // reached Embind, which threw its own BindingError).
+      assert.throws(() => new kd.optim.Optimizer(NaN, [p]), {
+        name: 'TypeError', message: 'Optimizer(): kind must be one of SGD, Adam, AdamW, Adagrad, RMSprop, SparseAdam, got NaN',
+      });
       p.dispose();
     });
 

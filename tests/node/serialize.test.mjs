@@ -64,5 +64,7 @@ describe('serialization', () => {
     assert.throws(() => kd.readEmbeddingsText('a 1\n', { header: 'maybe' }), kd.errors.ValueError);
     assert.throws(() => kd.readEmbeddingsText('a 1\n', { headers: 'auto' }), kd.errors.TypeError);
     assert.throws(() => kd.readEmbeddingsText(42), kd.errors.TypeError);
+    assert.throws(() => kd.readEmbeddingsText(new Uint8Array([0x61, 0x20, 0xff, 0x0a])),
+      { name: 'ValueError', message: 'readEmbeddingsText(): the bytes are not valid UTF-8' });
   });
 });

@@ -391,6 +391,7 @@ export interface TensorApi {
   enableGrad<T>(fn: () => T): T;
   isGradEnabled(): boolean;
   setGradEnabled(enabled: boolean): void;
+  readonly autograd: AutogradApi;
 
   // ---- memory ----
   /**
@@ -412,4 +413,17 @@ export interface TensorApi {
   getNumThreads(): number;
   /** Joins the threads, ends the workers; the module refuses calls afterwards. Idempotent. */
   shutdown(): void;
+}
+
+/** kd.autograd: anomaly detection (torch.autograd.detect_anomaly). */
+export interface AutogradApi {
+  /**
+   * Runs fn synchronously with anomaly detection on (restored afterwards, also when fn throws).
+   * Inside, an op whose output holds NaN or Inf, or a backward node returning a NaN or Inf
+   * gradient, throws a kd.errors.ValueError naming it, as PyTorch's
+   * "Function 'DivBackward0' returned nan values in its 0th output". Off by default; free when off.
+   */
+  detectAnomaly<T>(fn: () => T): T;
+  isAnomalyEnabled(): boolean;
+  setDetectAnomaly(enabled: boolean): void;
 }
