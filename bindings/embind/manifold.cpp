@@ -47,7 +47,7 @@ void tsne_set_params(const TSNEPtr& t, const std::string& options_json) {
   guarded([&] {
     kd::manifold::TSNEOptions options = t->options();
     kd::read_estimator_options(kd::parse_json(options_json), "TSNE", options);
-    t->set_options(options);
+    t->set_params(options);
   });
 }
 

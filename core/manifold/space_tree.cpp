@@ -115,29 +115,23 @@ double SpaceTree::repulsion(const float* y, double theta, double* force, std::ve
   const double theta2 = theta * theta;
   const int children = 1 << dims;
   double z = 0;
-  // Entries are node * 2 + on_path, where on_path says the cell is one that inserting y
-  // descended through: i's own cell at that depth (it holds i, which must not repel itself).
-  stack.clear();
-  stack.push_back(0 * 2 + 1);
-  while (!stack.empty()) {
-    const int32_t entry = stack.back();
-    stack.pop_back();
-    const int32_t at = entry >> 1;
-    const bool on_path = entry & 1;
+  // Stack entries are node * 2 + on_path, where on_path says the cell is one that inserting y
+  // descended through: i's own cell at that depth, which holds i (i must not repel itself, so
+  // such a cell is never summarised). A cell is judged when its parent is opened, so only the
+  // cells to open go through the stack.
+  auto visit = [&](int32_t at, bool on_path) {
     const Cell& cell = cells_[at];
-    if (cell.count == 0) continue;
+    if (cell.count == 0) return;
     const bool leaf = cell.first_child < 0;
     if (!leaf && on_path) {
-      // Never summarised: it contains i. The child i descends into stays on the path.
-      const int own = child_slot(nodes_[at], yi);
-      for (int c = children - 1; c >= 0; --c) stack.push_back((cell.first_child + c) * 2 + (c == own));
-      continue;
+      stack.push_back(at * 2 + 1);
+      return;
     }
     double count = cell.count;
     double diff[kMaxDims], dist2 = 0;
     if (leaf && on_path) {
       // i's own leaf: the others in it (duplicates), at their own centre of mass.
-      if (cell.count == 1) continue;
+      if (cell.count == 1) return;
       for (int d = 0; d < dims; ++d) diff[d] = yi[d] - (cell.mass_center[d] * count - yi[d]) / (count - 1);
       count -= 1;
     } else {
@@ -150,8 +144,18 @@ double SpaceTree::repulsion(const float* y, double theta, double* force, std::ve
       const double mult = count * q * q;
       for (int d = 0; d < dims; ++d) force[d] += mult * diff[d];
     } else {
-      for (int c = children - 1; c >= 0; --c) stack.push_back((cell.first_child + c) * 2);
+      stack.push_back(at * 2);
     }
+  };
+  stack.clear();
+  visit(0, true);
+  while (!stack.empty()) {
+    const int32_t entry = stack.back();
+    stack.pop_back();
+    const int32_t at = entry >> 1;
+    const int own = (entry & 1) ? child_slot(nodes_[at], yi) : -1;
+    const int32_t first = cells_[at].first_child;
+    for (int c = 0; c < children; ++c) visit(first + c, c == own);
   }
   return z;
 }

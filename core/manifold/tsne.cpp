@@ -173,7 +173,7 @@ void TSNE::update_data(const Tensor& x) {
   kl_cache_.reset();
 }
 
-void TSNE::set_options(const TSNEOptions& options) {
+void TSNE::set_params(const TSNEOptions& options) {
   options.validate();
   if (started() && (options.perplexity != options_.perplexity || options.metric != options_.metric)) {
     KD_CHECK(options.perplexity < static_cast<double>(n_), ValueError,

@@ -104,7 +104,7 @@ class TSNE {
   const TSNEOptions& options() const { return options_; }
   // Changes options. Changing perplexity or metric of a started TSNE recomputes P from its
   // current data; n_components, init, method and random_state apply at the next start().
-  void set_options(const TSNEOptions& options);
+  void set_params(const TSNEOptions& options);
 
   // For tests: P as computed (sparse for barnes_hut, dense for exact).
   const SparseAffinities& sparse_affinities() const { return sparse_p_; }
@@ -123,7 +123,7 @@ class TSNE {
   int64_t n_ = 0;
   int64_t iteration_ = 0;
   double learning_rate_ = 200;
-  std::vector<float> data_;  // the rows P was computed from (set_options may need them again)
+  std::vector<float> data_;  // the rows P was computed from (set_params may need them again)
   int64_t n_features_ = 0;
   SparseAffinities sparse_p_;
   std::vector<double> dense_p_;

@@ -364,3 +364,24 @@ TEST_CASE("space tree: with angle 0 the repulsion is the exact sum, duplicates i
     REQUIRE(std::fabs(force[1] - expected_force[1]) < 1e-12);
   }
 }
+
+TEST_CASE("t-SNE set_params: a new perplexity recomputes P from the data; a bad one changes nothing", "[manifold][tsne]") {
+  kd::Tensor x = dataset("small");
+  kd::manifold::TSNE live;
+  live.start(x);
+  live.step(3);
+  kd::manifold::TSNEOptions options = live.options();
+  options.perplexity = 10;
+  live.set_params(options);
+  kd::manifold::TSNE fresh(tsne_options(R"({"perplexity": 10})"));
+  fresh.start(x);
+  REQUIRE(live.sparse_affinities().columns == fresh.sparse_affinities().columns);
+  REQUIRE(live.sparse_affinities().values == fresh.sparse_affinities().values);
+  REQUIRE(live.iteration() == 3);
+
+  options.perplexity = 500;
+  REQUIRE(message_of([&] { live.set_params(options); }) ==
+          "TSNE.set_params(): perplexity must be less than n_samples, got perplexity=500.0 for 120 samples");
+  REQUIRE(live.options().perplexity == 10);
+  REQUIRE(live.sparse_affinities().values == fresh.sparse_affinities().values);
+}
