@@ -69,4 +69,23 @@ describe('the word-embeddings preset', () => {
     noProblems(page);
     await page.close();
   });
+
+  test('a text that would make a model too large is refused with the estimate; the current model trains on', async () => {
+    const page = await open('&sentences=1000&dim=64&minCount=1');
+    await page.getByRole('button', { name: 'Play' }).click();
+    await untilStep(page, 'step > 20', 90000);
+    // 200,000 different words: 200,001 rows × 64 dimensions × 2 tables with Adam's state
+    const word = (i) => { let w = ''; do { w += String.fromCharCode(97 + (i % 26)); i = Math.floor(i / 26); } while (i > 0); return w; };
+    const lines = [];
+    for (let i = 0; i < 100000; i++) lines.push(`${word(2 * i)} ${word(2 * i + 1)}.`);
+    await page.getByLabel('Train on your text (.txt)').setInputFiles({ name: 'huge.txt', mimeType: 'text/plain', buffer: Buffer.from(lines.join('\n')) });
+    const message = page.getByTestId('words-message');
+    await message.waitFor();
+    assert.match(await message.innerText(), /huge\.txt was not loaded; the current model stays\. This model would need about 391 MB \(200,001 words × 64 dimensions × 2 tables/);
+    assert.equal(await page.getByLabel('Corpus', { exact: true }).inputValue(), 'topics');
+    const s = await stepOf(page);
+    await untilStep(page, `step > ${s + 20}`, 90000);
+    noProblems(page);
+    await page.close();
+  });
 });

@@ -92,6 +92,14 @@ export const MAX_MODEL_BYTES = 256 * 2 ** 20;
 /** Bytes of the two float32 tables with their gradients and Adam's two moment buffers. */
 export const estimateBytes = (config, vocabSize) => 2 * vocabSize * config.dim * 4 * (1 + 1 + 2);
 
+/** Throws, with the estimate, when a model of this size is more than the playground allows. */
+export function checkSize(config, vocabSize) {
+  const bytes = estimateBytes(config, vocabSize);
+  if (bytes > MAX_MODEL_BYTES) {
+    throw new RangeError(`This model would need about ${(bytes / 2 ** 20).toFixed(0)} MB (${vocabSize.toLocaleString('en-US')} words × ${config.dim} dimensions × 2 tables, with gradients and the optimizer's state): more than the ${MAX_MODEL_BYTES / 2 ** 20} MB the playground allows. Raise the minimum count or lower the dimension.`);
+  }
+}
+
 export class WordsRun {
   constructor(kd, config, corpus, pretrained = null) {
     this.kd = kd;
@@ -112,10 +120,7 @@ export class WordsRun {
       return Math.min(1, (Math.sqrt(f / t) + 1) * (t / f));
     });
     this.negative = aliasTable(vocab.counts.map((c, i) => (i === 0 ? 0 : c ** 0.75)));
-    const bytes = estimateBytes(config, vocab.words.length);
-    if (bytes > MAX_MODEL_BYTES) {
-      throw new RangeError(`This model would need about ${(bytes / 2 ** 20).toFixed(0)} MB (${vocab.words.length.toLocaleString('en-US')} words × ${config.dim} dimensions × 2 tables, with gradients and the optimizer's state): more than the ${MAX_MODEL_BYTES / 2 ** 20} MB the playground allows. Raise the minimum count or lower the dimension.`);
-    }
+    checkSize(config, vocab.words.length);
     kd.manualSeed(config.seed);
     let table = null;
     if (pretrained) {

@@ -2,7 +2,7 @@
 // work (PCA at every snapshot, t-SNE stepped in the time training leaves, neighbours).
 import { generateCorpus, sentencesFromText, topicMap } from './corpus.js';
 import { DATA_KEYS, normalize } from './config.js';
-import { PAD, WordsRun } from './model.js';
+import { PAD, WordsRun, buildVocab, checkSize } from './model.js';
 import { exportFiles } from './export.js';
 
 const TSNE_SLICE_MS = 6;
@@ -44,10 +44,11 @@ export function createPresetWorker(kd) {
     },
 
     reset() {
+      // the new run first: if it cannot be built (too large, no sentences), the old one stays
+      const next = new WordsRun(kd, config, corpus, pretrained);
       run?.dispose();
-      run = null;
+      run = next;
       losses = [];
-      run = new WordsRun(kd, config, corpus, pretrained);
       if (tsne) startTsne();
     },
 
@@ -140,6 +141,7 @@ export function createPresetWorker(kd) {
         }
         case 'loadText': {
           const sentences = sentencesFromText(args.text);
+          checkSize(config, buildVocab(sentences, config.minCount).words.length);
           corpus = { sentences, topicOf: new Map(), custom: true };
           pretrained = null;
           config = normalize({ ...config, corpus: 'custom' });
@@ -149,6 +151,7 @@ export function createPresetWorker(kd) {
         case 'loadEmbeddings': {
           const file = kd.readEmbeddingsText(args.text, { header: 'auto', duplicates: 'keepFirst', maxVocab: 50000 });
           try {
+            checkSize({ ...config, dim: file.vectors.shape[1] }, file.indexToWord.length + 1);
             pretrained = { vectors: file.vectors.dataSync(), words: file.indexToWord, dim: file.vectors.shape[1], freeze: args.freeze !== false, topicOf: topicMap() };
           } finally {
             file.vectors.dispose();
