@@ -5,6 +5,7 @@
 #                and web/public/wasm)
 #   make test    deps + build + ctest + node tests + browser tests + npm package test
 #   make play    deps + build + the web page on http://localhost:5173
+#   make bench   build + Kindling's wasm builds against TF.js's wasm backend (not part of test)
 #   make bench-playground   the playground's steps/s in the page's worker vs node, and its fps
 #   make clean   remove every build output
 
@@ -24,8 +25,9 @@ APT_PACKAGES := cmake g++ make emscripten catch2 chromium python3-torch miscfile
 NODE_MIN_MAJOR := 20
 WEB_DEPS_STAMP := web/node_modules/.kindling-installed
 PACKAGE_DEPS_STAMP := tests/package/node_modules/.kindling-installed
+BENCH_DEPS_STAMP := bench/node_modules/.kindling-installed
 
-.PHONY: deps deps-apt deps-node build build-native build-wasm web-texts test test-native test-node test-browser test-package play bench-playground clean
+.PHONY: deps deps-apt deps-node build build-native build-wasm web-texts test test-native test-node test-browser test-package play bench bench-playground clean
 
 deps: deps-apt deps-node $(WEB_DEPS_STAMP) $(PACKAGE_DEPS_STAMP)
 
@@ -100,6 +102,16 @@ test-browser: build-wasm web-texts
 
 test-package: build-wasm
 	node --test tests/package/
+
+# TF.js (tfjs-core + tfjs-backend-wasm) for make bench only: make test never installs it.
+$(BENCH_DEPS_STAMP): bench/package.json bench/package-lock.json | deps-node
+	cd bench && npm ci --no-audit --no-fund
+	@touch $@
+
+# The numbers table of issue 12: Kindling st / mt 1 thread / mt all threads vs TF.js, medians of
+# interleaved runs; fails when a loss does not decrease or the systems disagree.
+bench: build-wasm $(BENCH_DEPS_STAMP)
+	node bench/js/compare.mjs
 
 # Vite's dev server, with the COOP/COEP headers from web/vite.config.js.
 play: build
