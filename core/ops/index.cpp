@@ -59,6 +59,47 @@ void scatter_add_elements(const Tensor& out, const Tensor& src, const Tensor& in
   }
 }
 
+// out[index] += src along d, in place in `out` (a fresh tensor: scatter_add's clone of self, or
+// the zeros a backward fills). Shapes and dtypes are checked by the caller; index values here,
+// before anything is written.
+void scatter_add_into(const Tensor& out, int64_t d, const Tensor& index, const Tensor& src) {
+  const int64_t size = out.dim() ? out.shape()[d] : 1;
+  // Whole rows: dim 0 of 2-D tensors with an index that is constant along each row (an expanded
+  // row index, which the embedding backward, index_select's backward and sparse coalescing
+  // make). Then only one index per row is read and checked, and each row is one vector add.
+  const bool whole_rows = out.dtype() == DType::Float32 && d == 0 && out.dim() == 2 && index.strides()[1] == 0 &&
+                          index.shape() == src.shape() && index.shape()[1] == out.shape()[1];
+  std::vector<int64_t> idx = (whole_rows ? index.select(1, 0) : index).contiguous().to_vector<int64_t>();
+  for (int64_t i : idx)
+    KD_CHECK(i >= 0 && i < size, IndexError, "index ", i, " is out of bounds for dimension ", d, " with size ", size);
+  if (whole_rows) {
+    Tensor rows = src.contiguous();
+    const int64_t width = out.shape()[1];
+    const float* s = rows.data<float>();
+    float* o = out.data<float>();
+    const auto vadd = kernels().f32_vadd;
+    for (size_t r = 0; r < idx.size(); ++r) {
+      float* target = o + idx[r] * width;
+      vadd(width, target, s + static_cast<int64_t>(r) * width, target);
+    }
+    return;
+  }
+  const Tensor out_view = out.dim() ? out : out.reshape({1});
+  const Tensor src_view = src.dim() ? src : src.reshape({1});
+  switch (out.dtype()) {
+    case DType::Float32: scatter_add_elements<float>(out_view, src_view, index, idx, d); break;
+    case DType::Int64: scatter_add_elements<int64_t>(out_view, src_view, index, idx, d); break;
+    case DType::Bool: scatter_add_elements<bool>(out_view, src_view, index, idx, d); break;
+  }
+}
+
+// The gradient of an op that read `input_shape` at `index` along d: g added back into zeros.
+Tensor scattered_gradient(const Shape& input_shape, int64_t d, const Tensor& index, const Tensor& g) {
+  Tensor out = zeros(input_shape);
+  scatter_add_into(out, d, index, g);
+  return out;
+}
+
 }  // namespace
 
 Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index) {
@@ -88,7 +129,7 @@ Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index) {
     Shape view_shape(in_shape.size(), 1);
     view_shape[n.dims[0]] = index.numel();
     Tensor expanded = index.reshape(view_shape).expand(g.shape());
-    return std::vector<Tensor>{zeros(in_shape).scatter_add(n.dims[0], expanded, g)};
+    return std::vector<Tensor>{scattered_gradient(in_shape, n.dims[0], expanded, g)};
   }, {t, Tensor()}, out, {index});
   if (node) node->dims = {d};
   return out;
@@ -127,7 +168,7 @@ Tensor gather(const Tensor& t, int64_t dim, const Tensor& index) {
   }
   auto node = record_rule("GatherBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
     if (n.input_shapes[0].empty()) return std::vector<Tensor>{g.sum().reshape({})};
-    return std::vector<Tensor>{zeros(n.input_shapes[0]).scatter_add(n.dims[0], s[0], g)};
+    return std::vector<Tensor>{scattered_gradient(n.input_shapes[0], n.dims[0], s[0], g)};
   }, {t, Tensor()}, out, {index});
   if (node) node->dims = {d};
   return out;
@@ -147,34 +188,8 @@ Tensor scatter_add(const Tensor& t, int64_t dim, const Tensor& index, const Tens
     KD_CHECK(i == d || index.shape()[i] <= t.shape()[i], ShapeError, "Expected index ", shape_str(index.shape()),
              " to be smaller than self ", shape_str(t.shape()), " apart from dimension ", d);
   }
-  int64_t size = t.dim() ? t.shape()[d] : 1;
-  // Whole rows: dim 0 of 2-D tensors with an index that is constant along each row (an expanded
-  // row index, which the embedding backward, index_select's backward and sparse coalescing
-  // make). Then only one index per row is read and checked, and each row is one vector add.
-  const bool whole_rows = t.dtype() == DType::Float32 && d == 0 && t.dim() == 2 && index.strides()[1] == 0 &&
-                          index.shape() == src.shape() && index.shape()[1] == t.shape()[1];
-  std::vector<int64_t> idx = (whole_rows ? index.select(1, 0) : index).contiguous().to_vector<int64_t>();
-  for (int64_t i : idx)
-    KD_CHECK(i >= 0 && i < size, IndexError, "index ", i, " is out of bounds for dimension ", d, " with size ", size);
   Tensor out = t.clone().detach();
-  if (whole_rows) {
-    Tensor rows = src.contiguous();
-    const int64_t width = t.shape()[1];
-    const float* s = rows.data<float>();
-    float* o = out.data<float>();
-    const auto vadd = kernels().f32_vadd;
-    for (size_t r = 0; r < idx.size(); ++r) {
-      float* target = o + idx[r] * width;
-      vadd(width, target, s + static_cast<int64_t>(r) * width, target);
-    }
-  } else {
-    Tensor out_view = out.dim() ? out : out.reshape({1});
-    switch (t.dtype()) {
-      case DType::Float32: scatter_add_elements<float>(out_view, src.dim() ? src : src.reshape({1}), index, idx, d); break;
-      case DType::Int64: scatter_add_elements<int64_t>(out_view, src.dim() ? src : src.reshape({1}), index, idx, d); break;
-      case DType::Bool: scatter_add_elements<bool>(out_view, src.dim() ? src : src.reshape({1}), index, idx, d); break;
-    }
-  }
+  scatter_add_into(out, d, index, src);
   // d/dself = g; d/dsrc = g gathered at the scattered places (zero where src was not used).
   auto node = record_rule("ScatterAddBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
     Tensor gsrc;

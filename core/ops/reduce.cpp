@@ -95,7 +95,32 @@ Tensor sum_to(const Tensor& t, const Shape& shape) {
 
 // ---- sum and mean ----
 
-Tensor sum(const Tensor& t, const Shape& dims, bool keepdim) {
+namespace {
+
+// Σ over the leading dims [0, k) of a contiguous float tensor (a Linear layer's bias gradient,
+// broadcast gradients): rows added into the first one with the vector kernel, without the
+// transposed copy the general plan makes. Returns an undefined tensor for any other case.
+Tensor sum_leading_dims(const Tensor& t, const Shape& reduced, bool keepdim) {
+  const int64_t k = static_cast<int64_t>(reduced.size());
+  if (t.dtype() != DType::Float32 || !t.is_contiguous() || k == 0 || k >= t.dim() || reduced.back() != k - 1) return Tensor();
+  Shape out_shape = t.shape();
+  int64_t rows = 1;
+  for (int64_t d = 0; d < k; ++d) rows *= t.shape()[d];
+  out_shape.erase(out_shape.begin(), out_shape.begin() + k);
+  if (keepdim) out_shape.insert(out_shape.begin(), static_cast<size_t>(k), 1);
+  Tensor out = zeros(out_shape);
+  const int64_t cols = out.numel();
+  const float* in = t.data<float>();
+  float* o = out.data<float>();
+  const auto vadd = kernels().f32_vadd;
+  for (int64_t r = 0; r < rows; ++r) vadd(cols, o, in + r * cols, o);
+  return out;
+}
+
+// The values of sum(t, dims, keepdim), no history.
+Tensor sum_values(const Tensor& t, const Shape& dims, bool keepdim) {
+  Tensor leading = sum_leading_dims(t, normalize_dims(t, dims), keepdim);
+  if (leading.defined()) return leading;
   ReducePlan p = plan_reduction(t, dims, keepdim);
   Tensor out;
   if (t.dtype() == DType::Float32) {
@@ -112,11 +137,18 @@ Tensor sum(const Tensor& t, const Shape& dims, bool keepdim) {
     int64_t* o = out.data<int64_t>();
     for (int64_t r = 0; r < p.outer; ++r) o[r] = std::accumulate(in + r * p.inner, in + (r + 1) * p.inner, int64_t{0});
   }
+  return out;
+}
+
+}  // namespace
+
+Tensor sum(const Tensor& t, const Shape& dims, bool keepdim) {
+  Tensor out = sum_values(t, dims, keepdim);
   auto node = record_rule("SumBackward1", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>&) {
     return std::vector<Tensor>{unreduce(g, n.input_shapes[0], n.dims, n.keepdim)};
   }, {t}, out, {});
   if (node) {
-    node->dims = p.reduced;
+    node->dims = normalize_dims(t, dims);
     node->keepdim = keepdim;
   }
   return out;
