@@ -75,6 +75,13 @@ function kdKeep(kd, fn) {
   return t;
 }
 
+// Batches of {x (flat floats), y (labels)} as kept Kindling tensors [x of [batch, features], y].
+function kdBatches(kd, batches, features) {
+  return batches.map(({ x, y }) => [
+    kdKeep(kd, () => kd.tensor(x, { shape: [y.length, features] })),
+    kdKeep(kd, () => kd.tensor(y, { dtype: 'int64' }))]);
+}
+
 // A classifier training step in Kindling: model, optimizer, batches of (x, labels).
 function kdClassifierRunner(kd, model, opt, batches) {
   const loss = kd.nn.functional.crossEntropy;
@@ -210,10 +217,7 @@ function smallMlp() {
       const [l1, l2, l3] = layers.map((l) => kdLinear(kd, l));
       const model = kd.nn.Sequential(l1, kd.nn.Tanh(), l2, kd.nn.Tanh(), l3);
       const opt = new kd.optim.SGD(model.parameters(), { lr: 0.1 });
-      const data = batches.map(({ x, y }) => [
-        kdKeep(kd, () => kd.tensor(x, { shape: [BATCH, 2] })),
-        kdKeep(kd, () => kd.tensor(y, { dtype: 'int64' }))]);
-      return kdClassifierRunner(kd, model, opt, data);
+      return kdClassifierRunner(kd, model, opt, kdBatches(kd, batches, 2));
     },
     tfjs(tf) {
       const { layers, batches } = make();
@@ -268,10 +272,7 @@ function mnistMlp() {
       const [l1, l2] = layers.map((l) => kdLinear(kd, l));
       const model = kd.nn.Sequential(l1, kd.nn.ReLU(), l2);
       const opt = new kd.optim.Adam(model.parameters(), { lr: ADAM.lr, betas: [ADAM.beta1, ADAM.beta2], eps: ADAM.eps });
-      const data = batches.map(({ x, y }) => [
-        kdKeep(kd, () => kd.tensor(x, { shape: [BATCH, 784] })),
-        kdKeep(kd, () => kd.tensor(y, { dtype: 'int64' }))]);
-      return kdClassifierRunner(kd, model, opt, data);
+      return kdClassifierRunner(kd, model, opt, kdBatches(kd, batches, 784));
     },
     tfjs(tf) {
       const { layers, batches } = make();
