@@ -5,6 +5,7 @@
 #                and web/public/wasm)
 #   make test    deps + build + ctest + node tests + browser tests + npm package test
 #   make play    deps + build + the web page on http://localhost:5173
+#   make bench   build + Kindling's wasm builds against TF.js's wasm backend (not part of test)
 #   make bench-playground   the playground's steps/s in the page's worker vs node, and its fps
 #   make fuzz    the libFuzzer targets, FUZZ_SECONDS (default 600) each, under nice -n 19 (-j5: side by side)
 #   make test-property-long   the property tests with many more cases (KD_PROPERTY_RUNS)
@@ -35,8 +36,10 @@ PROPERTY_LONG_RUNS ?= 20000
 SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 TSAN_OPTIONS=halt_on_error=1
 
+BENCH_DEPS_STAMP := bench/node_modules/.kindling-installed
+
 .PHONY: deps deps-apt deps-node build build-native build-wasm web-texts build-asan build-tsan test test-native \
-  test-node test-browser test-package test-property test-property-long test-sanitize fuzz play bench-playground clean
+  test-node test-browser test-package test-property test-property-long test-sanitize fuzz play bench bench-playground clean
 
 deps: deps-apt deps-node $(WEB_DEPS_STAMP) $(PACKAGE_DEPS_STAMP) $(PROPERTY_DEPS_STAMP)
 
@@ -156,6 +159,16 @@ fuzz-%: build-asan
 	$(SANITIZER_ENV) nice -n 19 build-asan/tests/fuzz/$* -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	  -rss_limit_mb=2048 -timeout=10 -artifact_prefix=build-asan/fuzz/artifacts/$*- \
 	  build-asan/fuzz/corpus/$* tests/fuzz/corpus/$* 2>&1 | tee build-asan/fuzz/$*.log
+
+# TF.js (tfjs-core + tfjs-backend-wasm) for make bench only: make test never installs it.
+$(BENCH_DEPS_STAMP): bench/package.json bench/package-lock.json | deps-node
+	cd bench && npm ci --no-audit --no-fund
+	@touch $@
+
+# The numbers table of issue 12: Kindling st / mt 1 thread / mt all threads vs TF.js, medians of
+# interleaved runs; fails when a loss does not decrease or the systems disagree.
+bench: build-wasm $(BENCH_DEPS_STAMP)
+	node bench/js/compare.mjs
 
 # Vite's dev server, with the COOP/COEP headers from web/vite.config.js.
 play: build

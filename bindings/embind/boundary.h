@@ -8,9 +8,12 @@
 //   1. every bound function runs its body inside `guarded(...)`, which catches everything,
 //      records {kind, message} in the module's one error slot and returns a harmless default
 //      (an undefined Tensor, 0, false, an empty string);
-//   2. the JS layer (bindings/js/api.mjs) calls `hasError()` after every raw call; when it is
-//      set, it frees whatever the call returned, reads the slot with `takeError()` (which clears
-//      it) and throws a JS Error subclass whose name is the kind ('ShapeError', ...).
+//   2. the JS layer (bindings/js/api.mjs) reads the slot's status words after every raw call,
+//      straight from wasm memory (no Embind call: one per op is the whole budget); when the
+//      error word is set, it frees whatever the call returned, reads the slot with
+//      `takeError()` (which clears it) and throws a JS Error subclass whose name is the kind
+//      ('ShapeError', ...). The same words say whether the Tensor a call returned is defined
+//      and a parameter, so that wrapping it costs no call either.
 //
 // By the time JS throws, C++ has fully unwound and freed the exception, so the module stays
 // usable and nothing leaks. Bound calls come only from the thread that owns the module (the
@@ -18,6 +21,7 @@
 // pool rethrows a chunk's exception on the caller, inside `guarded`).
 #pragma once
 
+#include <cstdint>
 #include <exception>
 #include <new>
 #include <string>
@@ -26,12 +30,20 @@
 
 #include <emscripten/val.h>
 
+#include "tensor/tensor.h"
 #include "util/error.h"
 
 namespace kd::wasm {
 
+// Three int32 words that JS reads at `callStatusAddress()` (see above).
+struct CallStatus {
+  int32_t error = 0;         // an error is recorded in the slot
+  int32_t defined = 0;       // the Tensor returned by the last guarded call is defined
+  int32_t is_parameter = 0;  // ... and is an nn.Parameter
+};
+
 struct ErrorSlot {
-  bool set = false;
+  CallStatus status;
   std::string kind;     // kd::Error::kind_name(), or MemoryError / RuntimeError
   std::string message;  // what() of the C++ exception
 };
@@ -40,9 +52,17 @@ ErrorSlot& error_slot();
 
 inline void record_error(const char* kind, const char* message) {
   ErrorSlot& slot = error_slot();
-  slot.set = true;
+  slot.status.error = 1;
+  slot.status.defined = 0;
+  slot.status.is_parameter = 0;
   slot.kind = kind;
   slot.message = message;
+}
+
+inline void record_result(const kd::Tensor& t) {
+  CallStatus& status = error_slot().status;
+  status.defined = t.defined();
+  status.is_parameter = t.defined() && t.impl()->is_parameter;
 }
 
 // Runs fn(); on any C++ exception records it and returns R{} instead.
@@ -50,7 +70,13 @@ template <typename Fn>
 auto guarded(Fn&& fn) -> decltype(fn()) {
   using R = decltype(fn());
   try {
-    return fn();
+    if constexpr (std::is_same_v<R, kd::Tensor>) {
+      kd::Tensor result = fn();
+      record_result(result);
+      return result;
+    } else {
+      return fn();
+    }
   } catch (const kd::Error& e) {
     record_error(e.kind_name(), e.what());
   } catch (const std::bad_alloc&) {

@@ -33,12 +33,15 @@ ErrorSlot& error_slot() {
 
 namespace {
 
-bool has_error() { return kd::wasm::error_slot().set; }
+bool has_error() { return kd::wasm::error_slot().status.error != 0; }
+
+// The byte address of the CallStatus words (boundary.h), read once by the JS layer.
+double call_status_address() { return static_cast<double>(reinterpret_cast<uintptr_t>(&kd::wasm::error_slot().status)); }
 
 // {kind, message} of the last error, and clears the slot; null when there is none.
 val take_error() {
   kd::wasm::ErrorSlot& slot = kd::wasm::error_slot();
-  if (!slot.set) return val::null();
+  if (!slot.status.error) return val::null();
   val out = val::object();
   out.set("kind", slot.kind);
   out.set("message", slot.message);
@@ -90,6 +93,7 @@ EMSCRIPTEN_BINDINGS(kindling_runtime) {
   using emscripten::function;
 
   function("hasError", &has_error);
+  function("callStatusAddress", &call_status_address);
   function("takeError", &take_error);
 
   function("memoryStats", &memory_stats);

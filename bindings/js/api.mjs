@@ -96,17 +96,36 @@ export function createContext(raw, { build = 'st', numThreads } = {}) {
     shutdownHooks: [],
   };
 
+  // The CallStatus words of bindings/embind/boundary.h, read from wasm memory after each call
+  // (raw.HEAP32 is the current view, also after the memory grew): [error, defined, parameter].
+  const STATUS = raw.callStatusAddress() / 4;
+  /** Whether the Tensor returned by the last raw call is defined / an nn.Parameter. */
+  ctx.resultDefined = () => raw.HEAP32[STATUS + 1] !== 0;
+  ctx.resultIsParameter = () => raw.HEAP32[STATUS + 2] !== 0;
+
+  // The call failed: free what it returned and throw the recorded error, its stack starting
+  // at the caller's line (V8).
+  function fail(result, site) {
+    freeRawResult(result);
+    const { kind, message } = raw.takeError();
+    const error = makeError(kind, message);
+    Error.captureStackTrace?.(error, site);
+    throw error;
+  }
+
   /** Runs a raw call; a recorded C++ error becomes a thrown KindlingError subclass. */
   ctx.call = function call(fn, ...args) {
     if (ctx.closed) throw new errors.StateError('this Kindling module was shut down');
     const result = fn(...args);
-    if (raw.hasError()) {
-      freeRawResult(result);
-      const { kind, message } = raw.takeError();
-      const error = makeError(kind, message);
-      Error.captureStackTrace?.(error, call);  // start the stack at the caller's line (V8)
-      throw error;
-    }
+    if (raw.HEAP32[STATUS] !== 0) fail(result, call);
+    return result;
+  };
+
+  /** handle[name](...args) checked like ctx.call, without a closure per call (the op hot path). */
+  ctx.invoke = function invoke(handle, name, args) {
+    if (ctx.closed) throw new errors.StateError('this Kindling module was shut down');
+    const result = handle[name](...args);
+    if (raw.HEAP32[STATUS] !== 0) fail(result, invoke);
     return result;
   };
 

@@ -455,6 +455,8 @@ export function installNnApi(ctx, kd) {
     extraRepr() { return ctx.call(() => this._handle.extraRepr()); }
     // One tensor in, one out; others override.
     forward(input) {
+      // The hot path (a Tensor in): one raw call, wrapped from its status words.
+      if (input instanceof Tensor) return ctx.wrapResult(ctx.invoke(this._handle, 'forward', [ctx.unwrap(input)]));
       return withInputs([input], [this._inputDtype], (x) => ctx.wrap(ctx.call(() => this._handle.forward(tensorArg(x, `${this.constructor.name}.forward(): input`)))));
     }
     // Many tensors in (null for "not given"), an array of Tensors (or null) out.
@@ -742,11 +744,17 @@ export function installNnApi(ctx, kd) {
 
   const fn1 = (f) => (x, ...rest) => withInputs([x], [], (t) => ctx.wrap(ctx.call(f, tensorArg(t, 'input'), ...rest)));
   const unary = (kind) => fn1((x) => raw.nnUnary(kind, x));
-  const loss2 = (kind, spec, targetDtype = 'float32') => (input, target, opts) => {
-    const o = parseOptions(opts, `${kind}Loss()`, { reduction: REDUCTION, ...spec });
-    return withInputs([input, target], ['float32', targetDtype], (i, t) => ctx.wrap(ctx.call(raw.nnLoss2, kind,
+  const loss2 = (kind, spec, targetDtype = 'float32') => {
+    const fullSpec = { reduction: REDUCTION, ...spec };
+    let defaults;  // the options of a call without any, parsed once (the common case)
+    const run = (i, t, o) => ctx.wrapResult(ctx.call(raw.nnLoss2, kind,
       tensorArg(i, `${kind}: input`), tensorArg(t, `${kind}: target`), o.reduction, optTensor(o.weight), optTensor(o.posWeight),
-      o.ignoreIndex ?? -100, o.labelSmoothing ?? 0, o.beta ?? 1)));
+      o.ignoreIndex ?? -100, o.labelSmoothing ?? 0, o.beta ?? 1));
+    return (input, target, opts) => {
+      const o = opts === undefined ? (defaults ??= parseOptions(opts, `${kind}Loss()`, fullSpec)) : parseOptions(opts, `${kind}Loss()`, fullSpec);
+      if (input instanceof Tensor && target instanceof Tensor) return run(input, target, o);
+      return withInputs([input, target], ['float32', targetDtype], (i, t) => run(i, t, o));
+    };
   };
   const loss3 = (kind, spec = {}) => (a, b, c, opts) => {
     const o = parseOptions(opts, `${kind}Loss()`, { reduction: REDUCTION, ...spec });

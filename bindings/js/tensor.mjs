@@ -115,22 +115,23 @@ export function makeTensorClasses(ctx) {
 
     get #raw() { return Tensor.handleOf(this); }
 
-    // A raw method returning a Tensor, with Tensor arguments unwrapped.
+    // The op hot path: one Embind call, no closure, no array copy. Tensor arguments are
+    // unwrapped in place; the call's status words say whether it failed and what it returned.
+    // A raw method returning a Tensor.
     #op(name, ...args) {
       const h = this.#raw;
-      const rawArgs = args.map((a) => (a instanceof Tensor ? Tensor.handleOf(a) : a));
-      return ctx.wrap(ctx.call(() => h[name](...rawArgs)));
+      unwrapArgs(args);
+      return ctx.wrapResult(ctx.invoke(h, name, args));
     }
     // A raw method returning a plain value.
     #get(name, ...args) {
-      const h = this.#raw;
-      return ctx.call(() => h[name](...args));
+      return ctx.invoke(this.#raw, name, args);
     }
     // A raw in-place method; returns this.
     #inplace(name, ...args) {
       const h = this.#raw;
-      const rawArgs = args.map((a) => (a instanceof Tensor ? Tensor.handleOf(a) : a));
-      ctx.call(() => h[name](...rawArgs));
+      unwrapArgs(args);
+      ctx.invoke(h, name, args);
       return this;
     }
     // Tensor-or-number binary op: numbers use the `${name}Scalar` overload.
@@ -322,7 +323,7 @@ export function makeTensorClasses(ctx) {
 
     // ---- element-wise (other: a Tensor or a number) ----
     add(other, opts) {
-      const alpha = this.#alpha(opts, 'add()');
+      const alpha = opts === undefined ? 1 : this.#alpha(opts, 'add()');
       if (typeof other === 'number') return this.#op('addScalar', other * alpha);
       return this.#op('add', this.#tensorArg(other, 'add(): other'), alpha);
     }
@@ -533,6 +534,19 @@ export function makeTensorClasses(ctx) {
   ctx.Tensor = Tensor;
   ctx.Parameter = Parameter;
 
+  function unwrapArgs(args) {
+    for (let i = 0; i < args.length; i++) if (args[i] instanceof Tensor) args[i] = Tensor.handleOf(args[i]);
+  }
+
+  // A parameter returned by an op (e.g. detach keeps no flag, so this is module-owned) is
+  // tracked like any tensor unless adopted by the caller.
+  function wrapParameter(handle) {
+    const p = new Parameter(handle, TOKEN);
+    const scope = scopes[scopes.length - 1];
+    if (scope) Tensor.moveTo(p, scope);
+    return p;
+  }
+
   /** Raw handle -> Tensor (a Parameter when the core marks it one); null for an undefined handle. */
   ctx.wrap = function wrap(handle) {
     if (handle === undefined || handle === null) return null;
@@ -540,14 +554,16 @@ export function makeTensorClasses(ctx) {
       handle.delete();
       return null;
     }
-    if (handle.isParameter()) {
-      const p = new Parameter(handle, TOKEN);
-      // A parameter returned by an op (e.g. detach keeps no flag, so this is module-owned) is
-      // tracked like any tensor unless adopted by the caller.
-      const scope = scopes[scopes.length - 1];
-      if (scope) Tensor.moveTo(p, scope);
-      return p;
+    if (handle.isParameter()) return wrapParameter(handle);
+    return new Tensor(handle, TOKEN);
+  };
+  /** ctx.wrap for the handle a Tensor method just returned: its status words answer instead of two calls. */
+  ctx.wrapResult = function wrapResult(handle) {
+    if (!ctx.resultDefined()) {
+      handle.delete();
+      return null;
     }
+    if (ctx.resultIsParameter()) return wrapParameter(handle);
     return new Tensor(handle, TOKEN);
   };
   ctx.unwrap = (t) => Tensor.handleOf(t);

@@ -15,7 +15,12 @@
 //     transB == false: B is [K,N] with row stride ldb; true: B is stored [N,K] (stride ldb).
 //     C is [M,N] with row stride ldc. beta == 0 overwrites C without reading it (old NaNs
 //     vanish); beta == 1 accumulates; other values scale C first.
-//   C must not overlap A or B. Large products (M*N*K > 64^3) are split over the thread pool.
+//   C must not overlap A or B. Large products (M*N*K > 128^3) are split over the thread pool.
+// - f32_vexp .. f32_vgelu: out[i] = f(x[i]), out may alias x. The scalar reference calls the C
+//   library; the vector tables use the polynomials of vmath.h (within a few ulp of it).
+// - f32_softmax / f32_log_softmax: one row of n values, out must not overlap x; a row of all
+//   -inf gives NaN. The *_backward ones take the forward's output y and the gradient g of one
+//   row: softmax dx = y·(g - Σ g·y), log-softmax dx = g - e^y·Σ g.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +44,17 @@ struct KernelTable {
   // sum of x[i]; sum of a[i] * b[i]
   float (*f32_sum)(int64_t n, const float* x);
   float (*f32_dot)(int64_t n, const float* a, const float* b);
+  // out[i] = f(x[i]): e^x, log x, tanh x, 1/(1+e^-x), x·Φ(x) (the exact GELU)
+  void (*f32_vexp)(int64_t n, const float* x, float* out);
+  void (*f32_vlog)(int64_t n, const float* x, float* out);
+  void (*f32_vtanh)(int64_t n, const float* x, float* out);
+  void (*f32_vsigmoid)(int64_t n, const float* x, float* out);
+  void (*f32_vgelu)(int64_t n, const float* x, float* out);
+  // one row: forward (out from x) and backward (dx from y and g), see above
+  void (*f32_softmax)(int64_t n, const float* x, float* out);
+  void (*f32_log_softmax)(int64_t n, const float* x, float* out);
+  void (*f32_softmax_backward)(int64_t n, const float* y, const float* g, float* dx);
+  void (*f32_log_softmax_backward)(int64_t n, const float* y, const float* g, float* dx);
   // C = beta * C + op(A) @ op(B), see above
   void (*f32_gemm)(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, bool transA,
                    const float* B, int64_t ldb, bool transB, float* C, int64_t ldc, float beta);

@@ -9,10 +9,19 @@
 #include <immintrin.h>
 
 #include <cassert>
+#include <cstdint>
+#include <limits>
 
 #include "kernels/gemm_blocked.h"
 
 #define KD_AVX2 __attribute__((target("avx2,fma")))
+
+// vmath.h's templates are compiled here with the avx2/fma target (they are instantiated with
+// this file's vector layer only, in an anonymous namespace, so nothing generic gets AVX2 code).
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#include "kernels/vmath.h"
+#pragma GCC pop_options
 
 namespace kd {
 namespace {
@@ -102,6 +111,48 @@ KD_AVX2 float hsum(__m256 v) {
 
 // Four accumulators (32 lanes) in the main loop: reassociates, so rounding differs from the
 // scalar left-to-right sum.
+// ---- the vector layer of vmath.h: 8 lanes ----
+struct Avx2F32x8 {
+  using F = __m256;
+  static constexpr int64_t width = 8;
+  KD_AVX2 static F load(const float* p) { return _mm256_loadu_ps(p); }
+  KD_AVX2 static void store(float* p, F v) { _mm256_storeu_ps(p, v); }
+  KD_AVX2 static F splat(float x) { return _mm256_set1_ps(x); }
+  KD_AVX2 static F add(F a, F b) { return _mm256_add_ps(a, b); }
+  KD_AVX2 static F sub(F a, F b) { return _mm256_sub_ps(a, b); }
+  KD_AVX2 static F mul(F a, F b) { return _mm256_mul_ps(a, b); }
+  KD_AVX2 static F div(F a, F b) { return _mm256_div_ps(a, b); }
+  // x86 max/min return the second operand when either is NaN: x goes second to keep NaN.
+  KD_AVX2 static F max(F a, F b) { return _mm256_max_ps(a, b); }
+  KD_AVX2 static F min(F a, F b) { return _mm256_min_ps(a, b); }
+  KD_AVX2 static F clamp(F x, F lo, F hi) { return _mm256_min_ps(hi, _mm256_max_ps(lo, x)); }
+  KD_AVX2 static F round(F x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  KD_AVX2 static F abs(F x) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x); }
+  KD_AVX2 static F lt(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
+  KD_AVX2 static F eq(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_EQ_OQ); }
+  KD_AVX2 static F select(F mask, F a, F b) { return _mm256_blendv_ps(b, a, mask); }
+  KD_AVX2 static F pow2(F n) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(n), _mm256_set1_epi32(127)), 23));
+  }
+  KD_AVX2 static F exponent(F x) {
+    const __m256i biased = _mm256_and_si256(_mm256_srli_epi32(_mm256_castps_si256(x), 23), _mm256_set1_epi32(0xff));
+    return _mm256_cvtepi32_ps(_mm256_sub_epi32(biased, _mm256_set1_epi32(127)));
+  }
+  KD_AVX2 static F mantissa(F x) {
+    const __m256i bits = _mm256_and_si256(_mm256_castps_si256(x), _mm256_set1_epi32(0x007fffff));
+    return _mm256_castsi256_ps(_mm256_or_si256(bits, _mm256_set1_epi32(0x3f800000)));
+  }
+  KD_AVX2 static float hmax(F v) {
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
+    return _mm_cvtss_f32(m);
+  }
+  KD_AVX2 static float hsum(F v) { return kd::hsum(v); }
+};
+
+using Avx2Math = vmath::Math<Avx2F32x8>;
+
 KD_AVX2 float f32_sum__avx2_u32(int64_t n, const float* x) {
   assert(n >= 0);
   __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
@@ -200,6 +251,15 @@ const KernelTable avx2_table = {
     f32_axpy__avx2_u32,
     f32_sum__avx2_u32,
     f32_dot__avx2_u32,
+    vmath::f32_vunary<Avx2F32x8, Avx2Math::exp>,
+    vmath::f32_vunary<Avx2F32x8, Avx2Math::log>,
+    vmath::f32_vunary<Avx2F32x8, Avx2Math::tanh>,
+    vmath::f32_vunary<Avx2F32x8, Avx2Math::sigmoid>,
+    vmath::f32_vunary<Avx2F32x8, Avx2Math::gelu>,
+    vmath::f32_softmax<Avx2F32x8>,
+    vmath::f32_log_softmax<Avx2F32x8>,
+    vmath::f32_softmax_backward<Avx2F32x8>,
+    vmath::f32_log_softmax_backward<Avx2F32x8>,
     f32_gemm__avx2_6x16,
 };
 }  // namespace detail

@@ -1,5 +1,8 @@
 // The reference kernels: plain loops, written to be obviously right. Every other table is
 // tested against these.
+#include <algorithm>
+#include <cmath>
+
 #include "kernels/isa_tables.h"
 #include "parallel/thread_pool.h"
 
@@ -46,6 +49,54 @@ float f32_dot__scalar(int64_t n, const float* a, const float* b) {
   return s;
 }
 
+// ---- element-wise math: the C library, one element at a time ----
+
+template <float (*F)(float)>
+void f32_vunary__scalar(int64_t n, const float* x, float* out) {
+  for (int64_t i = 0; i < n; ++i) out[i] = F(x[i]);
+}
+float exp_ref(float x) { return std::exp(x); }
+float log_ref(float x) { return std::log(x); }
+float tanh_ref(float x) { return std::tanh(x); }
+float sigmoid_ref(float x) { return static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(x)))); }
+float gelu_ref(float x) { return static_cast<float>(0.5 * x * (1.0 + std::erf(x * 0.70710678118654752))); }
+
+// ---- softmax rows, summed in double ----
+
+// The row's max, or 0 for a row of -inf (whose softmax is then NaN, as in PyTorch).
+float softmax_shift(int64_t n, const float* x) {
+  float mx = -INFINITY;
+  for (int64_t i = 0; i < n; ++i) mx = std::max(mx, x[i]);
+  return std::isinf(mx) && mx < 0 ? 0.0f : mx;
+}
+
+void f32_softmax__scalar(int64_t n, const float* x, float* out) {
+  const float shift = softmax_shift(n, x);
+  double total = 0;
+  for (int64_t i = 0; i < n; ++i) total += std::exp(static_cast<double>(x[i] - shift));
+  for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(std::exp(static_cast<double>(x[i] - shift)) / total);
+}
+
+void f32_log_softmax__scalar(int64_t n, const float* x, float* out) {
+  const float shift = softmax_shift(n, x);
+  double total = 0;
+  for (int64_t i = 0; i < n; ++i) total += std::exp(static_cast<double>(x[i] - shift));
+  const float lse = static_cast<float>(std::log(total));
+  for (int64_t i = 0; i < n; ++i) out[i] = x[i] - shift - lse;
+}
+
+void f32_softmax_backward__scalar(int64_t n, const float* y, const float* g, float* dx) {
+  double dot = 0;
+  for (int64_t i = 0; i < n; ++i) dot += static_cast<double>(g[i]) * y[i];
+  for (int64_t i = 0; i < n; ++i) dx[i] = static_cast<float>(y[i] * (g[i] - dot));
+}
+
+void f32_log_softmax_backward__scalar(int64_t n, const float* y, const float* g, float* dx) {
+  double total = 0;
+  for (int64_t i = 0; i < n; ++i) total += g[i];
+  for (int64_t i = 0; i < n; ++i) dx[i] = static_cast<float>(g[i] - std::exp(static_cast<double>(y[i])) * total);
+}
+
 // C[M,N] = beta * C + op(A)[M,K] @ op(B)[K,N]: one dot product per element of C.
 // Rows of C are shared out over the thread pool; each element is still computed by one thread
 // in the same order, so the result does not depend on the thread count.
@@ -85,6 +136,15 @@ const KernelTable scalar_table = {
     f32_axpy__scalar,
     f32_sum__scalar,
     f32_dot__scalar,
+    f32_vunary__scalar<exp_ref>,
+    f32_vunary__scalar<log_ref>,
+    f32_vunary__scalar<tanh_ref>,
+    f32_vunary__scalar<sigmoid_ref>,
+    f32_vunary__scalar<gelu_ref>,
+    f32_softmax__scalar,
+    f32_log_softmax__scalar,
+    f32_softmax_backward__scalar,
+    f32_log_softmax_backward__scalar,
     f32_gemm__scalar,
 };
 }  // namespace detail

@@ -8,6 +8,7 @@
 
 #include "kernels/gemm_blocked.h"
 #include "kernels/isa_tables.h"
+#include "kernels/vmath.h"
 
 namespace kd {
 namespace {
@@ -127,6 +128,45 @@ float f32_dot__wasmsimd_u16(int64_t n, const float* a, const float* b) {
   return s;
 }
 
+// ---- the vector layer of vmath.h: 4 lanes ----
+struct WasmF32x4 {
+  using F = v128_t;
+  static constexpr int64_t width = 4;
+  static F load(const float* p) { return wasm_v128_load(p); }
+  static void store(float* p, F v) { wasm_v128_store(p, v); }
+  static F splat(float x) { return wasm_f32x4_splat(x); }
+  static F add(F a, F b) { return wasm_f32x4_add(a, b); }
+  static F sub(F a, F b) { return wasm_f32x4_sub(a, b); }
+  static F mul(F a, F b) { return wasm_f32x4_mul(a, b); }
+  static F div(F a, F b) { return wasm_f32x4_div(a, b); }
+  static F max(F a, F b) { return wasm_f32x4_max(a, b); }  // NaN-propagating, like min
+  static F min(F a, F b) { return wasm_f32x4_min(a, b); }
+  static F clamp(F x, F lo, F hi) { return wasm_f32x4_min(wasm_f32x4_max(x, lo), hi); }
+  static F round(F x) { return wasm_f32x4_nearest(x); }
+  static F abs(F x) { return wasm_f32x4_abs(x); }
+  static F lt(F a, F b) { return wasm_f32x4_lt(a, b); }
+  static F eq(F a, F b) { return wasm_f32x4_eq(a, b); }
+  static F select(F mask, F a, F b) { return wasm_v128_bitselect(a, b, mask); }
+  static F pow2(F n) {
+    return wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  }
+  static F exponent(F x) {
+    const v128_t biased = wasm_v128_and(wasm_u32x4_shr(x, 23), wasm_i32x4_splat(0xff));
+    return wasm_f32x4_convert_i32x4(wasm_i32x4_sub(biased, wasm_i32x4_splat(127)));
+  }
+  static F mantissa(F x) {
+    return wasm_v128_or(wasm_v128_and(x, wasm_i32x4_splat(0x007fffff)), wasm_i32x4_splat(0x3f800000));
+  }
+  static float hmax(F v) {
+    v = wasm_f32x4_max(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+    v = wasm_f32x4_max(v, wasm_i32x4_shuffle(v, v, 1, 0, 3, 2));
+    return wasm_f32x4_extract_lane(v, 0);
+  }
+  static float hsum(F v) { return kd::hsum(v); }
+};
+
+using WasmMath = vmath::Math<WasmF32x4>;
+
 // ---- gemm: 4x16 tile, 16 accumulator vectors, B strip packed 16 wide ----
 // (4x8 tiles leave the mul/add units half idle waiting on loads; 4x16 and 8x8 keep them busy.)
 struct Gemm4x16 {
@@ -199,6 +239,15 @@ const KernelTable wasmsimd_table = {
     f32_axpy__wasmsimd_u16,
     f32_sum__wasmsimd_u16,
     f32_dot__wasmsimd_u16,
+    vmath::f32_vunary<WasmF32x4, WasmMath::exp>,
+    vmath::f32_vunary<WasmF32x4, WasmMath::log>,
+    vmath::f32_vunary<WasmF32x4, WasmMath::tanh>,
+    vmath::f32_vunary<WasmF32x4, WasmMath::sigmoid>,
+    vmath::f32_vunary<WasmF32x4, WasmMath::gelu>,
+    vmath::f32_softmax<WasmF32x4>,
+    vmath::f32_log_softmax<WasmF32x4>,
+    vmath::f32_softmax_backward<WasmF32x4>,
+    vmath::f32_log_softmax_backward<WasmF32x4>,
     f32_gemm__wasmsimd_4x16,
 };
 }  // namespace detail

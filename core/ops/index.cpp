@@ -2,8 +2,10 @@
 // one_hot. Every index is validated before anything is written.
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "autograd/grad_mode.h"
+#include "kernels/kernels.h"
 #include "ops/ops.h"
 #include "ops/pointwise.h"
 
@@ -27,6 +29,75 @@ void index_select_typed(const Tensor& src, int64_t dim, const std::vector<int64_
   for (int64_t a = 0; a < outer; ++a)
     for (int64_t j = 0; j < n; ++j)
       std::copy_n(s + (a * src_size + idx[j]) * inner, inner, o + (a * n + j) * inner);
+}
+
+// out[..., idx[e] (along d), ...] += src[coordinates of e], for every element e of the index
+// (idx is the index's values, row-major). Pointers and strides are read once, not per element.
+template <typename T>
+void scatter_add_elements(const Tensor& out, const Tensor& src, const Tensor& index, const std::vector<int64_t>& idx, int64_t d) {
+  T* o = out.data<T>();
+  const T* sp = src.data<T>();
+  const Shape& out_strides = out.strides();
+  const Shape& src_strides = src.strides();
+  const int64_t ndim = index.dim();
+  Shape coord(std::max<int64_t>(ndim, 1), 0);
+  for (int64_t e = 0; e < static_cast<int64_t>(idx.size()); ++e) {
+    int64_t o_off = 0, s_off = 0;
+    for (int64_t i = 0; i < ndim; ++i) {
+      o_off += (i == d ? idx[e] : coord[i]) * out_strides[i];
+      s_off += coord[i] * src_strides[i];
+    }
+    if constexpr (std::is_same_v<T, bool>) {
+      o[o_off] = o[o_off] || sp[s_off];
+    } else {
+      o[o_off] += sp[s_off];
+    }
+    for (int64_t i = ndim - 1; i >= 0; --i) {
+      if (++coord[i] < index.shape()[i]) break;
+      coord[i] = 0;
+    }
+  }
+}
+
+// out[index] += src along d, in place in `out` (a fresh tensor: scatter_add's clone of self, or
+// the zeros a backward fills). Shapes and dtypes are checked by the caller; index values here,
+// before anything is written.
+void scatter_add_into(const Tensor& out, int64_t d, const Tensor& index, const Tensor& src) {
+  const int64_t size = out.dim() ? out.shape()[d] : 1;
+  // Whole rows: dim 0 of 2-D tensors with an index that is constant along each row (an expanded
+  // row index, which the embedding backward, index_select's backward and sparse coalescing
+  // make). Then only one index per row is read and checked, and each row is one vector add.
+  const bool whole_rows = out.dtype() == DType::Float32 && d == 0 && out.dim() == 2 && index.strides()[1] == 0 &&
+                          index.shape() == src.shape() && index.shape()[1] == out.shape()[1];
+  std::vector<int64_t> idx = (whole_rows ? index.select(1, 0) : index).contiguous().to_vector<int64_t>();
+  for (int64_t i : idx)
+    KD_CHECK(i >= 0 && i < size, IndexError, "index ", i, " is out of bounds for dimension ", d, " with size ", size);
+  if (whole_rows) {
+    Tensor rows = src.contiguous();
+    const int64_t width = out.shape()[1];
+    const float* s = rows.data<float>();
+    float* o = out.data<float>();
+    const auto vadd = kernels().f32_vadd;
+    for (size_t r = 0; r < idx.size(); ++r) {
+      float* target = o + idx[r] * width;
+      vadd(width, target, s + static_cast<int64_t>(r) * width, target);
+    }
+    return;
+  }
+  const Tensor out_view = out.dim() ? out : out.reshape({1});
+  const Tensor src_view = src.dim() ? src : src.reshape({1});
+  switch (out.dtype()) {
+    case DType::Float32: scatter_add_elements<float>(out_view, src_view, index, idx, d); break;
+    case DType::Int64: scatter_add_elements<int64_t>(out_view, src_view, index, idx, d); break;
+    case DType::Bool: scatter_add_elements<bool>(out_view, src_view, index, idx, d); break;
+  }
+}
+
+// The gradient of an op that read `input_shape` at `index` along d: g added back into zeros.
+Tensor scattered_gradient(const Shape& input_shape, int64_t d, const Tensor& index, const Tensor& g) {
+  Tensor out = zeros(input_shape);
+  scatter_add_into(out, d, index, g);
+  return out;
 }
 
 }  // namespace
@@ -58,7 +129,7 @@ Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index) {
     Shape view_shape(in_shape.size(), 1);
     view_shape[n.dims[0]] = index.numel();
     Tensor expanded = index.reshape(view_shape).expand(g.shape());
-    return std::vector<Tensor>{zeros(in_shape).scatter_add(n.dims[0], expanded, g)};
+    return std::vector<Tensor>{scattered_gradient(in_shape, n.dims[0], expanded, g)};
   }, {t, Tensor()}, out, {index});
   if (node) node->dims = {d};
   return out;
@@ -97,7 +168,7 @@ Tensor gather(const Tensor& t, int64_t dim, const Tensor& index) {
   }
   auto node = record_rule("GatherBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
     if (n.input_shapes[0].empty()) return std::vector<Tensor>{g.sum().reshape({})};
-    return std::vector<Tensor>{zeros(n.input_shapes[0]).scatter_add(n.dims[0], s[0], g)};
+    return std::vector<Tensor>{scattered_gradient(n.input_shapes[0], n.dims[0], s[0], g)};
   }, {t, Tensor()}, out, {index});
   if (node) node->dims = {d};
   return out;
@@ -117,31 +188,8 @@ Tensor scatter_add(const Tensor& t, int64_t dim, const Tensor& index, const Tens
     KD_CHECK(i == d || index.shape()[i] <= t.shape()[i], ShapeError, "Expected index ", shape_str(index.shape()),
              " to be smaller than self ", shape_str(t.shape()), " apart from dimension ", d);
   }
-  int64_t size = t.dim() ? t.shape()[d] : 1;
-  std::vector<int64_t> idx = index.contiguous().to_vector<int64_t>();
-  for (int64_t i : idx)
-    KD_CHECK(i >= 0 && i < size, IndexError, "index ", i, " is out of bounds for dimension ", d, " with size ", size);
   Tensor out = t.clone().detach();
-  Tensor out_view = out.dim() ? out : out.reshape({1});
-  Tensor src_view = src.dim() ? src : src.reshape({1});
-  Shape coord(std::max<int64_t>(index.dim(), 1), 0);
-  int64_t ndim = index.dim();
-  for (int64_t e = 0; e < static_cast<int64_t>(idx.size()); ++e) {
-    int64_t o_off = 0, s_off = 0;
-    for (int64_t i = 0; i < ndim; ++i) {
-      o_off += (i == d ? idx[e] : coord[i]) * out_view.strides()[i];
-      s_off += coord[i] * src_view.strides()[i];
-    }
-    switch (t.dtype()) {
-      case DType::Float32: out_view.data<float>()[o_off] += src_view.data<float>()[s_off]; break;
-      case DType::Int64: out_view.data<int64_t>()[o_off] += src_view.data<int64_t>()[s_off]; break;
-      case DType::Bool: out_view.data<bool>()[o_off] = out_view.data<bool>()[o_off] || src_view.data<bool>()[s_off]; break;
-    }
-    for (int64_t i = ndim - 1; i >= 0; --i) {
-      if (++coord[i] < index.shape()[i]) break;
-      coord[i] = 0;
-    }
-  }
+  scatter_add_into(out, d, index, src);
   // d/dself = g; d/dsrc = g gathered at the scattered places (zero where src was not used).
   auto node = record_rule("ScatterAddBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
     Tensor gsrc;

@@ -2,6 +2,7 @@
 // self (no history needed: the optimizer and init path) or, when autograd must record it,
 // computes the result out of place from a clone of self and takes over its history
 // (autograd/inplace.cpp). Every one bumps the version counter.
+#include <algorithm>
 #include <functional>
 
 #include "autograd/grad_mode.h"
@@ -89,15 +90,36 @@ Tensor& apply_inplace(Tensor& self, const char* op, const std::vector<Tensor>& o
   return self;
 }
 
-// The fast path of `self (op)= other` for contiguous float tensors of one shape with no
-// history to record: straight into self's memory through the kernels.
+// The fast path of `self (op)= other` for a contiguous float self and a float other of the
+// same shape, with no history to record: straight into self's memory through the kernels. A
+// strided other (a transposed weight gradient) is read from a contiguous copy, still one pass
+// fewer than computing out of place and copying back.
 bool try_direct_axpy(Tensor& self, const Tensor& other, double alpha, const char* op) {
   if (any_requires_grad({&self, &other}) || self.dtype() != DType::Float32 || other.dtype() != DType::Float32 ||
-      !self.is_contiguous() || !other.is_contiguous() || self.shape() != other.shape())
+      !self.is_contiguous() || self.shape() != other.shape())
     return false;
   check_inplace(self, op);
   check_no_partial_overlap(self, other, op);
-  kernels().f32_axpy(self.numel(), static_cast<float>(alpha), other.data<float>(), self.data<float>());
+  const Tensor values = other.is_contiguous() && !shares_storage(self, other) ? other : clone(other);
+  kernels().f32_axpy(self.numel(), static_cast<float>(alpha), values.data<float>(), self.data<float>());
+  self.bump_version();
+  return true;
+}
+
+// The fast path of fill_ (and zero_, the optimizers' zero_grad): a contiguous self with no
+// history to record is filled where it lies.
+template <typename T>
+void fill_contiguous(Tensor& self, double value) {
+  std::fill_n(self.data<T>(), self.numel(), static_cast<T>(value));
+}
+bool try_direct_fill(Tensor& self, double value) {
+  if (any_requires_grad({&self}) || !self.is_contiguous()) return false;
+  check_inplace(self, "fill_");
+  switch (self.dtype()) {
+    case DType::Float32: fill_contiguous<float>(self, value); break;
+    case DType::Int64: fill_contiguous<int64_t>(self, value); break;
+    case DType::Bool: fill_contiguous<bool>(self, value != 0); break;
+  }
   self.bump_version();
   return true;
 }
@@ -129,6 +151,7 @@ Tensor& Tensor::div_(const Tensor& other) {
 Tensor& Tensor::div_(double other) { return div_(wrapped_scalar(*this, other)); }
 
 Tensor& Tensor::fill_(double value) {
+  if (try_direct_fill(*this, value)) return *this;
   return apply_inplace(*this, "fill_", {}, [&](const Tensor& s, const std::vector<Tensor>&) { return full(s.shape(), value, s.dtype()); });
 }
 Tensor& Tensor::zero_() { return fill_(0); }

@@ -109,7 +109,7 @@ Tensor arith_values(Arith op, const Tensor& a, const Tensor& b, double alpha, co
       auto fn = op == Arith::Add ? k.f32_vadd : op == Arith::Sub ? k.f32_vsub : op == Arith::Mul ? k.f32_vmul : k.f32_vdiv;
       const float *pa = fa.data<float>(), *pb = fb.data<float>();
       float* po = out.data<float>();
-      parallel_for(out.numel(), 1 << 15, [&](int64_t begin, int64_t end) { fn(end - begin, pa + begin, pb + begin, po + begin); });
+      parallel_for(out.numel(), kElementwiseGrain, [&](int64_t begin, int64_t end) { fn(end - begin, pa + begin, pb + begin, po + begin); });
       return out;
     }
     switch (op) {
@@ -141,9 +141,21 @@ std::vector<Tensor> unpack_all(const RuleBackward& node) {
 }
 
 // ---- float unary ops ----
-Tensor float_unary(const Tensor& t, const char* op, float (*f)(float)) {
+using UnaryKernel = void (*)(int64_t, const float*, float*);
+
+// A contiguous input goes to the kernel table's vector loop (when the op has one), shared out
+// over the pool in chunks big enough to pay for a thread; a strided one to f, a functor the
+// compiler inlines into the loop.
+template <typename F>
+Tensor float_unary(const Tensor& t, const char* op, UnaryKernel KernelTable::*kernel, F f) {
   KD_CHECK(t.dtype() == DType::Float32, TypeError, op, ": expected a float32 tensor but got ", dtype_name(t.dtype()));
-  return map_unary<float, float>(t, f);
+  if (kernel == nullptr || !t.is_contiguous()) return map_unary<float, float>(t, f);
+  Tensor out = Tensor::make(t.shape(), DType::Float32);
+  const UnaryKernel fn = kernels().*kernel;
+  const float* in = t.data<float>();
+  float* o = out.data<float>();
+  parallel_for(out.numel(), kElementwiseGrain, [&](int64_t begin, int64_t end) { fn(end - begin, in + begin, o + begin); });
+  return out;
 }
 
 }  // namespace
@@ -304,7 +316,7 @@ Tensor pow(const Tensor& base, const Tensor& exponent) {
 }
 
 Tensor exp(const Tensor& t) {
-  Tensor out = float_unary(t, "exp", [](float x) { return std::exp(x); });
+  Tensor out = float_unary(t, "exp", &KernelTable::f32_vexp, [](float x) { return std::exp(x); });
   record_rule("ExpBackward0", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>& s) {
     return std::vector<Tensor>{g.mul(s[0])};
   }, {t}, out, {out}, true);
@@ -312,7 +324,7 @@ Tensor exp(const Tensor& t) {
 }
 
 Tensor log(const Tensor& t) {
-  Tensor out = float_unary(as_dtype(t, DType::Float32), "log", [](float x) { return std::log(x); });
+  Tensor out = float_unary(as_dtype(t, DType::Float32), "log", &KernelTable::f32_vlog, [](float x) { return std::log(x); });
   record_rule("LogBackward0", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>& s) {
     return std::vector<Tensor>{g.div(s[0])};
   }, {t}, out, {t});
@@ -320,7 +332,7 @@ Tensor log(const Tensor& t) {
 }
 
 Tensor sqrt(const Tensor& t) {
-  Tensor out = float_unary(as_dtype(t, DType::Float32), "sqrt", [](float x) { return std::sqrt(x); });
+  Tensor out = float_unary(as_dtype(t, DType::Float32), "sqrt", nullptr, [](float x) { return std::sqrt(x); });
   record_rule("SqrtBackward0", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>& s) {
     return std::vector<Tensor>{g.div(s[0].mul(2.0))};
   }, {t}, out, {out}, true);
@@ -364,7 +376,7 @@ Tensor clamp(const Tensor& t, std::optional<double> min, std::optional<double> m
 }
 
 Tensor tanh(const Tensor& t) {
-  Tensor out = float_unary(t, "tanh", [](float x) { return std::tanh(x); });
+  Tensor out = float_unary(t, "tanh", &KernelTable::f32_vtanh, [](float x) { return std::tanh(x); });
   record_rule("TanhBackward0", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>& s) {
     return std::vector<Tensor>{g.mul(1.0 - s[0].mul(s[0]))};
   }, {t}, out, {out}, true);
@@ -372,7 +384,7 @@ Tensor tanh(const Tensor& t) {
 }
 
 Tensor sigmoid(const Tensor& t) {
-  Tensor out = float_unary(t, "sigmoid", [](float x) { return 1.0f / (1.0f + std::exp(-x)); });
+  Tensor out = float_unary(t, "sigmoid", &KernelTable::f32_vsigmoid, [](float x) { return 1.0f / (1.0f + std::exp(-x)); });
   record_rule("SigmoidBackward0", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>& s) {
     return std::vector<Tensor>{g.mul(s[0].mul(1.0 - s[0]))};
   }, {t}, out, {out}, true);
@@ -392,7 +404,8 @@ Tensor relu(const Tensor& t) {
 
 Tensor gelu(const Tensor& t) {
   // The exact form, x·Φ(x), PyTorch's default (approximate='none').
-  Tensor out = float_unary(t, "gelu", [](float x) { return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f)); });
+  Tensor out = float_unary(t, "gelu", &KernelTable::f32_vgelu,
+                           [](float x) { return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f)); });
   record_rule("GeluBackward0", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>& s) {
     Tensor d = map_unary<float, float>(s[0], [](float x) {
       float cdf = 0.5f * (1.0f + std::erf(x * 0.70710678118654752f));

@@ -10,6 +10,7 @@
 #include "kernels/kernels.h"
 #include "ops/ops.h"
 #include "ops/pointwise.h"
+#include "parallel/thread_pool.h"
 
 namespace kd {
 namespace {
@@ -93,7 +94,32 @@ Tensor sum_to(const Tensor& t, const Shape& shape) {
 
 // ---- sum and mean ----
 
-Tensor sum(const Tensor& t, const Shape& dims, bool keepdim) {
+namespace {
+
+// Σ over the leading dims [0, k) of a contiguous float tensor (a Linear layer's bias gradient,
+// broadcast gradients): rows added into the first one with the vector kernel, without the
+// transposed copy the general plan makes. Returns an undefined tensor for any other case.
+Tensor sum_leading_dims(const Tensor& t, const Shape& reduced, bool keepdim) {
+  const int64_t k = static_cast<int64_t>(reduced.size());
+  if (t.dtype() != DType::Float32 || !t.is_contiguous() || k == 0 || k >= t.dim() || reduced.back() != k - 1) return Tensor();
+  Shape out_shape = t.shape();
+  int64_t rows = 1;
+  for (int64_t d = 0; d < k; ++d) rows *= t.shape()[d];
+  out_shape.erase(out_shape.begin(), out_shape.begin() + k);
+  if (keepdim) out_shape.insert(out_shape.begin(), static_cast<size_t>(k), 1);
+  Tensor out = zeros(out_shape);
+  const int64_t cols = out.numel();
+  const float* in = t.data<float>();
+  float* o = out.data<float>();
+  const auto vadd = kernels().f32_vadd;
+  for (int64_t r = 0; r < rows; ++r) vadd(cols, o, in + r * cols, o);
+  return out;
+}
+
+// The values of sum(t, dims, keepdim), no history.
+Tensor sum_values(const Tensor& t, const Shape& dims, bool keepdim) {
+  Tensor leading = sum_leading_dims(t, normalize_dims(t, dims), keepdim);
+  if (leading.defined()) return leading;
   ReducePlan p = plan_reduction(t, dims, keepdim);
   Tensor out;
   if (t.dtype() == DType::Float32) {
@@ -115,11 +141,18 @@ Tensor sum(const Tensor& t, const Shape& dims, bool keepdim) {
       o[r] = static_cast<int64_t>(total);
     }
   }
+  return out;
+}
+
+}  // namespace
+
+Tensor sum(const Tensor& t, const Shape& dims, bool keepdim) {
+  Tensor out = sum_values(t, dims, keepdim);
   auto node = record_rule("SumBackward1", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>&) {
     return std::vector<Tensor>{unreduce(g, n.input_shapes[0], n.dims, n.keepdim)};
   }, {t}, out, {});
   if (node) {
-    node->dims = p.reduced;
+    node->dims = normalize_dims(t, dims);
     node->keepdim = keepdim;
   }
   return out;
@@ -366,35 +399,53 @@ Tensor norm(const Tensor& t, double p, std::optional<Shape> dims, bool keepdim) 
 }
 
 // ---- softmax and log_softmax along one dim ----
+// Both run one row kernel per row along `dim` (fused: max, exp, sum and scale in one kernel,
+// the backward in another), on the rows moved last and made contiguous, which costs nothing
+// in the usual case of the last dim of a contiguous tensor.
 namespace {
+
+using RowForward = void (*)(int64_t, const float*, float*);
+using RowBackward = void (*)(int64_t, const float*, const float*, float*);
+
+Tensor dim_last(const Tensor& t, int64_t d) { return t.transpose(d, -1).contiguous(); }
+
+// fn(offset) for the start of every row of `inner` values in `numel`, rows shared out over the
+// pool in chunks of kElementwiseGrain values.
+template <typename Fn>
+void for_each_row_start(int64_t numel, int64_t inner, Fn fn) {
+  if (inner == 0) return;
+  const int64_t rows = numel / inner;
+  parallel_for(rows, std::max<int64_t>(1, kElementwiseGrain / inner), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) fn(r * inner);
+  });
+}
 
 Tensor softmax_values(const Tensor& t, int64_t dim, bool log) {
   Tensor x = float_input(t);
-  int64_t d = wrap_dim(dim, x.dim());
+  const int64_t d = wrap_dim(dim, x.dim());
   if (x.dim() == 0) x = x.reshape({1});
-  Tensor moved = x.transpose(d, -1).contiguous();
-  int64_t inner = moved.dim() ? moved.shape().back() : 1;
-  int64_t outer = inner ? moved.numel() / inner : 0;
+  Tensor moved = dim_last(x, d);
+  const int64_t inner = moved.shape().back();
   Tensor out_moved = Tensor::make(moved.shape(), DType::Float32);
+  const RowForward fn = log ? kernels().f32_log_softmax : kernels().f32_softmax;
   const float* in = moved.data<float>();
   float* o = out_moved.data<float>();
-  for (int64_t r = 0; r < outer; ++r) {
-    const float* row = in + r * inner;
-    float* orow = o + r * inner;
-    float mx = -INFINITY;
-    for (int64_t k = 0; k < inner; ++k) mx = std::max(mx, row[k]);
-    if (std::isinf(mx) && mx < 0) mx = 0;  // all -inf: keep NaN-free arithmetic below
-    double total = 0;
-    for (int64_t k = 0; k < inner; ++k) total += std::exp(static_cast<double>(row[k] - mx));
-    if (log) {
-      float lse = static_cast<float>(std::log(total));
-      for (int64_t k = 0; k < inner; ++k) orow[k] = row[k] - mx - lse;
-    } else {
-      for (int64_t k = 0; k < inner; ++k) orow[k] = static_cast<float>(std::exp(static_cast<double>(row[k] - mx)) / total);
-    }
-  }
-  Tensor out = out_moved.transpose(d, -1).contiguous();
+  for_each_row_start(moved.numel(), inner, [&](int64_t at) { fn(inner, in + at, o + at); });
+  Tensor out = dim_last(out_moved, d);
   return t.dim() == 0 ? out.reshape({}) : out;
+}
+
+// The input gradient from the output y and its gradient g (see the kernels for the formulas).
+Tensor softmax_grad(const Tensor& y, const Tensor& g, int64_t d, bool log) {
+  if (y.dim() == 0) return zeros_like(g);
+  Tensor ym = dim_last(y, d), gm = dim_last(g.expand(y.shape()), d);
+  const int64_t inner = ym.shape().back();
+  Tensor dx = Tensor::make(ym.shape(), DType::Float32);
+  const RowBackward fn = log ? kernels().f32_log_softmax_backward : kernels().f32_softmax_backward;
+  const float *py = ym.data<float>(), *pg = gm.data<float>();
+  float* pdx = dx.data<float>();
+  for_each_row_start(ym.numel(), inner, [&](int64_t at) { fn(inner, py + at, pg + at, pdx + at); });
+  return dim_last(dx, d);
 }
 
 }  // namespace
@@ -407,9 +458,7 @@ Tensor softmax(const Tensor& t, int64_t dim) {
   }
   // dx = y · (g - Σ g·y) along dim.
   auto node = record_rule("SoftmaxBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
-    const Tensor& y = s[0];
-    if (y.dim() == 0) return std::vector<Tensor>{zeros_like(g)};
-    return std::vector<Tensor>{y.mul(g.sub(sum(g.mul(y), {n.dims[0]}, true)))};
+    return std::vector<Tensor>{softmax_grad(s[0], g, n.dims[0], false)};
   }, {t}, out, {out}, true);
   if (node) node->dims = {t.dim() == 0 ? 0 : wrap_dim(dim, t.dim())};
   return out;
@@ -423,9 +472,7 @@ Tensor log_softmax(const Tensor& t, int64_t dim) {
   }
   // dx = g - exp(y) · Σ g along dim.
   auto node = record_rule("LogSoftmaxBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
-    const Tensor& y = s[0];
-    if (y.dim() == 0) return std::vector<Tensor>{zeros_like(g)};
-    return std::vector<Tensor>{g.sub(y.exp().mul(sum(g, {n.dims[0]}, true)))};
+    return std::vector<Tensor>{softmax_grad(s[0], g, n.dims[0], true)};
   }, {t}, out, {out}, true);
   if (node) node->dims = {t.dim() == 0 ? 0 : wrap_dim(dim, t.dim())};
   return out;

@@ -29,17 +29,20 @@ Tensor make_view(const Tensor& src, Shape shape, Shape strides, int64_t offset) 
 // Backward of a view whose gradient is a reshape, a permutation, or a sum over broadcast dims:
 // `map` turns the output gradient into the input gradient. It captures only sizes and dims.
 struct ViewMapBackward final : Node {
-  std::string op;
+  const char* op = "";  // a literal: no string to allocate per node
   std::function<Tensor(const Tensor&)> map;
   std::vector<Tensor> apply(std::vector<Tensor>&& grads) override { return {map(grads[0])}; }
   std::string name() const override { return op; }
 };
 
-Tensor record_view(const Tensor& input, Tensor out, const char* op, std::function<Tensor(const Tensor&)> map) {
+// `map` becomes a std::function (an allocation) only when a node is recorded: views on the
+// hot path (reshapes without grad, optimizer and op internals) pay nothing for it.
+template <typename Map>
+Tensor record_view(const Tensor& input, Tensor out, const char* op, Map&& map) {
   if (any_requires_grad({&input})) {
     auto node = std::make_shared<ViewMapBackward>();
     node->op = op;
-    node->map = std::move(map);
+    node->map = std::forward<Map>(map);
     set_history(node, {input}, {&out});
   }
   return out;

@@ -36,6 +36,11 @@ int get_num_threads();
 
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t begin, int64_t end)>& fn);
 
+// The grain of element-wise work (values per chunk): waking a pool thread costs tens of
+// microseconds in wasm, about what a vector op does to 64k values, so smaller work stays on
+// the calling thread and 2 threads are never slower than 1.
+constexpr int64_t kElementwiseGrain = int64_t(1) << 16;
+
 // Joins and destroys the workers (node does not exit while pthreads live). The pool is
 // re-created on the next parallel_for. A no-op when called from inside a chunk.
 void shutdown_thread_pool();

@@ -1,12 +1,27 @@
 #include "tensor/sparse.h"
 
 #include <algorithm>
-#include <map>
 
 #include "autograd/grad_mode.h"
+#include "kernels/kernels.h"
 #include "ops/ops.h"
 
 namespace kd {
+
+namespace {
+
+// dst row where[i] += src row i, rows of `width` floats, with the vector kernel.
+void add_rows(float* dst, const float* src, const std::vector<int64_t>& where, int64_t width) {
+  const auto vadd = kernels().f32_vadd;
+  for (size_t i = 0; i < where.size(); ++i) {
+    float* row = dst + where[i] * width;
+    vadd(width, row, src + static_cast<int64_t>(i) * width, row);
+  }
+}
+
+int64_t row_width(const Shape& dense_shape) { return shape_numel(Shape(dense_shape.begin() + 1, dense_shape.end())); }
+
+}  // namespace
 
 SparseGrad SparseGrad::coalesce() const {
   NoGradGuard no_grad;
@@ -14,29 +29,24 @@ SparseGrad SparseGrad::coalesce() const {
   std::vector<int64_t> unique = rows;
   std::sort(unique.begin(), unique.end());
   unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
-  std::map<int64_t, int64_t> slot;
-  for (size_t i = 0; i < unique.size(); ++i) slot[unique[i]] = static_cast<int64_t>(i);
+  // Each row's place among the unique rows (a binary search: no map to build).
+  std::vector<int64_t> where(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i)
+    where[i] = std::lower_bound(unique.begin(), unique.end(), rows[i]) - unique.begin();
   Shape shape = values.shape();
   shape[0] = static_cast<int64_t>(unique.size());
   Tensor summed = zeros(shape);
-  Tensor where_to = tensor_i64(std::vector<int64_t>(rows.size()));
-  int64_t* w = where_to.data<int64_t>();
-  for (size_t i = 0; i < rows.size(); ++i) w[i] = slot[rows[i]];
-  // Explicit row sizes: reshape({0, -1}) is ambiguous when there are no rows (an emptied grad).
-  const int64_t row_size = shape_numel(Shape(dense_shape.begin() + 1, dense_shape.end()));
-  Tensor row_values = values.contiguous().reshape({values.shape()[0], row_size});
-  Tensor target = summed.reshape({shape[0], row_size});
-  target.copy_(target.scatter_add(0, where_to.unsqueeze(1).expand(row_values.shape()), row_values));
+  add_rows(summed.data<float>(), values.contiguous().data<float>(), where, row_width(dense_shape));
   return SparseGrad{tensor_i64(unique), summed, dense_shape, true};
 }
 
 Tensor SparseGrad::to_dense() const {
   NoGradGuard no_grad;
   Tensor dense = zeros(dense_shape);
-  const int64_t row_size = shape_numel(Shape(dense_shape.begin() + 1, dense_shape.end()));
-  Tensor flat = dense.reshape({dense_shape[0], row_size});
-  Tensor row_values = values.contiguous().reshape({values.shape()[0], row_size});
-  flat.copy_(flat.scatter_add(0, indices.unsqueeze(1).expand(row_values.shape()), row_values));
+  const std::vector<int64_t> rows = indices.to_vector<int64_t>();
+  for (int64_t r : rows)
+    KD_CHECK(r >= 0 && r < dense_shape[0], IndexError, "sparse gradient: row ", r, " is out of bounds for ", dense_shape[0], " rows");
+  add_rows(dense.data<float>(), values.contiguous().data<float>(), rows, row_width(dense_shape));
   return dense;
 }
 

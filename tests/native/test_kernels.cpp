@@ -42,6 +42,7 @@ bool close(float got, float want, double scale, double rel) {
 
 using Binary = void (*)(int64_t, const float*, const float*, float*);
 using BinaryC = void (*)(int64_t, const float*, float, float*);
+using Unary = void (*)(int64_t, const float*, float*);
 
 struct BinaryCase {
   const char* name;
@@ -76,8 +77,17 @@ TEST_CASE("kernels: the table lists and the active table", "[kernels]") {
     CHECK(t->f32_sum != nullptr);
     CHECK(t->f32_dot != nullptr);
     CHECK(t->f32_gemm != nullptr);
+    for (Unary KernelTable::*k : {&KernelTable::f32_vexp, &KernelTable::f32_vlog, &KernelTable::f32_vtanh,
+                                  &KernelTable::f32_vsigmoid, &KernelTable::f32_vgelu, &KernelTable::f32_softmax,
+                                  &KernelTable::f32_log_softmax})
+      CHECK(t->*k != nullptr);
+    CHECK(t->f32_softmax_backward != nullptr);
+    CHECK(t->f32_log_softmax_backward != nullptr);
   }
   CHECK(active_listed);
+#if defined(__EMSCRIPTEN__) && defined(__wasm_simd128__)
+  CHECK(std::string(kd::kernels().isa) == "wasmsimd");  // so the cases below test the SIMD table
+#endif
 #if defined(__x86_64__) && defined(__GNUC__)
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
     CHECK(std::string(kd::kernels().isa) == "avx2");
@@ -108,6 +118,119 @@ TEST_CASE("kernels: binary elementwise ops match scalar", "[kernels]") {
         for (int64_t i = 0; i < n; ++i) REQUIRE(close(in_place[i], want[i], std::fabs(want[i]), 1e-5));
       }
     }
+  }
+}
+
+namespace {
+
+// Element-wise math: each vector table against the C library, on random values over the
+// function's useful range plus edge values (zeros, infinities, NaN, the ends of the range,
+// subnormals for log). Allowed error: a few float32 ulp relative, or `abs` absolute (the
+// polynomial's own error, for tanh/sigmoid/gelu near their flat parts).
+struct UnaryCase {
+  const char* name;
+  Unary KernelTable::*kernel;
+  float lo, hi;
+  double rel, abs;
+  std::vector<float> edges;
+};
+
+const float kInf = std::numeric_limits<float>::infinity();
+
+const UnaryCase kUnaryCases[] = {
+    {"f32_vexp", &KernelTable::f32_vexp, -90.0f, 89.0f, 4e-7, 0.0,
+     {0.0f, -0.0f, 1.0f, -1.0f, 88.7f, 88.73f, 89.0f, -87.0f, -103.0f, -110.0f, kInf, -kInf, kNaN}},
+    {"f32_vlog", &KernelTable::f32_vlog, 1e-6f, 1e6f, 4e-7, 0.0,
+     {1.0f, 0.5f, 2.0f, 0.70710677f, 0.70710683f, 1.4142135f, 1e-40f, 1.17549435e-38f, 3.4e38f, 0.0f, -0.0f,
+      -1.0f, kInf, -kInf, kNaN}},
+    {"f32_vtanh", &KernelTable::f32_vtanh, -6.0f, 6.0f, 4e-7, 2e-7,
+     {0.0f, -0.0f, 1e-6f, -1e-6f, 0.6249f, 0.625f, -0.625f, 10.0f, -10.0f, 50.0f, kInf, -kInf, kNaN}},
+    {"f32_vsigmoid", &KernelTable::f32_vsigmoid, -20.0f, 20.0f, 5e-7, 2e-7,
+     {0.0f, 1.0f, -1.0f, 30.0f, -30.0f, -90.0f, 100.0f, kInf, -kInf, kNaN}},
+    {"f32_vgelu", &KernelTable::f32_vgelu, -8.0f, 8.0f, 1e-6, 3e-7,
+     {0.0f, -0.0f, 1e-6f, -1e-6f, 1.0f, -1.0f, 3.0f, -3.0f, 10.0f, -10.0f, 20.0f, -20.0f, kInf, -kInf, kNaN}},
+};
+
+bool math_close(float got, float want, double rel, double abs) {
+  if (std::isnan(want)) return std::isnan(got);
+  if (std::isinf(want)) return got == want;
+  return std::fabs(double(got) - double(want)) <= abs + rel * std::fabs(double(want)) + 1e-44;
+}
+
+}  // namespace
+
+TEST_CASE("kernels: element-wise math matches the C library", "[kernels]") {
+  const KernelTable& ref = kd::scalar_kernels();
+  for (const KernelTable* t : kd::all_kernel_tables()) {
+    for (const UnaryCase& op : kUnaryCases) {
+      std::vector<int64_t> sizes = kSizes;
+      sizes.push_back(100000);  // the whole range densely
+      for (int64_t n : sizes) {
+        INFO(t->isa << " " << op.name << " n=" << n);
+        std::vector<float> x = random_vector(n, 11, op.lo, op.hi);
+        if (op.lo > 0) {  // log: spread over decades
+          for (float& v : x) v = std::exp(std::log(op.lo) + (std::log(op.hi) - std::log(op.lo)) * (v - op.lo) / (op.hi - op.lo));
+        }
+        for (size_t i = 0; i < op.edges.size() && i < x.size(); ++i) x[i] = op.edges[i];
+        std::vector<float> want(n + 1, -7.0f), got(n + 1, -7.0f);
+        (ref.*op.kernel)(n, x.data(), want.data());
+        (t->*op.kernel)(n, x.data(), got.data());
+        for (int64_t i = 0; i < n; ++i) {
+          INFO("x=" << x[i] << " got " << got[i] << " want " << want[i]);
+          REQUIRE(math_close(got[i], want[i], op.rel, op.abs));
+        }
+        REQUIRE(got[n] == -7.0f);
+        (t->*op.kernel)(n, x.data(), x.data());  // in place
+        for (int64_t i = 0; i < n; ++i) REQUIRE(math_close(x[i], want[i], op.rel, op.abs));
+      }
+    }
+  }
+}
+
+TEST_CASE("kernels: softmax rows, forward and backward, match scalar", "[kernels]") {
+  const KernelTable& ref = kd::scalar_kernels();
+  for (const KernelTable* t : kd::all_kernel_tables()) {
+    for (int64_t n : kSizes) {
+      if (n == 0) continue;
+      INFO(t->isa << " n=" << n);
+      std::vector<float> x = random_vector(n, 12, -30.0f, 30.0f), g = random_vector(n, 13);
+      for (bool log : {false, true}) {
+        INFO((log ? "log_softmax" : "softmax"));
+        Unary KernelTable::*fwd = log ? &KernelTable::f32_log_softmax : &KernelTable::f32_softmax;
+        auto bwd = log ? &KernelTable::f32_log_softmax_backward : &KernelTable::f32_softmax_backward;
+        std::vector<float> want(n + 1, -7.0f), got(n + 1, -7.0f);
+        (ref.*fwd)(n, x.data(), want.data());
+        (t->*fwd)(n, x.data(), got.data());
+        for (int64_t i = 0; i < n; ++i) {
+          INFO("i=" << i << " got " << got[i] << " want " << want[i]);
+          // Probabilities within 1e-7; log-probabilities near 0 are log(Σ), whose float sum is off by an ulp of 1.
+          REQUIRE(math_close(got[i], want[i], 1e-5, log ? 1e-6 : 1e-7));
+        }
+        REQUIRE(got[n] == -7.0f);
+        std::vector<float> dwant(n + 1, -7.0f), dgot(n + 1, -7.0f);
+        (ref.*bwd)(n, want.data(), g.data(), dwant.data());
+        (t->*bwd)(n, want.data(), g.data(), dgot.data());
+        double scale = 0;
+        for (int64_t i = 0; i < n; ++i) scale += std::fabs(g[i]);
+        for (int64_t i = 0; i < n; ++i) {
+          INFO("i=" << i << " got " << dgot[i] << " want " << dwant[i]);
+          REQUIRE(math_close(dgot[i], dwant[i], 1e-5, 1e-6 * scale));
+        }
+        REQUIRE(dgot[n] == -7.0f);
+      }
+    }
+    // A row of -inf is NaN (as PyTorch); -inf among finite values gets probability 0.
+    const float ninf = -kInf;
+    std::vector<float> all_ninf(5, ninf), out(5);
+    t->f32_softmax(5, all_ninf.data(), out.data());
+    for (float v : out) CHECK(std::isnan(v));
+    std::vector<float> masked = {1.0f, ninf, 2.0f, ninf, 3.0f};
+    t->f32_softmax(5, masked.data(), out.data());
+    CHECK(out[1] == 0.0f);
+    CHECK(out[3] == 0.0f);
+    t->f32_log_softmax(5, masked.data(), out.data());
+    CHECK(out[1] == ninf);
+    CHECK(close(out[4], -0.40760596f, 0.40760596, 1e-6));
   }
 }
 
@@ -266,7 +389,7 @@ const std::vector<GemmShape> kGemmShapes = {
     {64, 64, 64}, {130, 70, 50}, {1, 100, 30}, {100, 1, 30},  {2, 3, 0},
     // Above the blocking sizes (KC 256, NC 512) and above the threading threshold, both
     // split directions (tall: by rows, wide: by columns).
-    {140, 530, 300}, {9, 1000, 100}, {300, 40, 260},
+    {140, 530, 300}, {9, 1000, 300}, {300, 40, 260},
 };
 
 }  // namespace

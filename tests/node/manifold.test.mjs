@@ -24,7 +24,8 @@ const layouts = {};  // build -> the layout of one seeded run, compared across b
 for (const build of ['st', 'mt']) {
   describe(`kd.decomposition / kd.manifold / kd.neighbors (${build})`, () => {
     let kd;
-    const data = (set) => kd.tensor(set.x, { dtype: 'float32' }).view(set.shape);
+    // In a tidy: the flat tensor the view is made from is freed at once (it would hold the storage).
+    const data = (set) => kd.tidy(() => kd.tensor(set.x, { dtype: 'float32' }).view(set.shape));
     before(async () => { kd = await kindling({ threads: build === 'mt' }); });
     after(() => kd.shutdown());
 
