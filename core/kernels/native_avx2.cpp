@@ -18,10 +18,18 @@
 
 // vmath.h's templates are compiled here with the avx2/fma target (they are instantiated with
 // this file's vector layer only, in an anonymous namespace, so nothing generic gets AVX2 code).
+// GCC takes a target pragma; clang (the sanitizer builds) ignores it and wants the attribute
+// applied to every function of the region instead.
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#include "kernels/vmath.h"
+#pragma clang attribute pop
+#else
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 #include "kernels/vmath.h"
 #pragma GCC pop_options
+#endif
 
 namespace kd {
 namespace {
