@@ -8,6 +8,7 @@
 //   logits = Linear(pooled)                        [B, 2]
 import { buildOptimizer } from '../../lib/optim.js';
 import { CLASSES, MAX_LEN, PAD, VOCAB } from './data.js';
+import { evaluating, nonFiniteReport } from '../../lib/run.js';
 
 const classes = new WeakMap();
 
@@ -115,16 +116,9 @@ export class AttentionRun {
     });
   }
 
-  /** fn without grad, in the views' mode (this model has no Dropout or BatchNorm to differ). */
+  /** fn without grad, in the views' mode (lib/run.js). */
   evaluating(fn) {
-    const { kd, model } = this;
-    const wasTraining = model.training;
-    model.train(this.viewMode === 'train');
-    try {
-      return kd.noGrad(() => kd.tidy(fn));
-    } finally {
-      model.train(wasTraining);
-    }
+    return evaluating(this.kd, this.model, this.viewMode, fn);
   }
 
   /** Loss and accuracy on the training and held-out sentences; held-out accuracy with a negation. */
@@ -176,13 +170,7 @@ export class AttentionRun {
 
   /** After a non-finite loss: which parameters or gradients hold NaN or ±Infinity. */
   nonFiniteReport() {
-    const found = [];
-    for (const [name, p] of this.model.namedParameters()) {
-      const bad = (t) => t && t.dataSync().some((v) => !Number.isFinite(v));
-      if (bad(p)) found.push(`${name} holds non-finite values`);
-      else if (bad(p.grad)) found.push(`${name}'s gradient is non-finite`);
-    }
-    return found;
+    return nonFiniteReport(this.model);
   }
 
   dispose() {

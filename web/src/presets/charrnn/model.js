@@ -7,6 +7,7 @@
 // read side by side, `seqLen` characters per step. The hidden state carries on from one step
 // to the next, detached, so gradients reach back at most seqLen characters.
 import { buildOptimizer, buildScheduler } from '../../lib/optim.js';
+import { evaluating, nonFiniteReport } from '../../lib/run.js';
 
 export const LN2 = Math.LN2;
 const VALIDATION_CHARS = 2048;     // the held-out loss is measured on at most this many characters
@@ -124,16 +125,9 @@ export class CharRnnRun {
     });
   }
 
-  /** fn without grad, in the views' mode (train(): Dropout on), then back to training. */
+  /** fn without grad, in the views' mode (lib/run.js). */
   evaluating(fn) {
-    const { kd, model } = this;
-    const wasTraining = model.training;
-    model.train(this.viewMode === 'train');
-    try {
-      return kd.noGrad(() => kd.tidy(fn));
-    } finally {
-      model.train(wasTraining);
-    }
+    return evaluating(this.kd, this.model, this.viewMode, fn);
   }
 
   /** The held-out loss in nats per character (NaN when the text is too short to hold any out). */
@@ -187,13 +181,7 @@ export class CharRnnRun {
   }
 
   nonFiniteReport() {
-    const found = [];
-    for (const [name, p] of this.model.namedParameters()) {
-      const bad = (t) => t && t.dataSync().some((v) => !Number.isFinite(v));
-      if (bad(p)) found.push(`${name} holds non-finite values`);
-      else if (bad(p.grad)) found.push(`${name}'s gradient is non-finite`);
-    }
-    return found;
+    return nonFiniteReport(this.model);
   }
 
   dispose() {

@@ -3,6 +3,7 @@
 // node benchmark run the very same training step.
 import { buildOptimizer, buildScheduler } from '../../lib/optim.js';
 import { featurize, gridPoints } from './data.js';
+import { evaluating, nonFiniteReport } from '../../lib/run.js';
 
 const ACTIVATION_MODULES = {
   relu: (kd) => kd.nn.ReLU(),
@@ -108,24 +109,9 @@ export class Classify2dRun {
     });
   }
 
-  /**
-   * Runs fn without grad, with the model in the views' mode: eval() by default (Dropout off,
-   * BatchNorm on its running statistics), or train() to show what those layers do while
-   * training. A train() forward would update BatchNorm's running statistics: they are put back,
-   * so looking never changes the model. (Dropout's masks do draw from the generator.)
-   */
+  /** fn without grad, in the views' mode (lib/run.js). */
   evaluating(fn) {
-    const { kd, model } = this;
-    const wasTraining = model.training;
-    const inTrainMode = this.viewMode === 'train';
-    const saved = inTrainMode ? kd.noGrad(() => model.namedBuffers().map(([, b]) => [b, b.clone()])) : [];
-    model.train(inTrainMode);
-    try {
-      return kd.noGrad(() => kd.tidy(fn));
-    } finally {
-      model.train(wasTraining);
-      kd.noGrad(() => saved.forEach(([b, copy]) => { b.copy_(copy); copy.dispose(); }));
-    }
+    return evaluating(this.kd, this.model, this.viewMode, fn);
   }
 
   /** Losses on the whole train and test sets; accuracy and confusion matrix for classes. */
@@ -226,13 +212,7 @@ export class Classify2dRun {
 
   /** After a non-finite loss: which parameters or gradients hold NaN or ±Infinity. */
   nonFiniteReport() {
-    const found = [];
-    for (const [name, p] of this.model.namedParameters()) {
-      const bad = (t) => t && t.dataSync().some((v) => !Number.isFinite(v));
-      if (bad(p)) found.push(`${name} holds non-finite values`);
-      else if (bad(p.grad)) found.push(`${name}'s gradient is non-finite`);
-    }
-    return found;
+    return nonFiniteReport(this.model);
   }
 
   dispose() {
