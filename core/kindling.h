@@ -2,6 +2,7 @@
 #pragma once
 
 #include "autograd/anomaly_mode.h"
+#include "autograd/autograd.h"
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "decomposition/pca.h"

@@ -16,14 +16,14 @@ namespace {
 thread_local bool grad_enabled = true;
 std::atomic<uint64_t> next_sequence_nr{0};
 
-// Adds `g` into `slot`, which may still be empty. Never records history.
+// Adds `g` into `slot`, which may still be empty. Records history only in a backward with
+// create_graph (grad mode is on then), where the sum must be differentiable too.
 void accumulate(Tensor& slot, const Tensor& g) {
   if (!g.defined()) return;
   if (!slot.defined()) {
     slot = g;
     return;
   }
-  NoGradGuard no_grad;
   slot = add(slot, g);
 }
 }  // namespace
@@ -63,7 +63,8 @@ Node::~Node() {
   for (Edge& e : next_edges) release_node(std::move(e.node));
 }
 
-SavedTensor::SavedTensor(const Tensor& t, bool is_output) : defined_(t.defined()) {
+SavedTensor::SavedTensor(const Tensor& t, bool is_output, uint32_t output_nr)
+    : defined_(t.defined()), is_output_(is_output), output_nr_(output_nr) {
   if (!t.defined()) return;
   saved_version_ = t.version();
   if (is_output) {
@@ -92,12 +93,26 @@ Tensor SavedTensor::unpack(const Node& owner) const {
            "one of the variables needed for gradient computation has been modified by an inplace operation: [",
            dtype_name(tensor_.dtype()), " ", shape_str(tensor_.shape()), "], which is saved by ", owner.name(),
            ", is at version ", tensor_.version(), "; expected version ", saved_version_, " instead.");
-  return tensor_;
+  if (!is_output_ || !GradMode::is_enabled()) return tensor_;
+  // A backward with create_graph: the output's history is its owner, alive while it runs. The
+  // alias made here is only held by the new graph, so no cycle forms.
+  auto alias = std::make_shared<TensorImpl>(*tensor_.impl());
+  alias->grad_fn = std::const_pointer_cast<Node>(owner.shared_from_this());
+  alias->output_nr = output_nr_;
+  alias->requires_grad = true;
+  alias->view_version = alias->version->version;
+  return Tensor(alias);
 }
 
 std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>&& grad_outputs) {
   const Tensor& g = grad_outputs[0];
   if (!g.defined()) return {};
+  if (GradMode::is_enabled()) {
+    // create_graph: .grad keeps the history of the gradient, and a second gradient is added
+    // out of place, recorded (an in-place add would rewrite the first one's history).
+    leaf_->grad = (leaf_->grad ? add(Tensor(leaf_->grad), g) : g.clone()).impl_ptr();
+    return {};
+  }
   NoGradGuard no_grad;
   if (!leaf_->grad) {
     // A fresh, contiguous copy: the incoming gradient may alias a buffer of some other node.
@@ -125,6 +140,21 @@ void refresh_view_history(TensorImpl& t) {
   t.view_version = t.version->version;
 }
 }  // namespace
+
+Tensor run_tensor_hooks(const TensorHookList& hooks, Tensor grad) {
+  // A copy: a hook may register or remove hooks on the same tensor while it runs.
+  auto entries = hooks.entries;
+  for (auto& [id, hook] : entries) {
+    Tensor replaced = hook(grad);
+    if (!replaced.defined()) continue;
+    KD_CHECK(replaced.shape() == grad.shape(), ShapeError, "hook has changed the size of value: expected ",
+             shape_str(grad.shape()), " but got ", shape_str(replaced.shape()));
+    KD_CHECK(replaced.dtype() == grad.dtype(), TypeError, "hook has changed the type of value: expected ",
+             dtype_name(grad.dtype()), " but got ", dtype_name(replaced.dtype()));
+    grad = replaced;
+  }
+  return grad;
+}
 
 Edge gradient_edge(const Tensor& t) {
   TensorImpl* impl = t.impl();
@@ -168,7 +198,43 @@ void set_history(const std::shared_ptr<Node>& node, const std::vector<Tensor>& i
   }
 }
 
-void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds, bool retain_graph) {
+namespace {
+
+// The nodes from which a node in `targets` can be reached (targets included): the only ones
+// autograd::grad must run. An iterative post-order walk, so a long graph cannot overflow the stack.
+std::unordered_map<Node*, bool> nodes_leading_to(const std::vector<Node*>& starts, const std::unordered_map<Node*, int>& targets) {
+  std::unordered_map<Node*, bool> leads;
+  std::vector<std::pair<Node*, size_t>> stack;
+  for (Node* start : starts) {
+    if (leads.count(start)) continue;
+    leads[start] = targets.count(start) > 0;
+    stack.emplace_back(start, 0);
+    while (!stack.empty()) {
+      auto& [node, next] = stack.back();
+      if (next < node->next_edges.size()) {
+        Node* child = node->next_edges[next++].node.get();
+        if (!child) continue;
+        if (!leads.count(child)) {
+          leads[child] = targets.count(child) > 0;
+          stack.emplace_back(child, 0);
+        } else if (leads[child]) {
+          leads[node] = true;
+        }
+        continue;
+      }
+      Node* done = node;
+      bool done_leads = leads[done];
+      stack.pop_back();
+      if (done_leads && !stack.empty()) leads[stack.back().first] = true;
+    }
+  }
+  return leads;
+}
+
+}  // namespace
+
+std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds, bool retain_graph,
+                                 bool create_graph, const std::vector<Tensor>* inputs, bool allow_unused) {
   struct Pending {
     std::vector<Tensor> grads;
     int dependencies = 0;
@@ -177,10 +243,11 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& s
   std::unordered_map<Node*, std::shared_ptr<Node>> keep_alive;
 
   // Count, for every node reachable from the roots, how many edges lead into it.
-  std::vector<Node*> stack;
+  std::vector<Node*> stack, starts;
   for (const Tensor& root : roots) {
     Edge e = gradient_edge(root);
     KD_CHECK(e.valid(), StateError, "element 0 of tensors does not require grad and does not have a grad_fn");
+    starts.push_back(e.node.get());
     if (!keep_alive.count(e.node.get())) {
       keep_alive[e.node.get()] = e.node;
       stack.push_back(e.node.get());
@@ -199,6 +266,33 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& s
     }
   }
 
+  // autograd::grad: where each input's gradient arrives (its grad_fn's output, or its leaf's
+  // accumulator), and which nodes must run to get there.
+  std::vector<Edge> input_edges;
+  std::unordered_map<Node*, int> targets;
+  std::unordered_map<Node*, bool> needed;
+  std::vector<Tensor> captured;
+  if (inputs) {
+    for (size_t i = 0; i < inputs->size(); ++i) {
+      const Tensor& in = (*inputs)[i];
+      KD_CHECK(in.defined() && in.requires_grad(), StateError, "One of the differentiated Tensors does not require grad");
+      Edge e = gradient_edge(in);
+      keep_alive.emplace(e.node.get(), e.node);  // a leaf's accumulator may be new
+      input_edges.push_back(e);
+      targets[e.node.get()]++;
+    }
+    needed = nodes_leading_to(starts, targets);
+    captured.resize(inputs->size());
+  }
+
+  // Each node's backward runs with grad mode on exactly when the graph of the gradients is
+  // wanted (restored however this returns).
+  struct RestoreMode {
+    bool mode = GradMode::is_enabled();
+    ~RestoreMode() { GradMode::set_enabled(mode); }
+  } restore;
+  GradMode::set_enabled(create_graph);
+
   auto later_first = [](Node* a, Node* b) { return a->sequence_nr < b->sequence_nr; };
   std::priority_queue<Node*, std::vector<Node*>, decltype(later_first)> ready(later_first);
   for (size_t i = 0; i < roots.size(); ++i) {
@@ -216,6 +310,11 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& s
     std::vector<Tensor> grads = std::move(pending[node].grads);
     grads.resize(node->num_outputs);
 
+    for (uint32_t k = 0; k < grads.size(); ++k) {
+      const TensorHookList* hooks = node->hooks_for(k);
+      if (hooks && !hooks->empty() && grads[k].defined()) grads[k] = run_tensor_hooks(*hooks, grads[k]);
+    }
+
     // retain_grad(): a non-leaf keeps a copy of the gradient flowing into it.
     for (size_t k = 0; k < node->retained_outputs.size() && k < grads.size(); ++k) {
       auto impl = node->retained_outputs[k].lock();
@@ -225,15 +324,22 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& s
       else impl->grad = grads[k].clone().impl_ptr();
     }
 
+    bool runs = true;
+    if (inputs) {
+      for (size_t i = 0; i < input_edges.size(); ++i)
+        if (input_edges[i].node.get() == node && input_edges[i].input_nr < grads.size())
+          captured[i] = grads[input_edges[i].input_nr];
+      runs = !node->accumulates() && needed[node];
+    }
+
     bool any_defined = false;
     for (const Tensor& g : grads) any_defined |= g.defined();
     std::vector<Tensor> input_grads;
-    if (any_defined) {
-      NoGradGuard no_grad;  // gradients of gradients are not supported (no create_graph)
+    if (runs && any_defined) {
       input_grads = node->apply(std::move(grads));
       if (AnomalyMode::is_enabled()) check_anomaly_backward(*node, input_grads);
     }
-    if (!retain_graph) node->release_saved();
+    if (runs && !retain_graph) node->release_saved();
 
     for (size_t i = 0; i < node->next_edges.size(); ++i) {
       const Edge& e = node->next_edges[i];
@@ -244,6 +350,13 @@ void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& s
       if (--next.dependencies == 0) ready.push(e.node.get());
     }
   }
+
+  if (inputs && !allow_unused)
+    for (const Tensor& g : captured)
+      KD_CHECK(g.defined(), StateError,
+               "One of the differentiated Tensors appears to not have been used in the graph. Set allow_unused=True if "
+               "this is the desired behavior.");
+  return captured;
 }
 
 }  // namespace kd

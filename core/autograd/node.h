@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "autograd/hooks.h"
 #include "tensor/tensor.h"
 
 namespace kd {
@@ -24,10 +25,13 @@ struct Edge {
 class SavedTensor {
  public:
   SavedTensor() = default;
-  // `is_output`: the tensor is an output of the node saving it; keep no history.
-  SavedTensor(const Tensor& t, bool is_output = false);
+  // `is_output`: the tensor is output `output_nr` of the node saving it; keep no history (it
+  // would point back to the owner: a reference cycle).
+  SavedTensor(const Tensor& t, bool is_output = false, uint32_t output_nr = 0);
   // Returns the saved tensor, or raises StateError if it was released (second backward
-  // without retain_graph) or modified in place since it was saved.
+  // without retain_graph) or modified in place since it was saved. An output unpacked while
+  // grad mode is on (a backward with create_graph) gets its history back: its grad_fn is the
+  // owner, so that a gradient computed from it is itself differentiable.
   Tensor unpack(const Node& owner) const;
   void release() { tensor_ = Tensor(); released_ = true; }
   bool defined() const { return defined_; }
@@ -37,6 +41,8 @@ class SavedTensor {
   uint32_t saved_version_ = 0;
   bool defined_ = false;
   bool released_ = false;
+  bool is_output_ = false;
+  uint32_t output_nr_ = 0;
 };
 
 class Node : public std::enable_shared_from_this<Node> {
@@ -55,6 +61,15 @@ class Node : public std::enable_shared_from_this<Node> {
   uint64_t sequence_nr = 0;
   // Non-leaf outputs that asked for retain_grad(), by output number.
   std::vector<std::weak_ptr<TensorImpl>> retained_outputs;
+  // Hooks registered on non-leaf outputs (Tensor::register_hook), by output number.
+  std::vector<std::shared_ptr<TensorHookList>> output_hooks;
+
+  // The hooks to run on the gradient of output `k` before this node uses it, if any.
+  virtual const TensorHookList* hooks_for(uint32_t k) const {
+    return k < output_hooks.size() ? output_hooks[k].get() : nullptr;
+  }
+  // True for a leaf's AccumulateGrad, which autograd::grad captures instead of running.
+  virtual bool accumulates() const { return false; }
 
  protected:
   Node();
@@ -67,6 +82,9 @@ class AccumulateGrad final : public Node {
   std::vector<Tensor> apply(std::vector<Tensor>&& grad_outputs) override;
   std::string name() const override { return "AccumulateGrad"; }
   const std::shared_ptr<TensorImpl>& leaf() const { return leaf_; }
+  // A leaf's hooks live on the leaf (this node is made on demand and may come and go).
+  const TensorHookList* hooks_for(uint32_t) const override { return leaf_->grad_hooks.get(); }
+  bool accumulates() const override { return true; }
 
  private:
   std::shared_ptr<TensorImpl> leaf_;
@@ -88,8 +106,15 @@ bool any_requires_grad(const std::vector<Tensor>& inputs);
 void set_history(const std::shared_ptr<Node>& node, const std::vector<Tensor>& inputs,
                  const std::vector<Tensor*>& outputs);
 
-// Runs the backward pass from `roots` with the given seeds (engine.cpp).
-void run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds, bool retain_graph);
+// Runs the backward pass from `roots` with the given seeds (engine.cpp). With `create_graph`
+// every node's backward runs with grad mode on, so the gradients it makes have a history of
+// their own (and can be differentiated again). Without `inputs`, gradients accumulate into
+// the leaves' .grad; with `inputs` (autograd::grad), the gradients reaching them are returned
+// instead, no .grad changes, and only nodes on a path to an input run. An input the graph
+// does not reach gets an undefined gradient if `allow_unused`, else raises.
+std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds, bool retain_graph,
+                                 bool create_graph = false, const std::vector<Tensor>* inputs = nullptr,
+                                 bool allow_unused = false);
 
 // Checks the in-place rules (no leaf that requires grad, no view of one) before an op writes
 // into `self` (autograd/inplace.cpp).

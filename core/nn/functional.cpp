@@ -255,11 +255,28 @@ struct EmbeddingBackward final : Node {
   std::shared_ptr<TensorImpl> sparse_weight;  // the leaf weight, sparse mode only
 
   std::string name() const override { return sparse ? "EmbeddingBackward0 (sparse)" : "EmbeddingBackward0"; }
+
+  // The dense gradient as recorded ops, for a backward with create_graph: each position's
+  // gradient row, scaled (0 at padding_idx, 1/count with scale_grad_by_freq), added into zeros.
+  Tensor recorded_dense_grad(const std::vector<int64_t>& idx, const Tensor& grad) const {
+    KD_CHECK(!sparse, StateError,
+             "embedding: a backward with create_graph=True cannot go through sparse=True gradients (they have no history)");
+    const int64_t n = static_cast<int64_t>(idx.size());
+    std::map<int64_t, int64_t> counts;
+    for (int64_t i : idx) ++counts[i];
+    std::vector<float> scale(idx.size());
+    for (size_t k = 0; k < idx.size(); ++k)
+      scale[k] = idx[k] == padding_idx ? 0.0f : scale_grad_by_freq ? 1.0f / static_cast<float>(counts[idx[k]]) : 1.0f;
+    Tensor rows = tensor_i64(idx, {n, 1}).expand({n, dim});
+    Tensor scaled = grad.reshape({n, dim}).mul(kd::tensor(scale, {n, 1}));
+    return zeros({num_rows, dim}).scatter_add(0, rows, scaled);
+  }
   void release_saved() override { indices.release(); }
 
   std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
     std::vector<int64_t> idx = indices.unpack(*this).contiguous().to_vector<int64_t>();
     if (!grads[0].defined()) return {Tensor()};
+    if (GradMode::is_enabled()) return {recorded_dense_grad(idx, grads[0])};
     NoGradGuard no_grad;
     Tensor g = grads[0].contiguous().reshape({static_cast<int64_t>(idx.size()), dim});
     const float* gp = g.data<float>();

@@ -95,6 +95,8 @@ void scatter_add_into(const Tensor& out, int64_t d, const Tensor& index, const T
 
 // The gradient of an op that read `input_shape` at `index` along d: g added back into zeros.
 Tensor scattered_gradient(const Shape& input_shape, int64_t d, const Tensor& index, const Tensor& g) {
+  // In a backward with create_graph the gradient must be differentiable: the recorded op.
+  if (GradMode::is_enabled()) return zeros(input_shape).scatter_add(d, index, g);
   Tensor out = zeros(input_shape);
   scatter_add_into(out, d, index, g);
   return out;

@@ -402,15 +402,32 @@ Tensor relu(const Tensor& t) {
   return out;
 }
 
+namespace {
+// Φ(x), the standard normal CDF, as an op of its own: gelu's derivative is Φ(x) + x·φ(x), and
+// a backward with create_graph needs it differentiable (dΦ/dx = φ(x), itself made of ops).
+Tensor normal_pdf(const Tensor& x) { return x.mul(x).mul(-0.5).exp().mul(0.3989422804014327); }
+
+Tensor normal_cdf(const Tensor& t) {
+  Tensor out = map_unary<float, float>(t, [](float x) { return 0.5f * (1.0f + std::erf(x * 0.70710678118654752f)); });
+  record_rule("NormalCdfBackward", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>& s) {
+    return std::vector<Tensor>{g.mul(normal_pdf(s[0]))};
+  }, {t}, out, {t});
+  return out;
+}
+}  // namespace
+
 Tensor gelu(const Tensor& t) {
   // The exact form, x·Φ(x), PyTorch's default (approximate='none').
   Tensor out = float_unary(t, "gelu", &KernelTable::f32_vgelu,
                            [](float x) { return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f)); });
+  // d gelu/dx = Φ(x) + x·φ(x): one fused map, or recorded ops in a backward with create_graph.
   record_rule("GeluBackward0", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>& s) {
-    Tensor d = map_unary<float, float>(s[0], [](float x) {
-      float cdf = 0.5f * (1.0f + std::erf(x * 0.70710678118654752f));
-      float pdf = 0.3989422804014327f * std::exp(-0.5f * x * x);
-      return cdf + x * pdf;
+    const Tensor& x = s[0];
+    if (GradMode::is_enabled()) return std::vector<Tensor>{g.mul(normal_cdf(x).add(x.mul(normal_pdf(x))))};
+    Tensor d = map_unary<float, float>(x, [](float v) {
+      float cdf = 0.5f * (1.0f + std::erf(v * 0.70710678118654752f));
+      float pdf = 0.3989422804014327f * std::exp(-0.5f * v * v);
+      return cdf + v * pdf;
     });
     return std::vector<Tensor>{g.mul(d)};
   }, {t}, out, {t});

@@ -436,8 +436,14 @@ Tensor softmax_values(const Tensor& t, int64_t dim, bool log) {
 }
 
 // The input gradient from the output y and its gradient g (see the kernels for the formulas).
+// In a backward with create_graph (grad mode on) the same formulas run as recorded ops, so
+// the gradient can be differentiated again; otherwise the fused row kernels.
 Tensor softmax_grad(const Tensor& y, const Tensor& g, int64_t d, bool log) {
   if (y.dim() == 0) return zeros_like(g);
+  if (GradMode::is_enabled()) {
+    if (log) return g.sub(y.exp().mul(g.sum({d}, true)));
+    return y.mul(g.sub(g.mul(y).sum({d}, true)));
+  }
   Tensor ym = dim_last(y, d), gm = dim_last(g.expand(y.shape()), d);
   const int64_t inner = ym.shape().back();
   Tensor dx = Tensor::make(ym.shape(), DType::Float32);

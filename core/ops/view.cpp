@@ -135,7 +135,14 @@ AsStridedBackward::AsStridedBackward(std::string op, Geometry input, Geometry ou
     : op_(std::move(op)), input_(std::move(input)), output_(std::move(output)) {}
 
 std::vector<Tensor> AsStridedBackward::apply(std::vector<Tensor>&& grads) {
-  return {scatter_to_geometry(grads[0], input_, output_)};
+  Tensor result = scatter_to_geometry(grads[0], input_, output_);
+  // The map is linear in the gradient and its adjoint is the same map with the two geometries
+  // swapped: in a backward with create_graph that is the recorded history of the result.
+  if (any_requires_grad({&grads[0]})) {
+    auto node = std::make_shared<AsStridedBackward>(op_, output_, input_);
+    set_history(node, {grads[0]}, {&result});
+  }
+  return {result};
 }
 
 Tensor scatter_to_geometry(const Tensor& grad, const Geometry& input, const Geometry& output) {

@@ -129,7 +129,7 @@ void Tensor::retain_grad() {
   retained[t.output_nr] = impl_;
 }
 
-void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
+void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph) const {
   const TensorImpl& t = checked();
   KD_CHECK(t.requires_grad, StateError, "element 0 of tensors does not require grad and does not have a grad_fn");
   Tensor seed = gradient;
@@ -141,7 +141,24 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
     KD_CHECK(seed.shape() == t.shape, ShapeError, "Mismatch in shape: grad_output[0] has a shape of ",
              shape_str(seed.shape()), " and output[0] has a shape of ", shape_str(t.shape), ".");
   }
-  run_backward({*this}, {seed}, retain_graph);
+  run_backward({*this}, {seed}, retain_graph.value_or(create_graph), create_graph);
+}
+
+RemovableHandle Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) {
+  TensorImpl& t = checked();
+  KD_CHECK(t.requires_grad, StateError, "cannot register a hook on a tensor that doesn't require gradient");
+  KD_CHECK(static_cast<bool>(hook), ValueError, "register_hook: the hook is empty");
+  std::shared_ptr<TensorHookList> list;
+  if (t.grad_fn) {
+    auto& slots = t.grad_fn->output_hooks;
+    if (slots.size() <= t.output_nr) slots.resize(t.output_nr + 1);
+    if (!slots[t.output_nr]) slots[t.output_nr] = std::make_shared<TensorHookList>();
+    list = slots[t.output_nr];
+  } else {
+    if (!t.grad_hooks) t.grad_hooks = std::make_shared<TensorHookList>();
+    list = t.grad_hooks;
+  }
+  return RemovableHandle(list, list->add(std::move(hook)));
 }
 
 Tensor Tensor::detach() const {

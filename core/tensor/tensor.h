@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,7 @@ namespace kd {
 
 class Node;
 class Tensor;
+class RemovableHandle;
 
 // Counts in-place modifications of a tensor's values, shared by a tensor, its views and its
 // detached aliases, so that autograd can tell when a value it saved has been overwritten.
@@ -51,6 +53,8 @@ struct TensorImpl {
   uint32_t output_nr = 0;
   std::weak_ptr<Node> grad_accumulator;
   bool retains_grad = false;
+  // Hooks on this leaf's gradient (Tensor::register_hook on a leaf; a non-leaf's live on its grad_fn).
+  std::shared_ptr<struct TensorHookList> grad_hooks;
   bool is_parameter = false;  // set by nn::Parameter; only affects printing
 
   // For a differentiable view: the tensor whose storage it views (never itself a view), so
@@ -119,7 +123,13 @@ class Tensor {
   void bump_version() const { checked().version->version++; }
   void retain_grad();
   // Seeds with ones for a one-element tensor, else `gradient` (same shape) is required.
-  void backward(const Tensor& gradient = Tensor(), bool retain_graph = false) const;
+  // retain_graph defaults to create_graph (as PyTorch); create_graph records the backward pass
+  // itself, so the .grad it leaves can be differentiated again.
+  void backward(const Tensor& gradient = Tensor(), std::optional<bool> retain_graph = std::nullopt,
+                bool create_graph = false) const;
+  // Calls `hook(grad)` each time a gradient for this tensor is computed; a defined return value
+  // replaces the gradient (autograd/hooks.h). Raises on a tensor that does not require grad.
+  RemovableHandle register_hook(std::function<Tensor(const Tensor&)> hook);
   // Shares storage and version counter, no autograd history (torch.Tensor.detach).
   Tensor detach() const;
   Tensor& detach_();

@@ -289,4 +289,40 @@ inline GradcheckResult gradcheck(const TensorFn& f, const std::vector<Tensor>& i
   return result;
 }
 
+// Second derivatives, as torch.autograd.gradgradcheck: gradcheck of
+//   F(inputs, g) = ∂/∂inputs [(f(inputs) · g).sum()]   (autograd::grad with create_graph),
+// flattened and concatenated. g, the gradient flowing into f's output, is an input of F of its
+// own, so the recorded backward is checked against finite differences both with respect to
+// f's inputs (the second derivative) and to the incoming gradient (the backward is linear in it).
+inline GradcheckResult gradgradcheck(const TensorFn& f, const std::vector<Tensor>& inputs, GradcheckOptions opt = {}) {
+  Shape out_shape;
+  {
+    NoGradGuard no_grad;
+    out_shape = f(inputs).shape();
+  }
+  std::mt19937 rng(opt.seed + 1);
+  std::vector<Tensor> all = inputs;
+  all.push_back(random_values(out_shape, Domain::Any, rng));
+  const size_t n = inputs.size();
+  TensorFn first_derivative = [f, n](const std::vector<Tensor>& xs) {
+    std::vector<Tensor> args(xs.begin(), xs.begin() + static_cast<std::ptrdiff_t>(n));
+    std::vector<Tensor> differentiated;
+    for (Tensor& a : args) {
+      if (a.dtype() != DType::Float32) continue;
+      // The finite-difference side passes plain tensors: make them leaves to differentiate.
+      if (!a.requires_grad()) a = a.detach().requires_grad_(true);
+      differentiated.push_back(a);
+    }
+    Tensor out = f(args);
+    std::vector<Tensor> grads(differentiated.size());
+    if (out.requires_grad())
+      grads = autograd::grad({out}, differentiated, {xs[n]}, std::nullopt, /*create_graph=*/true, /*allow_unused=*/true);
+    std::vector<Tensor> flat;
+    for (size_t i = 0; i < grads.size(); ++i)
+      flat.push_back((grads[i].defined() ? grads[i] : zeros(differentiated[i].shape())).reshape({-1}));
+    return cat(flat, 0);
+  };
+  return gradcheck(first_derivative, all, opt);
+}
+
 }  // namespace kd::test

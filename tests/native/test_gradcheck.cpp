@@ -1,5 +1,6 @@
 // Every differentiable op against finite differences (see gradcheck.h), each with contiguous,
-// transposed (non-contiguous) and broadcast (stride-0) inputs.
+// transposed (non-contiguous) and broadcast (stride-0) inputs; and the gradient of its
+// gradient (gradgradcheck: its backward recorded with create_graph, differentiated again).
 #include <catch2/catch.hpp>
 
 #include "gradcheck.h"
@@ -26,6 +27,9 @@ struct Case {
   std::vector<Spec> inputs;
   kd::test::TensorFn fn;
   unsigned layouts = kAll;
+  // False where the gradient is not the derivative on purpose (embedding's padding_idx and
+  // scale_grad_by_freq): only its recorded form is checked, by gradgradcheck.
+  bool gradient_is_derivative = true;
 };
 
 using V = const std::vector<Tensor>&;
@@ -52,15 +56,20 @@ void run_cases(const std::vector<Case>& cases) {
         float_index++;
       }
       INFO("case: " << c.name << " [" << variant << "]");
-      kd::test::GradcheckResult r;
-      try {
-        r = kd::test::gradcheck(c.fn, inputs);
-      } catch (const std::exception& e) {
-        FAIL_CHECK("threw: " << e.what());
-        continue;
+      // First derivatives, then second ones (the backward recorded with create_graph).
+      for (auto check : {&kd::test::gradcheck, &kd::test::gradgradcheck}) {
+        if (check == &kd::test::gradcheck && !c.gradient_is_derivative) continue;
+        INFO((check == &kd::test::gradcheck ? "gradcheck" : "gradgradcheck"));
+        kd::test::GradcheckResult r;
+        try {
+          r = check(c.fn, inputs, {});
+        } catch (const std::exception& e) {
+          FAIL_CHECK("threw: " << e.what());
+          continue;
+        }
+        INFO(r.message);
+        CHECK(r.ok);
       }
-      INFO(r.message);
-      CHECK(r.ok);
     }
   }
 }
@@ -314,6 +323,34 @@ TEST_CASE("gradcheck: in-place ops on views of non-leaves", "[gradcheck]") {
        [](V x) { Tensor y = x[0] * 2.0; Tensor col = y.select(1, 0); y[0].mul_(x[1]); return col * 1.0 + y.sum(); }},
       {"flattened view in-place", {F({2, 3}), F({6})},
        [](V x) { Tensor y = x[0] * 1.0; y.view({6}).mul_(x[1]); return y; }},
+  };
+  run_cases(cases);
+}
+
+TEST_CASE("gradcheck: nn functionals (losses, norms, embedding)", "[gradcheck]") {
+  namespace nnf = kd::nn::functional;
+  Tensor classes = idx({2, 0, 1}, {3});
+  Tensor rows = idx({3, 0, 3, 1, 0}, {5});
+  std::vector<Case> cases = {
+      {"linear", {F({3, 4}), F({2, 4}), F({2})}, [](V x) { return nnf::linear(x[0], x[1], x[2]); }, kContiguous | kTransposed},
+      {"silu", {F({3, 4})}, [](V x) { return nnf::silu(x[0]); }},
+      {"gelu tanh", {F({3, 4})}, [](V x) { return nnf::gelu(x[0], "tanh"); }},
+      {"leaky_relu", {F({3, 4}, Domain::AwayFromZero)}, [](V x) { return nnf::leaky_relu(x[0], 0.1); }},
+      {"layer_norm", {F({3, 4}), F({4}), F({4})}, [](V x) { return nnf::layer_norm(x[0], {4}, x[1], x[2]); }, kContiguous | kTransposed},
+      {"batch_norm (training)", {F({5, 3}), F({3}), F({3})},
+       [](V x) { return nnf::batch_norm(x[0], Tensor(), Tensor(), x[1], x[2], true); }, kContiguous | kTransposed},
+      {"mse_loss", {F({3, 4}), F({3, 4})}, [](V x) { return nnf::mse_loss(x[0], x[1]); }},
+      {"cross_entropy", {F({3, 4}), Fixed(classes)}, [](V x) { return nnf::cross_entropy(x[0], x[1]); }},
+      {"cross_entropy label smoothing", {F({3, 4}), Fixed(classes)},
+       [](V x) { return nnf::cross_entropy(x[0], x[1], Tensor(), -100, kd::nn::Reduction::Mean, 0.1); }},
+      {"nll_loss of log_softmax", {F({3, 4}), Fixed(classes)}, [](V x) { return nnf::nll_loss(x[0].log_softmax(1), x[1]); }},
+      {"binary_cross_entropy_with_logits", {F({3, 4}), F({3, 4}, Domain::Positive)},
+       [](V x) { return nnf::binary_cross_entropy_with_logits(x[0], x[1].sigmoid()); }},
+      {"embedding", {Fixed(rows), F({4, 3})}, [](V x) { return nnf::embedding(x[0], x[1]); }, kContiguous},
+      {"embedding padding_idx, scale_grad_by_freq", {Fixed(rows), F({4, 3})},
+       [](V x) { return nnf::embedding(x[0], x[1], 0, std::nullopt, 2.0, true); }, kContiguous, false},
+      {"negative_sampling_loss", {F({2, 3}), F({2, 3}), F({2, 2, 3})},
+       [](V x) { return nnf::negative_sampling_loss(x[0], x[1], x[2]); }},
   };
   run_cases(cases);
 }

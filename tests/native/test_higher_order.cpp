@@ -1,0 +1,126 @@
+// Higher-order gradients (create_graph) and hooks, against PyTorch 1.13
+// (tests/fixtures/autograd/higher_order.json, written by generate_higher_order.py).
+#include <catch2/catch.hpp>
+
+#include "golden.h"
+
+using namespace kd;
+
+namespace {
+
+const Json& higher_order_case(const std::string& name) {
+  const Json& doc = golden::load_fixture("autograd/higher_order.json", "tests/fixtures/autograd/generate_higher_order.py");
+  for (const Json& c : doc.at("cases").as_array())
+    if (c.at("name").as_string() == name) return c;
+  throw std::runtime_error("no higher-order fixture named " + name);
+}
+
+Tensor input(const Json& c, const std::string& key, bool requires_grad = false) {
+  Tensor t = golden::make_tensor(c.at("inputs").at(key));
+  if (requires_grad) t.requires_grad_(true);
+  return t;
+}
+
+void expect_close(const Json& c, const std::string& key, const Tensor& ours) {
+  std::string diff = golden::compare(key, ours, c.at("expected").at(key), 1e-4, 1e-5);
+  INFO(c.at("name").as_string() << ": " << diff);
+  CHECK(diff.empty());
+}
+
+}  // namespace
+
+TEST_CASE("higher order: second derivatives of tanh, sigmoid, softmax, log_softmax and matmul chains match torch",
+          "[autograd][higher-order]") {
+  using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
+  const std::vector<std::pair<std::string, Fn>> programs = {
+      {"tanh", [](const std::vector<Tensor>& x) { return x[0].tanh(); }},
+      {"sigmoid", [](const std::vector<Tensor>& x) { return x[0].sigmoid(); }},
+      {"softmax", [](const std::vector<Tensor>& x) { return x[0].softmax(1); }},
+      {"log_softmax", [](const std::vector<Tensor>& x) { return x[0].log_softmax(1); }},
+      {"matmul_chain", [](const std::vector<Tensor>& x) { return x[0].matmul(x[1]).sigmoid().matmul(x[1].t()).log_softmax(1); }},
+      {"tanh_matmul_softmax", [](const std::vector<Tensor>& x) { return x[0].matmul(x[1]).tanh().softmax(0); }},
+  };
+  for (const auto& [name, fn] : programs) {
+    const Json& c = higher_order_case(name);
+    std::vector<Tensor> xs;
+    for (size_t i = 0; c.at("inputs").contains("x" + std::to_string(i)); ++i) xs.push_back(input(c, "x" + std::to_string(i), true));
+    Tensor y = fn(xs);
+    std::vector<Tensor> gs = autograd::grad({y.mul(input(c, "c")).sum()}, xs, {}, std::nullopt, /*create_graph=*/true);
+    Tensor s = zeros({});
+    for (size_t i = 0; i < gs.size(); ++i) {
+      CHECK(gs[i].requires_grad());
+      expect_close(c, "g" + std::to_string(i), gs[i]);
+      s = s + gs[i].mul(input(c, "d" + std::to_string(i))).sum();
+    }
+    std::vector<Tensor> ggs = autograd::grad({s}, xs);
+    for (size_t i = 0; i < ggs.size(); ++i) {
+      CHECK_FALSE(ggs[i].requires_grad());
+      expect_close(c, "gg" + std::to_string(i), ggs[i]);
+    }
+    for (const Tensor& x : xs) CHECK_FALSE(x.grad().defined());  // autograd::grad leaves .grad alone
+  }
+}
+
+TEST_CASE("higher order: a gradient penalty on an MLP matches torch", "[autograd][higher-order]") {
+  const Json& c = higher_order_case("gradient_penalty_mlp");
+  Tensor x = input(c, "x", true), w1 = input(c, "w1", true), b1 = input(c, "b1", true), w2 = input(c, "w2", true),
+         b2 = input(c, "b2", true);
+  Tensor out = x.matmul(w1.t()).add(b1).tanh().matmul(w2.t()).add(b2);
+  Tensor gx = autograd::grad({out.sum()}, {x}, {}, std::nullopt, true)[0];
+  expect_close(c, "gx", gx);
+  Tensor penalty = gx.norm(2, Shape{1}).sub(1.0).pow(2.0).mean();
+  expect_close(c, "penalty", penalty);
+  penalty.backward();
+  expect_close(c, "w1.grad", w1.grad());
+  expect_close(c, "b1.grad", b1.grad());
+  expect_close(c, "w2.grad", w2.grad());
+  expect_close(c, "x.grad", x.grad());
+  CHECK_FALSE(b2.grad().defined());  // ∂out/∂x does not depend on the last bias: no gradient, as torch
+}
+
+TEST_CASE("higher order: a Hessian-vector product matches torch", "[autograd][higher-order]") {
+  const Json& c = higher_order_case("hessian_vector_product");
+  Tensor x = input(c, "x"), w = input(c, "w", true), v = input(c, "v");
+  Tensor f = x.matmul(w).tanh().pow(2.0).sum() + w.mul(w).sigmoid().sum();
+  Tensor g = autograd::grad({f}, {w}, {}, std::nullopt, true)[0];
+  expect_close(c, "g", g);
+  Tensor hv = autograd::grad({g}, {w}, {v})[0];
+  expect_close(c, "hv", hv);
+}
+
+TEST_CASE("higher order: backward(create_graph) leaves a .grad that can be differentiated again", "[autograd][higher-order]") {
+  const Json& c = higher_order_case("backward_create_graph");
+  Tensor x = input(c, "x", true);
+  x.pow(3.0).mul(0.5).sum().backward(Tensor(), std::nullopt, /*create_graph=*/true);
+  Tensor first = x.grad();
+  REQUIRE(first.grad_fn());
+  expect_close(c, "first", first);
+  x.set_grad(Tensor());
+  first.mul(first).sum().backward();
+  expect_close(c, "second", x.grad());
+}
+
+TEST_CASE("autograd::grad: unused inputs, inputs without grad, retain_graph", "[autograd][higher-order]") {
+  Tensor a = tensor({1.0f, 2.0f}).requires_grad_(), b = tensor({3.0f}).requires_grad_();
+  Tensor y = a.mul(a).sum();
+  CHECK_THROWS_WITH(autograd::grad({y}, {a, b}, {}, true),
+                    Catch::Contains("appears to not have been used in the graph. Set allow_unused=True"));
+  auto grads = autograd::grad({y}, {a, b}, {}, true, false, /*allow_unused=*/true);
+  CHECK(grads[0].to_vector<float>() == std::vector<float>{2.0f, 4.0f});
+  CHECK_FALSE(grads[1].defined());
+  CHECK_THROWS_WITH(autograd::grad({y}, {tensor({1.0f})}), Catch::Contains("does not require grad"));
+  // Without retain_graph the saved tensors are freed: a second pass raises, as torch.
+  autograd::grad({y}, {a});
+  CHECK_THROWS_WITH(autograd::grad({y}, {a}), Catch::Contains("backward through the graph a second time"));
+  // A non-leaf input: the gradient that reaches it, nothing beyond.
+  Tensor h = a.mul(3.0);
+  Tensor z = h.tanh().sum();
+  Tensor gh = autograd::grad({z}, {h})[0];
+  std::vector<float> hv = h.to_vector<float>();
+  for (size_t i = 0; i < hv.size(); ++i) CHECK(gh.to_vector<float>()[i] == Approx(1.0 - std::tanh(hv[i]) * std::tanh(hv[i])));
+  CHECK_FALSE(a.grad().defined());
+  // Two outputs seeded together.
+  Tensor u = a.mul(2.0), w = a.mul(a);
+  auto both = autograd::grad({u, w}, {a}, {ones({2}), tensor({1.0f, -1.0f})});
+  CHECK(both[0].to_vector<float>() == std::vector<float>{2.0f + 2.0f, 2.0f - 4.0f});
+}
