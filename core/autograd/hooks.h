@@ -57,6 +57,15 @@ class RemovableHandle {
   std::function<void()> remove_;
 };
 
+// Called with the gradients of a group of tensors; returns replacements for all of them, or
+// an empty vector to leave them as they are.
+using GradsHook = std::function<std::vector<Tensor>(const std::vector<Tensor>& grads)>;
+
+// The identity on `tensors` (each must require grad), through one node: in backward, that
+// node hands the gradients of all of them to `hook` at once. Module backward hooks wrap a
+// module's inputs and outputs with it (PyTorch's BackwardHookFunction).
+std::vector<Tensor> backward_hook_identity(const std::vector<Tensor>& tensors, GradsHook hook);
+
 // Runs `hooks` over `grad` in order, each seeing the previous one's replacement. A hook that
 // returns a tensor of another shape raises, as PyTorch's "hook ... has changed the size of value".
 Tensor run_tensor_hooks(const TensorHookList& hooks, Tensor grad);

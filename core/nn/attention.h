@@ -56,7 +56,11 @@ class MultiheadAttention : public Module {
   std::pair<Tensor, Tensor> operator()(const Tensor& query, const Tensor& key, const Tensor& value,
                                        const Tensor& key_padding_mask = Tensor(), bool need_weights = true,
                                        const Tensor& attn_mask = Tensor(), bool average_attn_weights = true) {
-    return forward(query, key, value, key_padding_mask, need_weights, attn_mask, average_attn_weights);
+    // Hooks see the inputs (query, key, value, key_padding_mask, attn_mask) and the outputs
+    // (attn_output, attn_weights).
+    return call_two([&](const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& pad, const Tensor& mask) {
+      return forward(q, k, v, pad, need_weights, mask, average_attn_weights);
+    }, query, key, value, key_padding_mask, attn_mask);
   }
 
   int64_t embed_dim() const { return options.embed_dim(); }

@@ -31,7 +31,7 @@ ModulePtr Sequential::operator[](int64_t index) const { return modules_[checked_
 
 Tensor Sequential::forward(const Tensor& input) {
   Tensor x = input;
-  for (const ModulePtr& m : modules_) x = m->forward(x);
+  for (const ModulePtr& m : modules_) x = (*m)(x);  // with the child's hooks, as PyTorch's Sequential
   return x;
 }
 

@@ -73,7 +73,8 @@ class EmbeddingBag : public Module {
   Tensor forward(const Tensor& input) override { return forward(input, Tensor(), Tensor()); }
   Tensor forward(const Tensor& input, const Tensor& offsets, const Tensor& per_sample_weights = Tensor());
   Tensor operator()(const Tensor& input, const Tensor& offsets, const Tensor& per_sample_weights = Tensor()) {
-    return forward(input, offsets, per_sample_weights);
+    return call_one([this](const Tensor& a, const Tensor& b, const Tensor& c) { return forward(a, b, c); }, input, offsets,
+                    per_sample_weights);
   }
   std::string extra_repr() const override;
   Tensor& weight() { return param("weight"); }

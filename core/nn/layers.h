@@ -56,7 +56,9 @@ class Bilinear : public Module {
   using Module::forward;
   using Module::operator();
   Tensor forward(const Tensor& input1, const Tensor& input2);
-  Tensor operator()(const Tensor& input1, const Tensor& input2) { return forward(input1, input2); }
+  Tensor operator()(const Tensor& input1, const Tensor& input2) {
+    return call_one([this](const Tensor& a, const Tensor& b) { return forward(a, b); }, input1, input2);
+  }
   std::string extra_repr() const override;
   Tensor& weight() { return param("weight"); }
   Tensor& bias() { return param("bias"); }

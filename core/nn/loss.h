@@ -19,7 +19,9 @@ class Loss : public Module {
   using Module::Module;
   Tensor forward(const Tensor&) override;  // raises: a loss needs a target
   virtual Tensor forward(const Tensor& input, const Tensor& target) = 0;
-  Tensor operator()(const Tensor& input, const Tensor& target) { return forward(input, target); }
+  Tensor operator()(const Tensor& input, const Tensor& target) {
+    return call_one([this](const Tensor& a, const Tensor& b) { return forward(a, b); }, input, target);
+  }
   Reduction reduction = Reduction::Mean;  // default "mean"
 };
 
@@ -97,7 +99,9 @@ class CosineEmbeddingLoss : public Module {
   explicit CosineEmbeddingLoss(double margin = 0, Reduction reduction = Reduction::Mean);
   using Module::forward;
   Tensor forward(const Tensor& input1, const Tensor& input2, const Tensor& target);
-  Tensor operator()(const Tensor& input1, const Tensor& input2, const Tensor& target) { return forward(input1, input2, target); }
+  Tensor operator()(const Tensor& input1, const Tensor& input2, const Tensor& target) {
+    return call_one([this](const Tensor& a, const Tensor& b, const Tensor& c) { return forward(a, b, c); }, input1, input2, target);
+  }
   double margin;  // default 0
   Reduction reduction;
 };
@@ -107,7 +111,9 @@ class MarginRankingLoss : public Module {
   explicit MarginRankingLoss(double margin = 0, Reduction reduction = Reduction::Mean);
   using Module::forward;
   Tensor forward(const Tensor& input1, const Tensor& input2, const Tensor& target);
-  Tensor operator()(const Tensor& input1, const Tensor& input2, const Tensor& target) { return forward(input1, input2, target); }
+  Tensor operator()(const Tensor& input1, const Tensor& input2, const Tensor& target) {
+    return call_one([this](const Tensor& a, const Tensor& b, const Tensor& c) { return forward(a, b, c); }, input1, input2, target);
+  }
   double margin;  // default 0
   Reduction reduction;
 };
@@ -118,7 +124,9 @@ class NegativeSamplingLoss : public Module {
   explicit NegativeSamplingLoss(Reduction reduction = Reduction::Mean);
   using Module::forward;
   Tensor forward(const Tensor& center, const Tensor& context, const Tensor& negatives);
-  Tensor operator()(const Tensor& center, const Tensor& context, const Tensor& negatives) { return forward(center, context, negatives); }
+  Tensor operator()(const Tensor& center, const Tensor& context, const Tensor& negatives) {
+    return call_one([this](const Tensor& a, const Tensor& b, const Tensor& c) { return forward(a, b, c); }, center, context, negatives);
+  }
   Reduction reduction;
 };
 

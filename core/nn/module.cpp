@@ -21,6 +21,116 @@ Tensor Module::forward(const Tensor&) {
   throw StateError(str("Module [", type_name_, "] is missing the required \"forward\" function (or takes other inputs)"));
 }
 
+Tensor Module::operator()(const Tensor& input) {
+  if (!has_hooks()) return forward(input);
+  return call({input}, [this](const std::vector<Tensor>& in) { return std::vector<Tensor>{forward(in[0])}; })[0];
+}
+
+Module::Hooks& Module::hooks() {
+  if (!hooks_) hooks_ = std::make_unique<Hooks>();
+  return *hooks_;
+}
+
+bool Module::has_hooks() const {
+  return hooks_ && !(hooks_->pre->empty() && hooks_->forward->empty() && hooks_->backward->empty());
+}
+
+RemovableHandle Module::register_forward_pre_hook(ForwardPreHook hook) {
+  auto& list = hooks().pre;
+  return RemovableHandle(list, list->add(std::move(hook)));
+}
+
+RemovableHandle Module::register_forward_hook(ForwardHook hook) {
+  auto& list = hooks().forward;
+  return RemovableHandle(list, list->add(std::move(hook)));
+}
+
+RemovableHandle Module::register_full_backward_hook(BackwardHook hook) {
+  auto& list = hooks().backward;
+  return RemovableHandle(list, list->add(std::move(hook)));
+}
+
+namespace {
+
+// The positions of the tensors in `tensors` that require grad, and those tensors.
+std::pair<std::vector<size_t>, std::vector<Tensor>> differentiable(const std::vector<Tensor>& tensors) {
+  std::pair<std::vector<size_t>, std::vector<Tensor>> out;
+  for (size_t i = 0; i < tensors.size(); ++i)
+    if (tensors[i].defined() && tensors[i].requires_grad()) {
+      out.first.push_back(i);
+      out.second.push_back(tensors[i]);
+    }
+  return out;
+}
+
+// What one call of a module with backward hooks shares between its two hook nodes: the
+// output side runs first in backward and leaves grad_output here for the input side.
+struct BackwardHookCall {
+  std::vector<Tensor> grad_output;
+  size_t num_inputs = 0;
+};
+
+}  // namespace
+
+std::vector<Tensor> Module::call(std::vector<Tensor> inputs, const ForwardFn& forward) {
+  // Copies of the lists: a hook may register or remove hooks while it runs.
+  static const Hooks empty;
+  const Hooks& h = hooks_ ? *hooks_ : empty;
+  for (auto [id, hook] : std::vector(h.pre->entries)) {
+    std::vector<Tensor> replaced = hook(*this, inputs);
+    if (!replaced.empty()) inputs = std::move(replaced);
+  }
+  // Backward hooks: the inputs that require grad go through one identity node (which sees
+  // grad_input), the outputs through another (which sees grad_output), as PyTorch's BackwardHook.
+  std::shared_ptr<BackwardHookCall> backward_call;
+  auto backward_hooks = h.backward;
+  Module* self = this;
+  auto [input_positions, input_tensors] = differentiable(inputs);
+  if (!backward_hooks->empty() && GradMode::is_enabled()) {
+    backward_call = std::make_shared<BackwardHookCall>();
+    backward_call->num_inputs = inputs.size();
+    if (!input_tensors.empty()) {
+      std::vector<Tensor> wrapped = backward_hook_identity(input_tensors, [=](const std::vector<Tensor>& grads) {
+        std::vector<Tensor> grad_input(backward_call->num_inputs);
+        for (size_t k = 0; k < input_positions.size(); ++k) grad_input[input_positions[k]] = grads[k];
+        for (auto [id, hook] : std::vector(backward_hooks->entries)) {
+          std::vector<Tensor> replaced = hook(*self, grad_input, backward_call->grad_output);
+          if (replaced.empty()) continue;
+          KD_CHECK(replaced.size() == grad_input.size(), ValueError, "backward hook returned ", replaced.size(),
+                   " values for grad_input, expected ", grad_input.size());
+          grad_input = std::move(replaced);
+        }
+        std::vector<Tensor> out;
+        for (size_t pos : input_positions) out.push_back(grad_input[pos]);
+        return out;
+      });
+      for (size_t k = 0; k < input_positions.size(); ++k) inputs[input_positions[k]] = wrapped[k];
+    }
+  }
+  std::vector<Tensor> outputs = forward(inputs);
+  for (auto [id, hook] : std::vector(h.forward->entries)) {
+    std::vector<Tensor> replaced = hook(*this, inputs, outputs);
+    if (!replaced.empty()) outputs = std::move(replaced);
+  }
+  if (backward_call) {
+    auto [output_positions, output_tensors] = differentiable(outputs);
+    if (!output_tensors.empty()) {
+      const size_t num_outputs = outputs.size();
+      const bool inputs_need_grad = !input_positions.empty();
+      std::vector<Tensor> wrapped = backward_hook_identity(output_tensors, [=](const std::vector<Tensor>& grads) {
+        backward_call->grad_output.assign(num_outputs, Tensor());
+        for (size_t k = 0; k < output_positions.size(); ++k) backward_call->grad_output[output_positions[k]] = grads[k];
+        if (!inputs_need_grad)
+          for (auto [id, hook] : std::vector(backward_hooks->entries))
+            hook(*self, std::vector<Tensor>(backward_call->num_inputs), backward_call->grad_output);
+        return std::vector<Tensor>{};
+      });
+      for (size_t k = 0; k < output_positions.size(); ++k) outputs[output_positions[k]] = wrapped[k];
+    }
+  }
+  return outputs;
+}
+
 void Module::check_name(const std::string& name, const char* what) const {
   KD_CHECK(!name.empty(), ValueError, what, " name can't be empty string \"\"");
   KD_CHECK(name.find('.') == std::string::npos, ValueError, what, " name can't contain \".\" (got \"", name, "\")");

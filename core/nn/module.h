@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "autograd/hooks.h"
 #include "tensor/tensor.h"
 
 namespace kd::nn {
@@ -43,7 +44,55 @@ class Module : public std::enable_shared_from_this<Module> {
   // Runs the module. Modules with one tensor in and one out override this; others (Bilinear,
   // LSTM, MultiheadAttention) add their own overloads, and this one then raises.
   virtual Tensor forward(const Tensor& input);
-  Tensor operator()(const Tensor& input) { return forward(input); }
+  // forward() with the module's hooks around it, as calling a module in PyTorch (forward()
+  // itself runs no hook). Modules with other signatures route their operator() through call().
+  Tensor operator()(const Tensor& input);
+
+  // ---- hooks (PyTorch's; each register_* returns a handle whose remove() takes it out) ----
+  // A module's inputs and outputs reach hooks as vectors of tensors, whatever its forward
+  // takes and returns (an unset optional input, such as an RNN's h0, is an undefined Tensor).
+  // Before forward: a non-empty return replaces the inputs.
+  using ForwardPreHook = std::function<std::vector<Tensor>(Module&, const std::vector<Tensor>& inputs)>;
+  // After forward: a non-empty return replaces the outputs.
+  using ForwardHook =
+      std::function<std::vector<Tensor>(Module&, const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs)>;
+  // In backward, once the gradients of the inputs are known: grad_input has one entry per input
+  // (undefined where the input needs no gradient), grad_output one per output. A non-empty
+  // return replaces grad_input. If no input requires grad it is called with grad_input all
+  // undefined as soon as grad_output is known, as PyTorch's register_full_backward_hook.
+  using BackwardHook = std::function<std::vector<Tensor>(Module&, const std::vector<Tensor>& grad_input,
+                                                         const std::vector<Tensor>& grad_output)>;
+  RemovableHandle register_forward_pre_hook(ForwardPreHook hook);
+  RemovableHandle register_forward_hook(ForwardHook hook);
+  RemovableHandle register_full_backward_hook(BackwardHook hook);
+  bool has_hooks() const;
+  // Runs `forward` on `inputs` with the hooks around it (what operator() does). The backward
+  // hooks see this module: it must outlive the backward pass that runs them.
+  using ForwardFn = std::function<std::vector<Tensor>(const std::vector<Tensor>&)>;
+  std::vector<Tensor> call(std::vector<Tensor> inputs, const ForwardFn& forward);
+
+ protected:
+  // The operator() of a module whose forward takes `inputs` and returns one tensor: forward
+  // itself when there are no hooks, else call().
+  template <typename Forward, typename... In>
+  Tensor call_one(Forward&& fwd, const In&... inputs) {
+    if (!has_hooks()) return fwd(inputs...);
+    return call({inputs...}, [&](const std::vector<Tensor>& x) {
+      return std::vector<Tensor>{unpack_call(fwd, x, std::index_sequence_for<In...>{})};
+    })[0];
+  }
+  // The same for a forward returning two tensors.
+  template <typename Forward, typename... In>
+  std::pair<Tensor, Tensor> call_two(Forward&& fwd, const In&... inputs) {
+    if (!has_hooks()) return fwd(inputs...);
+    std::vector<Tensor> out = call({inputs...}, [&](const std::vector<Tensor>& x) {
+      auto [a, b] = unpack_call(fwd, x, std::index_sequence_for<In...>{});
+      return std::vector<Tensor>{a, b};
+    });
+    return {out[0], out[1]};
+  }
+
+ public:
 
   // ---- registration ----
   // An undefined tensor registers an empty slot (e.g. Linear without bias): listed by
@@ -111,7 +160,20 @@ class Module : public std::enable_shared_from_this<Module> {
   void collect_state(const std::string& prefix, NamedTensors& out) const;
   NamedTensors named_tensors(bool recurse, bool buffers) const;
 
+  struct Hooks {
+    std::shared_ptr<HookList<ForwardPreHook>> pre = std::make_shared<HookList<ForwardPreHook>>();
+    std::shared_ptr<HookList<ForwardHook>> forward = std::make_shared<HookList<ForwardHook>>();
+    std::shared_ptr<HookList<BackwardHook>> backward = std::make_shared<HookList<BackwardHook>>();
+  };
+  Hooks& hooks();
+
+  template <typename Forward, size_t... I>
+  static auto unpack_call(Forward& fwd, const std::vector<Tensor>& x, std::index_sequence<I...>) {
+    return fwd(x[I]...);
+  }
+
   std::string type_name_;
+  std::unique_ptr<Hooks> hooks_;  // made on the first registration
   bool training_ = true;
   NamedTensors parameters_;
   std::vector<BufferSlot> buffers_;

@@ -114,7 +114,9 @@ class RNN : public RNNBase {
   RNN(int64_t input_size, int64_t hidden_size) : RNN(RNNOptions(input_size, hidden_size)) {}
   // (output, h_n); output [T, B, D*hidden] (batch_first: [B, T, ..]), h_n [L*D, B, hidden].
   std::pair<Tensor, Tensor> forward(const Tensor& input, const Tensor& hx = Tensor());
-  std::pair<Tensor, Tensor> operator()(const Tensor& input, const Tensor& hx = Tensor()) { return forward(input, hx); }
+  std::pair<Tensor, Tensor> operator()(const Tensor& input, const Tensor& hx = Tensor()) {
+    return call_two([this](const Tensor& x, const Tensor& h) { return forward(x, h); }, input, hx);
+  }
   RNNOptions options;
 };
 
@@ -126,7 +128,15 @@ class LSTM : public RNNBase {
   LSTM(int64_t input_size, int64_t hidden_size) : LSTM(LSTMOptions(input_size, hidden_size)) {}
   // (output, (h_n, c_n)). hx = (h_0, c_0), both defined or both undefined.
   std::pair<Tensor, State> forward(const Tensor& input, const State& hx = State());
-  std::pair<Tensor, State> operator()(const Tensor& input, const State& hx = State()) { return forward(input, hx); }
+  // Hooks see the inputs (input, h0, c0) and the outputs (output, h_n, c_n).
+  std::pair<Tensor, State> operator()(const Tensor& input, const State& hx = State()) {
+    if (!has_hooks()) return forward(input, hx);
+    std::vector<Tensor> out = call({input, hx.first, hx.second}, [this](const std::vector<Tensor>& x) {
+      auto [y, state] = forward(x[0], {x[1], x[2]});
+      return std::vector<Tensor>{y, state.first, state.second};
+    });
+    return {out[0], {out[1], out[2]}};
+  }
   LSTMOptions options;
 };
 
@@ -137,7 +147,9 @@ class GRU : public RNNBase {
   explicit GRU(const GRUOptions& options);
   GRU(int64_t input_size, int64_t hidden_size) : GRU(GRUOptions(input_size, hidden_size)) {}
   std::pair<Tensor, Tensor> forward(const Tensor& input, const Tensor& hx = Tensor());
-  std::pair<Tensor, Tensor> operator()(const Tensor& input, const Tensor& hx = Tensor()) { return forward(input, hx); }
+  std::pair<Tensor, Tensor> operator()(const Tensor& input, const Tensor& hx = Tensor()) {
+    return call_two([this](const Tensor& x, const Tensor& h) { return forward(x, h); }, input, hx);
+  }
   GRUOptions options;
 };
 
@@ -191,7 +203,9 @@ class RNNCell : public RNNCellBase {
   Tensor forward(const Tensor& input) override { return forward(input, Tensor()); }
   Tensor forward(const Tensor& input, const Tensor& hx);
   using Module::operator();
-  Tensor operator()(const Tensor& input, const Tensor& hx) { return forward(input, hx); }
+  Tensor operator()(const Tensor& input, const Tensor& hx) {
+    return call_one([this](const Tensor& x, const Tensor& h) { return forward(x, h); }, input, hx);
+  }
   std::string extra_repr() const override;
   RNNCellOptions options;
 };
@@ -203,7 +217,11 @@ class LSTMCell : public RNNCellBase {
   LSTMCell(int64_t input_size, int64_t hidden_size) : LSTMCell(LSTMCellOptions(input_size, hidden_size)) {}
   // (h', c')
   State forward(const Tensor& input, const State& hx = State());
-  State operator()(const Tensor& input, const State& hx = State()) { return forward(input, hx); }
+  // Hooks see the inputs (input, h, c) and the outputs (h', c').
+  State operator()(const Tensor& input, const State& hx = State()) {
+    return call_two([this](const Tensor& x, const Tensor& h, const Tensor& c) { return forward(x, {h, c}); }, input,
+                    hx.first, hx.second);
+  }
   LSTMCellOptions options;
 };
 
@@ -214,7 +232,9 @@ class GRUCell : public RNNCellBase {
   Tensor forward(const Tensor& input) override { return forward(input, Tensor()); }
   Tensor forward(const Tensor& input, const Tensor& hx);
   using Module::operator();
-  Tensor operator()(const Tensor& input, const Tensor& hx) { return forward(input, hx); }
+  Tensor operator()(const Tensor& input, const Tensor& hx) {
+    return call_one([this](const Tensor& x, const Tensor& h) { return forward(x, h); }, input, hx);
+  }
   GRUCellOptions options;
 };
 

@@ -124,3 +124,96 @@ TEST_CASE("autograd::grad: unused inputs, inputs without grad, retain_graph", "[
   auto both = autograd::grad({u, w}, {a}, {ones({2}), tensor({1.0f, -1.0f})});
   CHECK(both[0].to_vector<float>() == std::vector<float>{2.0f + 2.0f, 2.0f - 4.0f});
 }
+
+TEST_CASE("hooks: tensor hooks replace gradients, on leaves and non-leaves, and remove() works (torch values)",
+          "[autograd][hooks]") {
+  const Json& c = higher_order_case("tensor_hooks");
+  Tensor x = input(c, "x", true);
+  Tensor y = x.mul(2.0);
+  Tensor seen;
+  y.register_hook([&](const Tensor& g) {
+    seen = g.clone();
+    return g.mul(3.0);
+  });
+  x.register_hook([](const Tensor& g) { return g.add(1.0); });
+  RemovableHandle removed = x.register_hook([](const Tensor& g) { return g.mul(100.0); });
+  removed.remove();
+  removed.remove();  // a second remove() does nothing
+  int observed = 0;
+  x.register_hook([&](const Tensor&) {  // returns nothing: the gradient stays
+    ++observed;
+    return Tensor();
+  });
+  y.mul(y).sum().backward();
+  expect_close(c, "y.grad_seen", seen);
+  expect_close(c, "x.grad", x.grad());
+  CHECK(observed == 1);
+  // Errors: a hook on a tensor without grad; a hook changing the shape.
+  CHECK_THROWS_WITH(tensor({1.0f}).register_hook([](const Tensor& g) { return g; }),
+                    Catch::Contains("cannot register a hook on a tensor that doesn't require gradient"));
+  Tensor z = x.mul(1.0);
+  z.register_hook([](const Tensor&) { return zeros({7}); });
+  CHECK_THROWS_WITH(z.sum().backward(), Catch::Contains("hook has changed the size of value"));
+}
+
+TEST_CASE("hooks: forward pre-hooks, forward hooks and full backward hooks on modules (torch values)", "[nn][hooks]") {
+  const Json& c = higher_order_case("module_hooks");
+  auto model = std::make_shared<nn::Sequential>();
+  auto lin1 = std::make_shared<nn::Linear>(nn::LinearOptions(3, 4));
+  auto act = std::make_shared<nn::Tanh>();
+  auto lin2 = std::make_shared<nn::Linear>(nn::LinearOptions(4, 2));
+  model->push_back(lin1);
+  model->push_back(act);
+  model->push_back(lin2);
+  nn::NamedTensors state;
+  for (const char* k : {"0.weight", "0.bias", "2.weight", "2.bias"}) state.emplace_back(k, input(c, std::string("state.") + k));
+  model->load_state_dict(state);
+
+  Tensor tanh_out, grad_input, grad_output;
+  lin1->register_forward_pre_hook([](nn::Module&, const std::vector<Tensor>& in) { return std::vector<Tensor>{in[0].mul(2.0)}; });
+  act->register_forward_hook([&](nn::Module& m, const std::vector<Tensor>&, const std::vector<Tensor>& out) {
+    CHECK(m.type_name() == "Tanh");
+    tanh_out = out[0].detach().clone();
+    return std::vector<Tensor>{out[0].mul(0.5)};
+  });
+  lin2->register_full_backward_hook([&](nn::Module&, const std::vector<Tensor>& gin, const std::vector<Tensor>& gout) {
+    grad_input = gin[0].clone();
+    grad_output = gout[0].clone();
+    return std::vector<Tensor>{gin[0].mul(10.0)};
+  });
+  Tensor x = input(c, "x", true);
+  Tensor out = (*model)(x);
+  out.backward(input(c, "upstream"));
+  expect_close(c, "out", out);
+  expect_close(c, "tanh.out", tanh_out);
+  expect_close(c, "grad_input", grad_input);
+  expect_close(c, "grad_output", grad_output);
+  expect_close(c, "x.grad", x.grad());
+  for (const auto& [name, p] : model->named_parameters()) expect_close(c, name + ".grad", p.grad());
+}
+
+TEST_CASE("hooks: a removed module hook no longer runs; a hook with no grad-requiring input still sees grad_output",
+          "[nn][hooks]") {
+  nn::Linear lin(nn::LinearOptions(2, 2));
+  int calls = 0;
+  RemovableHandle h = lin.register_forward_hook([&](nn::Module&, const std::vector<Tensor>&, const std::vector<Tensor>&) {
+    ++calls;
+    return std::vector<Tensor>{};
+  });
+  lin(ones({1, 2}));
+  h.remove();
+  lin(ones({1, 2}));
+  CHECK(calls == 1);
+  CHECK_FALSE(lin.has_hooks());
+  std::vector<Tensor> gin, gout;
+  lin.register_full_backward_hook([&](nn::Module&, const std::vector<Tensor>& i, const std::vector<Tensor>& o) {
+    gin = i;
+    gout = o;
+    return std::vector<Tensor>{};
+  });
+  lin(ones({1, 2})).sum().backward();  // the input does not require grad
+  REQUIRE(gin.size() == 1);
+  CHECK_FALSE(gin[0].defined());
+  REQUIRE(gout.size() == 1);
+  CHECK(gout[0].to_vector<float>() == std::vector<float>{1.0f, 1.0f});
+}
