@@ -64,6 +64,15 @@ inline std::vector<Tensor> tensors_from_js(const emscripten::val& handles) {
   return out;
 }
 
+// The same, where null or undefined stands for an undefined Tensor ("none").
+inline std::vector<Tensor> optional_tensors_from_js(const emscripten::val& handles) {
+  const unsigned n = handles["length"].as<unsigned>();
+  std::vector<Tensor> out(n);
+  for (unsigned i = 0; i < n; ++i)
+    if (!handles[i].isNull() && !handles[i].isUndefined()) out[i] = handles[i].as<Tensor>();
+  return out;
+}
+
 // Tensors -> a JS array of new RawTensor handles (each owned by the caller; ctx.wrap them).
 inline emscripten::val tensors_to_js(const std::vector<Tensor>& tensors) {
   emscripten::val out = emscripten::val::array();

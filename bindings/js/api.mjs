@@ -121,6 +121,50 @@ export function createContext(raw, { build = 'st', numThreads } = {}) {
     return result;
   };
 
+  // ---- JS hooks called from inside a C++ backward pass (bindings/embind/autograd.cpp) ----
+  // No JS exception may cross a C++ frame: ctx.hookCallback(body) wraps a hook so that what it
+  // throws is kept here and C++ sees `false` (and raises, unwinding normally); the JS call that
+  // ran the backward pass then rethrows the kept error through ctx.withHookErrors.
+  let hookError = null;
+  ctx.hookCallback = (body) => (...rawArgs) => {
+    try {
+      const result = body(...rawArgs);
+      return result === undefined ? null : result;
+    } catch (e) {
+      hookError ??= e;
+      return false;
+    }
+  };
+  /** Runs fn(); if a JS hook threw while it ran, that error is thrown (not the C++ one it caused). */
+  ctx.withHookErrors = (fn) => {
+    hookError = null;
+    try {
+      return fn();
+    } catch (e) {
+      if (hookError === null) throw e;
+      const kept = hookError;
+      hookError = null;
+      throw kept;
+    }
+  };
+  // Raw hook handles (RemovableHandle) are freed with their JS handle object.
+  const handleRegistry = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry((h) => h.delete()) : null;
+  /** A {remove()} object over a raw RawHookHandle. */
+  ctx.hookHandle = (rawHandle) => {
+    let live = rawHandle;
+    const handle = {
+      remove() {
+        if (!live) return;
+        live.remove();
+        handleRegistry?.unregister(handle);
+        live.delete();
+        live = null;
+      },
+    };
+    handleRegistry?.register(handle, rawHandle, handle);
+    return handle;
+  };
+
   /** handle[name](...args) checked like ctx.call, without a closure per call (the op hot path). */
   ctx.invoke = function invoke(handle, name, args) {
     if (ctx.closed) throw new errors.StateError('this Kindling module was shut down');

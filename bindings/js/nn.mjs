@@ -178,6 +178,71 @@ export function installNnApi(ctx, kd) {
 
   const torchSize = (s) => `torch.Size([${s.join(', ')}])`;
 
+  // The module's forward `inner` on `args`, with its hooks around it. Backward hooks (as
+  // PyTorch's BackwardHook): the inputs that require grad pass through one identity node of
+  // the core (core/autograd/hooks.h), which hands their gradients to the hooks; the output
+  // Tensors (top level: a Tensor, or the Tensors of an array) through another, which records
+  // gradOutput first.
+  function runWithHooks(module, inner, args) {
+    const hooks = module._hooks;
+    for (const fn of [...hooks.pre.values()]) {
+      const r = fn(module, args);
+      if (r !== undefined && r !== null) args = Array.isArray(r) ? r : [r];
+    }
+    let pending = null;  // what the two backward nodes of this call share
+    let inputPositions = [];
+    if (hooks.backward.size > 0 && kd.isGradEnabled()) {
+      pending = { gradOutput: [] };
+      inputPositions = differentiablePositions(args);
+      if (inputPositions.length > 0) {
+        const onGradInput = ctx.hookCallback((rawGrads) => {
+          const grads = rawGrads.map((h) => ctx.wrap(h));
+          let gradInput = args.map(() => null);
+          inputPositions.forEach((p, k) => { gradInput[p] = grads[k]; });
+          for (const fn of [...hooks.backward.values()]) {
+            const r = fn(module, gradInput, pending.gradOutput);
+            if (r === undefined || r === null) continue;
+            if (!Array.isArray(r) || r.length !== gradInput.length || !r.every((g) => g === null || g instanceof Tensor)) {
+              throw typeError(`backward hook of ${module.constructor.name}: expected an array of ${gradInput.length} Tensors or nulls, got ${describe(r)}`);
+            }
+            gradInput = r;
+          }
+          return inputPositions.map((p) => (gradInput[p] ? ctx.unwrap(gradInput[p]) : null));
+        });
+        const wrapped = ctx.call(raw.autogradBackwardHookIdentity, inputPositions.map((p) => ctx.unwrap(args[p])), onGradInput);
+        args = [...args];
+        inputPositions.forEach((p, k) => { args[p] = ctx.wrap(wrapped[k]); });
+      }
+    }
+    let out = inner.apply(module, args);
+    for (const fn of [...hooks.forward.values()]) {
+      const r = fn(module, args, out);
+      if (r !== undefined) out = r;
+    }
+    if (pending) {
+      const outputs = out instanceof Tensor ? [out] : Array.isArray(out) ? out : [];
+      const outputPositions = differentiablePositions(outputs);
+      if (outputPositions.length > 0) {
+        const onGradOutput = ctx.hookCallback((rawGrads) => {
+          const grads = rawGrads.map((h) => ctx.wrap(h));
+          pending.gradOutput = outputs.map(() => null);
+          outputPositions.forEach((p, k) => { pending.gradOutput[p] = grads[k]; });
+          if (inputPositions.length === 0) {
+            for (const fn of [...hooks.backward.values()]) fn(module, args.map(() => null), pending.gradOutput);
+          }
+          return null;
+        });
+        const wrapped = ctx.call(raw.autogradBackwardHookIdentity, outputPositions.map((p) => ctx.unwrap(outputs[p])), onGradOutput);
+        const replaced = [...outputs];
+        outputPositions.forEach((p, k) => { replaced[p] = ctx.wrap(wrapped[k]); });
+        out = out instanceof Tensor ? replaced[0] : replaced;
+      }
+    }
+    return out;
+  }
+  const differentiablePositions = (values) =>
+    values.flatMap((v, i) => (v instanceof Tensor && v.requiresGrad ? [i] : []));
+
   class Module {
     constructor() {
       hidden(this, '_parameters', new Map());
@@ -197,6 +262,36 @@ export function installNnApi(ctx, kd) {
 
     /** Short alias of forward(). */
     call(...args) { return this.forward(...args); }
+
+    // ---- hooks (PyTorch's; each register* returns a handle whose remove() takes it out) ----
+    // They run whenever the module runs, through forward() or call() alike: the first one
+    // registered puts a wrapper on this instance's forward (runWithHooks below).
+
+    /** fn(module, inputs[]) before forward; an array it returns (or one value) replaces the inputs. */
+    registerForwardPreHook(fn) { return this._addHook('pre', fn, 'registerForwardPreHook()'); }
+    /** fn(module, inputs[], output) after forward; a value it returns replaces the output. */
+    registerForwardHook(fn) { return this._addHook('forward', fn, 'registerForwardHook()'); }
+    /**
+     * fn(module, gradInput[], gradOutput[]) in backward, once the gradients of the module's
+     * inputs are known (one entry per forward argument, null where none flows; gradOutput has
+     * one entry per output Tensor). An array it returns replaces gradInput. If no input requires
+     * grad, fn is called as soon as gradOutput is known, with gradInput all null.
+     */
+    registerFullBackwardHook(fn) { return this._addHook('backward', fn, 'registerFullBackwardHook()'); }
+
+    _addHook(kind, fn, what) {
+      if (typeof fn !== 'function') throw typeError(`${what}: fn must be a function, got ${describe(fn)}`);
+      if (!this._hooks) {
+        hidden(this, '_hooks', { pre: new Map(), forward: new Map(), backward: new Map(), next: 0 });
+        const module = this;
+        const inner = this.forward;
+        hidden(this, 'forward', function forward(...args) { return runWithHooks(module, inner, args); });
+      }
+      const id = this._hooks.next++;
+      const list = this._hooks[kind];
+      list.set(id, fn);
+      return { remove() { list.delete(id); } };
+    }
 
     // ---- registration ----
 

@@ -247,24 +247,44 @@ export function makeTensorClasses(ctx) {
     get version() { return this.#get('version'); }
     get retainsGrad() { return this.#get('retainsGrad'); }
     retainGrad() { return this.#inplace('retainGrad'); }
-    /** backward(), backward(gradient), backward(gradient, {retainGraph}), backward({retainGraph}). */
+    /**
+     * backward(), backward(gradient), backward(gradient, {retainGraph, createGraph}),
+     * backward({retainGraph, createGraph}). createGraph records the backward pass itself, so the
+     * .grad it leaves can be differentiated again; retainGraph defaults to createGraph.
+     */
     backward(gradient, opts) {
       if (isPlainObject(gradient) && opts === undefined) {
         opts = gradient;
         gradient = undefined;
       }
-      const { retainGraph = false } = checkOptions(opts, 'backward()');
+      const { createGraph = false, retainGraph = createGraph } = checkOptions(opts, 'backward()');
       checkBool(retainGraph, 'backward(): retainGraph');
+      checkBool(createGraph, 'backward(): createGraph');
       if (gradient === undefined || gradient === null) {
-        this.#inplace('backward', retainGraph);
+        ctx.withHookErrors(() => this.#inplace('backward', retainGraph, createGraph));
       } else {
         const g = ctx.toTensor(gradient, this.dtype);
         try {
-          this.#inplace('backwardWith', g, retainGraph);
+          ctx.withHookErrors(() => this.#inplace('backwardWith', g, retainGraph, createGraph));
         } finally {
           if (g !== gradient) g.dispose();
         }
       }
+    }
+    /**
+     * registerHook(fn): fn(grad) runs each time a gradient for this tensor is computed (during
+     * backward() or kd.autograd.grad()); a Tensor it returns replaces the gradient, undefined
+     * keeps it. Returns a handle whose remove() takes the hook out.
+     */
+    registerHook(fn) {
+      if (typeof fn !== 'function') throw typeError(`registerHook(): fn must be a function, got ${describe(fn)}`);
+      const callback = ctx.hookCallback((rawGrad) => {
+        const replaced = fn(ctx.wrap(rawGrad));
+        if (replaced === undefined || replaced === null) return null;
+        if (!(replaced instanceof Tensor)) throw typeError(`registerHook(): the hook returned ${describe(replaced)}, expected a Tensor or undefined`);
+        return ctx.unwrap(replaced);
+      });
+      return ctx.hookHandle(ctx.call(raw.autogradRegisterHook, this.#raw, callback));
     }
     detach() { return this.#op('detach'); }
     detach_() { return this.#inplace('detach_'); }

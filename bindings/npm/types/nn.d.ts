@@ -1,7 +1,7 @@
 // Types of kd.nn (modules, containers, functional, init, utils) and of serialization
 // (kd.saveSafetensors, kd.loadSafetensors, kd.readEmbeddingsText). Hand-written; the
 // implementation is bindings/js/nn.mjs and bindings/js/serialize.mjs.
-import type { NestedArray, Parameter, Shape, Tensor } from './tensor.js';
+import type { NestedArray, Parameter, RemovableHandle, Shape, Tensor } from './tensor.js';
 
 /** A tensor, or values that become one (an int64 tensor where indices are expected). */
 export type TensorInput = Tensor | NestedArray;
@@ -36,6 +36,18 @@ export declare class Module {
   forward(...inputs: any[]): any;
   /** Alias of forward(). */
   call(...inputs: any[]): any;
+  /** fn(module, inputs) before forward (forward() and call() alike); an array it returns (or one value) replaces the inputs. */
+  registerForwardPreHook(fn: (module: this, inputs: any[]) => any): RemovableHandle;
+  /** fn(module, inputs, output) after forward; a value it returns replaces the output. */
+  registerForwardHook(fn: (module: this, inputs: any[], output: any) => any): RemovableHandle;
+  /**
+   * fn(module, gradInput, gradOutput) in backward: one gradInput entry per forward argument
+   * (null where no gradient flows), one gradOutput entry per output Tensor. An array it returns
+   * replaces gradInput.
+   */
+  registerFullBackwardHook(
+    fn: (module: this, gradInput: (Tensor | null)[], gradOutput: (Tensor | null)[]) => (Tensor | null)[] | void | null | undefined,
+  ): RemovableHandle;
 
   registerParameter(name: string, param: Parameter | null): void;
   registerBuffer(name: string, tensor: Tensor | null, options?: { persistent?: boolean }): void;

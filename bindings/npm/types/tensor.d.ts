@@ -31,7 +31,23 @@ export interface TensorOptions extends FactoryOptions {
 export interface KeepdimOptions { keepdim?: boolean }
 export interface VarOptions { unbiased?: boolean; keepdim?: boolean }
 export interface AlphaOptions { alpha?: number }
-export interface BackwardOptions { retainGraph?: boolean }
+export interface BackwardOptions {
+  /** Keep the graph's saved tensors for another backward; defaults to createGraph. */
+  retainGraph?: boolean;
+  /** Record the backward pass too, so the gradients can be differentiated again. */
+  createGraph?: boolean;
+}
+export interface GradOptions extends BackwardOptions {
+  /** The gradient of each output (null: ones, for a one-element output); default ones. */
+  gradOutputs?: Tensor | (Tensor | null)[];
+  /** Give null for an input the outputs do not use, instead of raising. */
+  allowUnused?: boolean;
+}
+export interface MultiBackwardOptions extends BackwardOptions {
+  gradTensors?: Tensor | (Tensor | null)[];
+}
+/** What register*Hook returns: remove() takes the hook out (a second call does nothing). */
+export interface RemovableHandle { remove(): void }
 
 /** A tensor, a number, or (nested) arrays: where an op also accepts plain values. */
 export type TensorLike = Tensor | number | boolean | NestedArray | Float32Array | Float64Array | Int32Array;
@@ -91,6 +107,11 @@ export declare class Tensor {
   retainGrad(): this;
   backward(gradient?: TensorLike | null, options?: BackwardOptions): void;
   backward(options: BackwardOptions): void;
+  /**
+   * fn(grad) runs each time a gradient for this tensor is computed (backward() or
+   * kd.autograd.grad()); a Tensor it returns (same shape) replaces the gradient.
+   */
+  registerHook(fn: (grad: Tensor) => Tensor | void | null | undefined): RemovableHandle;
   detach(): Tensor;
   detach_(): this;
   /** torch's .data: the same values without history; changes are invisible to autograd. */
@@ -415,8 +436,16 @@ export interface TensorApi {
   shutdown(): void;
 }
 
-/** kd.autograd: anomaly detection (torch.autograd.detect_anomaly). */
+/** kd.autograd: gradients of chosen inputs, higher-order gradients, anomaly detection. */
 export interface AutogradApi {
+  /**
+   * The gradients of `outputs` with respect to `inputs` (torch.autograd.grad), returned rather
+   * than accumulated into .grad; null for an unused input when allowUnused. With createGraph
+   * they can be differentiated again (gradient penalties, Hessian-vector products).
+   */
+  grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], options?: GradOptions): (Tensor | null)[];
+  /** backward() from several roots at once (torch.autograd.backward). */
+  backward(tensors: Tensor | Tensor[], options?: MultiBackwardOptions): void;
   /**
    * Runs fn synchronously with anomaly detection on (restored afterwards, also when fn throws).
    * Inside, an op whose output holds NaN or Inf, or a backward node returning a NaN or Inf

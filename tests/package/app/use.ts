@@ -110,6 +110,18 @@ async function main(): Promise<void> {
   tsne.dispose();
   pca.dispose();
 
+  // Higher-order gradients and hooks.
+  const w2 = kd.randn([3], { requiresGrad: true });
+  const [g1] = kd.autograd.grad(w2.pow(3).sum(), [w2], { createGraph: true });
+  const [hv] = kd.autograd.grad(g1 as Tensor, w2, { gradOutputs: kd.ones([3]) });
+  const hook = w2.registerHook((gr: Tensor) => gr.mul(2));
+  hook.remove();
+  const hooked = new kd.nn.Linear(3, 1);
+  hooked.registerForwardHook((_m, _inputs, out) => out);
+  hooked.registerFullBackwardHook((_m, gradInput) => gradInput);
+  kd.autograd.backward([hooked.forward(w2).sum()], { createGraph: false });
+  void hv;
+
   void [projected, ratio, iteration, kl, trust, nearIndices, nearDistances, params, loaded, threads, r, l, i, ri, rp, f, like, s, dt, shape, n, sum, values, indices, named, sm, mm, v, g, cat, st, oh,
     clamped, vv, grad, fn, leaf, version, det, item, arr, typed, text, liveTensors, isTensor, e];
   kd.shutdown();
