@@ -85,7 +85,10 @@ std::vector<Tensor> Module::call(std::vector<Tensor> inputs, const ForwardFn& fo
   std::shared_ptr<BackwardHookCall> backward_call;
   auto backward_hooks = h.backward;
   Module* self = this;
-  auto [input_positions, input_tensors] = differentiable(inputs);
+  // Not structured bindings: C++17 lambdas cannot capture those.
+  const std::pair<std::vector<size_t>, std::vector<Tensor>> input_split = differentiable(inputs);
+  const std::vector<size_t>& input_positions = input_split.first;
+  const std::vector<Tensor>& input_tensors = input_split.second;
   if (!backward_hooks->empty() && GradMode::is_enabled()) {
     backward_call = std::make_shared<BackwardHookCall>();
     backward_call->num_inputs = inputs.size();
@@ -113,7 +116,9 @@ std::vector<Tensor> Module::call(std::vector<Tensor> inputs, const ForwardFn& fo
     if (!replaced.empty()) outputs = std::move(replaced);
   }
   if (backward_call) {
-    auto [output_positions, output_tensors] = differentiable(outputs);
+    const std::pair<std::vector<size_t>, std::vector<Tensor>> output_split = differentiable(outputs);
+    const std::vector<size_t>& output_positions = output_split.first;
+    const std::vector<Tensor>& output_tensors = output_split.second;
     if (!output_tensors.empty()) {
       const size_t num_outputs = outputs.size();
       const bool inputs_need_grad = !input_positions.empty();
