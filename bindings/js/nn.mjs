@@ -185,6 +185,7 @@ export function installNnApi(ctx, kd) {
   // gradOutput first.
   function runWithHooks(module, inner, args) {
     const hooks = module._hooks;
+    if (hooks.pre.size === 0 && hooks.forward.size === 0 && hooks.backward.size === 0) return inner.apply(module, args);
     for (const fn of [...hooks.pre.values()]) {
       const r = fn(module, args);
       if (r !== undefined && r !== null) args = Array.isArray(r) ? r : [r];

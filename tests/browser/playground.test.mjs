@@ -293,6 +293,24 @@ describe('inside the model: the inspector', () => {
     await page.close();
   });
 
+  test('each layer\'s activations and the gradient coming back into it, recorded by hooks during a step', async () => {
+    const page = await open(preview.url);
+    await stepTimes(page, 1);
+    const table = page.getByRole('table', { name: 'Activations and gradients' });
+    await table.locator('caption').filter({ hasText: 'during step 1 ' }).waitFor();
+    const modules = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.module));
+    assert.deepEqual(modules, ['0', '1', '2', '3', '4']);
+    assert.match(await table.locator('tr[data-module="1"]').innerText(), /Tanh[\s\S]*saturated/);
+    for (const m of modules) {
+      const rms = Number(await page.getByTestId(`grad-rms-${m}`).innerText());
+      assert.ok(Number.isFinite(rms) && rms > 0, `layer ${m}: RMS gradient ${rms}`);
+    }
+    mkdirSync(shotDir, { recursive: true });
+    await page.getByRole('region', { name: 'Inside the model' }).screenshot({ path: join(shotDir, 'inspector-activations.png') });
+    noProblems(page);
+    await page.close();
+  });
+
   test('a frozen parameter stays bit-identical while the others move', async () => {
     const page = await open(preview.url);
     const norm = (name) => page.locator(`tr[data-name="${name}"] td.num`).first().innerText();

@@ -121,3 +121,71 @@ describe('the inspector on an nn.Embedding', () => {
     });
   }
 });
+
+describe('the inspector records activations and their gradients with hooks', () => {
+  let kd;
+  before(async () => { kd = await kindling({ threads: false }); });
+  after(() => kd.shutdown());
+
+  const build = () => {
+    kd.manualSeed(3);
+    return kd.nn.Sequential(kd.nn.Linear(2, 8), kd.nn.ReLU(), kd.nn.Linear(8, 8), kd.nn.Tanh(), kd.nn.Linear(8, 1));
+  };
+  const x = () => kd.tensor([[0.5, -1], [2, 0.3], [-0.7, 0.9], [1.5, 1.5]]);
+
+  test('each layer\'s output statistics and RMS gradient equal what a plain computation gives', () => kd.tidy(() => {
+    const model = build();
+    const inspector = new Inspector(kd);
+    inspector.attach(model, new kd.optim.SGD(model.parameters(), { lr: 0.1 }));
+    const release = inspector.captureActivations(1);
+    model.call(x()).pow(2).sum().backward();
+    release();
+    const { activations } = inspector.snapshot(1, null).payload;
+    assert.equal(activations.step, 1);
+    assert.deepEqual(activations.rows.map((r) => `${r.name}:${r.type}`), ['0:Linear', '1:ReLU', '2:Linear', '3:Tanh', '4:Linear']);
+    // The same quantities by hand: outputs with retained gradients.
+    const [l0, relu, l2, tanh, l4] = model.children();
+    const outs = [];
+    let h = x();
+    for (const m of [l0, relu, l2, tanh, l4]) { h = m.call(h); h.retainGrad(); outs.push(h); }
+    h.pow(2).sum().backward();
+    activations.rows.forEach((row, i) => {
+      const v = outs[i].dataSync();
+      const mean = v.reduce((a, b) => a + b, 0) / v.length;
+      const std = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);
+      const g = outs[i].grad.dataSync();
+      const rms = Math.sqrt(g.reduce((a, b) => a + b * b, 0) / g.length);
+      assert.ok(Math.abs(row.mean - mean) < 1e-6, `${row.name} mean`);
+      assert.ok(Math.abs(row.std - std) < 1e-5, `${row.name} std`);
+      assert.ok(Math.abs(row.gradRms - rms) <= 1e-6 * (1 + rms), `${row.name} gradient RMS ${row.gradRms} vs ${rms}`);
+    });
+    const reluRow = activations.rows[1];
+    const relu2d = outs[1].dataSync();
+    const dead = [...Array(8).keys()].filter((u) => [0, 1, 2, 3].every((b) => relu2d[b * 8 + u] === 0)).length;
+    assert.equal(reluRow.deadUnits, dead);
+    assert.equal(reluRow.units, 8);
+    assert.equal(activations.rows[3].saturatedFraction, outs[3].dataSync().filter((v) => 1 - Math.abs(v) < 0.03).length / 32);
+  }));
+
+  test('training with the hooks riding along is bit-identical to training without them; removed hooks record nothing', () => {
+    const train = (captureEvery) => kd.tidy(() => {
+      const model = build();
+      const opt = new kd.optim.Adam(model.parameters(), { lr: 0.05 });
+      const inspector = new Inspector(kd);
+      inspector.attach(model, opt);
+      const y = kd.tensor([[1], [0], [0], [1]]);
+      for (let step = 0; step < 20; step++) {
+        const release = captureEvery && step % captureEvery === 0 ? inspector.captureActivations(step + 1) : null;
+        opt.zeroGrad();
+        kd.nn.functional.mseLoss(model.call(x()), y).backward();
+        opt.step();
+        release?.();
+      }
+      return { values: model.parameters().map((p) => [...p.dataSync()]), activations: inspector.activations };
+    });
+    const plain = train(0), hooked = train(3);
+    assert.deepEqual(hooked.values, plain.values);
+    assert.equal(plain.activations, null);
+    assert.equal(hooked.activations.step, 19);
+  });
+});

@@ -1,7 +1,8 @@
 // What the inspector shows of any preset's model, worker side: the module tree, every
 // parameter, buffer and plain tensor attribute with its statistics, freezing, the optimizer's
-// param_groups, one parameter up close, and the state_dict. Works on any kd.nn.Module, so
-// every preset gets it by handing over its model and optimizer.
+// param_groups, one parameter up close, the state_dict, and what each layer outputs and the
+// gradient that comes back into it (recorded with hooks). Works on any kd.nn.Module, so every
+// preset gets it by handing over its model and optimizer.
 
 const asBits = (a) => new Uint32Array(a.buffer, a.byteOffset, a.length);
 const sameBits = (a, b) => a.length === b.length && asBits(a).every((v, i) => v === asBits(b)[i]);
@@ -15,6 +16,7 @@ export class Inspector {
     this.previous = new Map();   // name → values at the last snapshot, for |Δw|/|w|
     this.previousStep = 0;
     this.frozen = new Map();     // name → {step, values} captured when requires_grad was turned off
+    this.activations = null;     // {step, rows} from the last captureActivations()
   }
 
   attach(model, optimizer) {
@@ -23,6 +25,46 @@ export class Inspector {
     this.previous.clear();
     this.previousStep = 0;
     this.frozen.clear();
+    this.activations = null;
+  }
+
+  /**
+   * Records, while the model trains one step, what every leaf module outputs and the gradient
+   * of the loss with respect to that output: a forward hook per module, which puts a hook on
+   * the output tensor. Both only read (they return nothing), and neither adds a node to the
+   * graph, so the step computes exactly what it computes without them. A module called several
+   * times in the step (a shared layer) is summarised over all its calls. Returns the function
+   * that removes the hooks and keeps the summary for the next snapshot.
+   */
+  captureActivations(step) {
+    const { Tensor } = this.kd;
+    const seen = new Map();  // module name → {type, shape, values[], gradSquares, gradCount}
+    const handles = [];
+    for (const [name, module] of this.model.namedModules()) {
+      if (module.children().length > 0) continue;
+      handles.push(module.registerForwardHook((m, inputs, out) => {
+        const y = out instanceof Tensor ? out : Array.isArray(out) ? out.find((t) => t instanceof Tensor) : null;
+        if (!y || y.dtype !== 'float32') return;
+        const entry = seen.get(name) ?? { type: m.constructor.name, shape: y.shape, values: [], gradSquares: 0, gradCount: 0 };
+        entry.values.push(y.dataSync());
+        seen.set(name, entry);
+        if (y.requiresGrad) {
+          y.registerHook((g) => {
+            const values = g.dataSync();
+            for (const v of values) entry.gradSquares += v * v;
+            entry.gradCount += values.length;
+          });
+        }
+      }));
+    }
+    return () => {
+      for (const h of handles) h.remove();
+      const rows = [...seen].map(([name, e]) => ({
+        name, type: e.type, shape: e.shape, calls: e.values.length, ...activationStats(e.values, e.shape, e.type),
+        gradRms: e.gradCount > 0 ? Math.sqrt(e.gradSquares / e.gradCount) : null,
+      }));
+      this.activations = { step, rows };
+    };
   }
 
   /** requires_grad_(flag) on the named parameters (a module's name freezes all of its own). */
@@ -131,7 +173,7 @@ export class Inspector {
       transfer.push(values.buffer);
       if (grad) transfer.push(grad.buffer);
     }
-    return { payload: { rows, modules, groups, stateDict, detail, training: model.training }, transfer };
+    return { payload: { rows, modules, groups, stateDict, detail, training: model.training, activations: this.activations }, transfer };
   }
 
   /** The state_dict as safetensors bytes. */
@@ -152,6 +194,39 @@ export class Inspector {
       return { missingKeys: result.missingKeys, unexpectedKeys: result.unexpectedKeys };
     });
   }
+}
+
+/**
+ * Summary of a layer's outputs (one Float32Array per call): mean and standard deviation; the
+ * share of exact zeros; for ReLU, the units (last dim) that were zero for every example (dead
+ * for this batch: no gradient reaches their weights); for Tanh and Sigmoid, the share of
+ * outputs within 0.03 of a bound (saturated: their gradient is nearly zero).
+ */
+function activationStats(calls, shape, type) {
+  let n = 0, sum = 0, squares = 0, zeros = 0, saturated = 0;
+  const units = shape.length >= 2 ? shape[shape.length - 1] : 0;
+  const alive = type === 'ReLU' && units > 0 ? new Uint8Array(units) : null;
+  const [lo, hi] = type === 'Tanh' ? [-1, 1] : type === 'Sigmoid' ? [0, 1] : [null, null];
+  for (const values of calls) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      n++;
+      sum += v;
+      squares += v * v;
+      if (v === 0) zeros++;
+      else if (alive) alive[i % units] = 1;
+      if (lo !== null && (v - lo < 0.03 || hi - v < 0.03)) saturated++;
+    }
+  }
+  const mean = n ? sum / n : 0;
+  return {
+    mean,
+    std: n ? Math.sqrt(Math.max(0, squares / n - mean * mean)) : 0,
+    zeroFraction: n ? zeros / n : 0,
+    deadUnits: alive ? alive.reduce((dead, a) => dead + (a ? 0 : 1), 0) : null,
+    units: alive ? units : null,
+    saturatedFraction: lo !== null && n ? saturated / n : null,
+  };
 }
 
 /**

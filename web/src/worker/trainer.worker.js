@@ -25,6 +25,7 @@ let views = {};
 let lastSnapshot = 0;                 // when the last snapshot started
 let snapshotEvery = SNAPSHOT_MIN_MS;  // from its start to the next one's, while the loop runs
 let rate = { t0: 0, steps: 0, perSecond: 0 };
+let captureNext = false;     // record activations and their gradients during the next step
 const queue = [];            // messages that arrived before the module loaded
 
 const post = (type, body = {}, transfer = []) => self.postMessage({ type, ...body }, transfer);
@@ -55,9 +56,14 @@ function loop() {
 /** One optimizer step; a non-finite loss or an error stops training with a message. */
 function trainOne() {
   let loss;
+  // The inspector's hooks ride along one step after each snapshot: they read values and
+  // change none, so training stays bit-identical whichever steps they ride.
+  const release = captureNext && views.inspector ? inspector.captureActivations(step + 1) : null;
+  captureNext = false;
   try {
     loss = preset.step();
   } catch (e) {
+    release?.();
     // A Kindling error leaves the module working; a wasm trap (out of memory, a crash) does not.
     if (e instanceof WebAssembly.RuntimeError || e instanceof RangeError && /memory/i.test(e.message)) {
       running = false;
@@ -67,6 +73,7 @@ function trainOne() {
     stop({ step, message: `Training stopped at step ${step}: ${e.message}` });
     return false;
   }
+  release?.();
   step++;
   rate.steps++;
   if (!Number.isFinite(loss)) {
@@ -100,6 +107,7 @@ function sendSnapshot() {
     step, running, halted, stepsPerSecond: running ? rate.perSecond : 0,
     memory: kd.memory(), preset: body.payload, inspector: inspected,
   }, body.transfer);
+  captureNext = true;
   snapshotEvery = snapshotInterval(performance.now() - lastSnapshot);
 }
 
