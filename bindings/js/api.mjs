@@ -1,6 +1,7 @@
 // The friendly JS layer over the raw Embind block (bindings/embind/*.cpp).
 //
 // makeApi(raw) builds one `kd` object per loaded module. The work is split by file:
+//   errors.mjs     the error classes and describe(), imported by every other file
 //   api.mjs        the context every part shares (errors, handles, scopes) — this file
 //   tensor.mjs     Tensor/Parameter, factories, autograd, noGrad, tidy/keep/memory, backend
 //   autograd.mjs   kd.autograd (anomaly detection)
@@ -17,6 +18,7 @@
 //     (ctx.wrap) or deleted; wrappers are tracked by the innermost kd.tidy scope;
 //   - arguments are validated and converted in JS before entering C++, so that no JS
 //     exception is ever thrown from inside a C++ frame.
+import { KindlingError, describe, errors, makeError, typeError } from './errors.mjs';
 import { installAutogradApi } from './autograd.mjs';
 import { installTensorApi, makeTensorClasses } from './tensor.mjs';
 import { installNnApi } from './nn.mjs';
@@ -24,43 +26,7 @@ import { installOptimApi } from './optim.mjs';
 import { installSerializeApi } from './serialize.mjs';
 import { installManifoldApi } from './manifold.mjs';
 
-/** Base class of every error raised by Kindling. `name` and `kind` are the kind. */
-export class KindlingError extends Error {
-  constructor(kind, message) {
-    super(message);
-    this.name = kind;
-    this.kind = kind;
-  }
-}
-
-// One subclass per kind the core raises (core/util/error.h), plus the two the boundary adds.
-const KINDS = ['IndexError', 'ShapeError', 'ValueError', 'StateError', 'TypeError', 'MemoryError', 'RuntimeError'];
-
-/**
- * errors.ShapeError etc.: `err instanceof errors.ShapeError`, `err instanceof KindlingError`.
- * errors.TypeError also extends nothing of the global TypeError: check it with
- * `err instanceof kd.errors.TypeError` (or `err.name === 'TypeError'`).
- */
-export const errors = Object.freeze(Object.fromEntries(KINDS.map((kind) => {
-  const cls = class extends KindlingError {
-    constructor(message) { super(kind, message); }
-  };
-  Object.defineProperty(cls, 'name', { value: kind });
-  return [kind, cls];
-})));
-
-function makeError(kind, message) {
-  // The core reports a failed allocation as a ValueError "out of memory: ..."; it is a MemoryError
-  // here (as std::bad_alloc is, in bindings/embind/boundary.h).
-  if (kind === 'ValueError' && message.startsWith('out of memory')) kind = 'MemoryError';
-  const cls = errors[kind] ?? errors.RuntimeError;
-  return new cls(message);
-}
-
-/** Throws kd.errors.TypeError (argument checking in JS uses the same classes as C++). */
-export function typeError(message) {
-  return new errors.TypeError(message);
-}
+export { KindlingError, describe, errors, typeError };
 
 function checkShape(dims, what = 'shape') {
   if (!Array.isArray(dims) || !dims.every((d) => Number.isSafeInteger(d))) {
@@ -70,13 +36,6 @@ function checkShape(dims, what = 'shape') {
   return dims;
 }
 
-export function describe(x) {
-  if (x === null || x === undefined) return String(x);
-  if (typeof x === 'string') return JSON.stringify(x);
-  if (Array.isArray(x)) return `[${x.map(describe).join(', ')}]`;
-  if (typeof x === 'object') return x.constructor?.name ?? 'object';
-  return String(x);
-}
 
 /**
  * The context shared by tensor.mjs, nn.mjs, optim.mjs and serialize.mjs. Members:

@@ -1,7 +1,7 @@
 // kd.autograd: grad() and backward() (torch.autograd.grad / backward, with createGraph for
 // higher-order gradients) and anomaly detection (torch.autograd.detect_anomaly). The work is in
 // C++ (core/autograd/); this file validates arguments and converts them.
-import { describe } from './api.mjs';
+import { describe } from './errors.mjs';
 
 export function installAutogradApi(ctx, kd) {
   const { raw, typeError, Tensor } = ctx;

@@ -14,7 +14,7 @@
 //   - x.toArray(): nested arrays (numbers; booleans for bool); a 0-d tensor gives a number.
 //   - x.max(dim) / x.min(dim): an array [values, indices] that also has .values and .indices
 //     (like PyTorch's named tuple: both `const [v, i] = x.max(1)` and `x.max(1).values` work).
-import { describe } from './api.mjs';
+import { describe } from './errors.mjs';
 
 const DTYPES = ['float32', 'int64', 'bool'];
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
