@@ -116,6 +116,13 @@ export async function startPlayground() {
 }
 
 /** The step counter of the transport bar. */
+/** The inspector's named_parameters() names, once its table has filled in (with the first snapshot that asked for it). */
+export async function parameterNames(page) {
+  const buttons = page.getByRole('table', { name: 'named_parameters()' }).locator('tbody th[scope=row] button');
+  await buttons.first().waitFor();
+  return buttons.allInnerTexts();
+}
+
 export const stepOf = async (page) => Number(await page.getByLabel('Step count').getAttribute('data-step'));
 
 /**

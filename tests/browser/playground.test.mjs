@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { newPage, noProblems, plainServer, shotDir, startPlayground, stepOf, untilStep } from './harness.mjs';
+import { newPage, noProblems, parameterNames, plainServer, shotDir, startPlayground, stepOf, untilStep } from './harness.mjs';
 
 let playground, preview, browser;
 before(async () => {
@@ -281,7 +281,7 @@ describe('the playground, cross-origin isolated (vite preview)', () => {
 });
 
 describe('inside the model: the inspector', () => {
-  const names = (page) => page.getByRole('table', { name: 'named_parameters()' }).locator('tbody th[scope=row] button').allInnerTexts();
+  const names = parameterNames;
 
   test('named_parameters() lists the default model by PyTorch\'s dotted names; BatchNorm adds buffers', async () => {
     const page = await open(preview.url);

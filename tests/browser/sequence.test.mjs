@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { newPage, noProblems, shotDir, startPlayground, stepOf, untilStep } from './harness.mjs';
+import { newPage, noProblems, parameterNames, shotDir, startPlayground, stepOf, untilStep } from './harness.mjs';
 
 let playground;
 let preview;
@@ -91,7 +91,7 @@ describe('the attention text classifier preset', () => {
   test('the inspector lists W, b, q as parameters and the mask as a plain attribute; Step is one step; export gives train.py and the weights', async () => {
     const page = await open('#preset=attention');
     await stepTimes(page, 1);
-    const names = await page.getByRole('table', { name: 'named_parameters()' }).locator('tbody th[scope=row] button').allInnerTexts();
+    const names = await parameterNames(page);
     assert.deepEqual(names, ['embedding.weight', 'attention.W', 'attention.b', 'attention.q', 'out.weight', 'out.bias']);
     await page.getByText('attention.mask', { exact: false }).first().waitFor();
     assert.match(await page.getByRole('region', { name: 'Inside the model' }).innerText(), /AdditiveAttention\(dim=16, hidden=16\)/);
@@ -208,7 +208,7 @@ describe('the character RNN preset', () => {
     assert.equal(await page.getByLabel('Layers').inputValue(), '2');
     assert.equal(await page.getByLabel('Clip grad norm').inputValue(), '0.25');
     assert.equal(await page.getByLabel('Momentum').inputValue(), '0.9');
-    const names = await page.getByRole('table', { name: 'named_parameters()' }).locator('tbody th[scope=row] button').allInnerTexts();
+    const names = await parameterNames(page);
     assert.ok(names.includes('rnn.weight_hh_l1') && names.includes('head.bias'), names.join(', '));
 
     await page.getByLabel('requires_grad of embedding.weight').uncheck();
