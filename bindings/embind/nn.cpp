@@ -18,6 +18,7 @@
 
 #include "autograd/grad_mode.h"
 #include "boundary.h"
+#include "convert.h"
 // The recurrent and attention modules add forward overloads on purpose (as PyTorch's C++ API).
 #pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Woverloaded-virtual"
@@ -30,36 +31,17 @@ using emscripten::val;
 using kd::Tensor;
 using kd::nn::Module;
 using kd::wasm::guarded;
+using kd::wasm::optional_int;
+using kd::wasm::optional_number;
+using kd::wasm::shape_from_js;
+using kd::wasm::tensors_from_js;
+using kd::wasm::tensors_to_js;
 namespace nn = kd::nn;
 namespace F = kd::nn::functional;
 
 using ModulePtr = std::shared_ptr<Module>;
 
 namespace {
-
-std::optional<int64_t> opt_int(double v) {
-  if (std::isnan(v)) return std::nullopt;
-  return static_cast<int64_t>(v);
-}
-std::optional<double> opt_double(double v) {
-  if (std::isnan(v)) return std::nullopt;
-  return v;
-}
-
-kd::Shape shape_from_js(const val& dims) {
-  std::vector<double> values = emscripten::vecFromJSArray<double>(dims);
-  kd::Shape shape;
-  for (double d : values) shape.push_back(static_cast<int64_t>(d));
-  return shape;
-}
-
-std::vector<Tensor> tensors_from_js(const val& list) { return emscripten::vecFromJSArray<Tensor>(list); }
-
-val tensors_to_js(const std::vector<Tensor>& tensors) {
-  val out = val::array();
-  for (size_t i = 0; i < tensors.size(); ++i) out.set(i, tensors[i]);
-  return out;
-}
 
 // {names: [...], tensors: [...]}: the JS layer zips them into an ordered object.
 val named_to_js(const nn::NamedTensors& named) {
@@ -101,44 +83,12 @@ Tensor forward(const ModulePtr& m, const Tensor& input) {
   return guarded([&] { return m->forward(input); });
 }
 
-// Modules whose forward takes more than one tensor or returns more than one. `args` are raw
-// tensors (undefined for "not given"); flag1/flag2 are MultiheadAttention's need_weights and
-// average_attn_weights. Returns the outputs as an array (undefined entries for absent ones).
-val forward_many(const ModulePtr& m, const val& args, bool flag1, bool flag2) {
-  std::vector<Tensor> a = tensors_from_js(args);
-  return guarded([&]() -> val {
-    a.resize(5);
-    Module* p = m.get();
-    if (auto* b = dynamic_cast<nn::Bilinear*>(p)) return tensors_to_js({b->forward(a[0], a[1])});
-    if (auto* l = dynamic_cast<nn::Loss*>(p)) return tensors_to_js({l->forward(a[0], a[1])});
-    if (auto* l = dynamic_cast<nn::CosineEmbeddingLoss*>(p)) return tensors_to_js({l->forward(a[0], a[1], a[2])});
-    if (auto* l = dynamic_cast<nn::MarginRankingLoss*>(p)) return tensors_to_js({l->forward(a[0], a[1], a[2])});
-    if (auto* l = dynamic_cast<nn::NegativeSamplingLoss*>(p)) return tensors_to_js({l->forward(a[0], a[1], a[2])});
-    if (auto* e = dynamic_cast<nn::EmbeddingBag*>(p)) return tensors_to_js({e->forward(a[0], a[1], a[2])});
-    if (auto* r = dynamic_cast<nn::RNN*>(p)) {
-      auto [out, h] = r->forward(a[0], a[1]);
-      return tensors_to_js({out, h});
-    }
-    if (auto* r = dynamic_cast<nn::GRU*>(p)) {
-      auto [out, h] = r->forward(a[0], a[1]);
-      return tensors_to_js({out, h});
-    }
-    if (auto* r = dynamic_cast<nn::LSTM*>(p)) {
-      auto [out, state] = r->forward(a[0], {a[1], a[2]});
-      return tensors_to_js({out, state.first, state.second});
-    }
-    if (auto* c = dynamic_cast<nn::RNNCell*>(p)) return tensors_to_js({c->forward(a[0], a[1])});
-    if (auto* c = dynamic_cast<nn::GRUCell*>(p)) return tensors_to_js({c->forward(a[0], a[1])});
-    if (auto* c = dynamic_cast<nn::LSTMCell*>(p)) {
-      auto [h, cell] = c->forward(a[0], {a[1], a[2]});
-      return tensors_to_js({h, cell});
-    }
-    if (auto* mha = dynamic_cast<nn::MultiheadAttention*>(p)) {
-      auto [out, weights] = mha->forward(a[0], a[1], a[2], a[3], flag1, a[4], flag2);
-      return tensors_to_js({out, weights});
-    }
-    return tensors_to_js({m->forward(a[0])});
-  });
+// Any module's forward over lists (Module::forward_list): `args` are raw tensors (undefined
+// for "not given"); need_weights and average_attn_weights are MultiheadAttention's. Returns
+// the outputs as an array (undefined entries for absent ones).
+val forward_many(const ModulePtr& m, const val& args, bool need_weights, bool average_attn_weights) {
+  std::vector<Tensor> inputs = tensors_from_js(args);
+  return guarded([&] { return tensors_to_js(m->forward_list(inputs, {need_weights, average_attn_weights})); });
 }
 
 val named_parameters(const ModulePtr& m, bool recurse) {
@@ -239,8 +189,8 @@ ModulePtr make_gelu(const std::string& approximate) {
 }
 ModulePtr make_softmax(bool log, double dim) {
   return guarded([&]() -> ModulePtr {
-    if (log) return std::make_shared<nn::LogSoftmax>(opt_int(dim));
-    return std::make_shared<nn::Softmax>(opt_int(dim));
+    if (log) return std::make_shared<nn::LogSoftmax>(optional_int(dim));
+    return std::make_shared<nn::Softmax>(optional_int(dim));
   });
 }
 ModulePtr make_dropout(double p, bool inplace) {
@@ -250,7 +200,7 @@ ModulePtr make_batch_norm1d(double n, double eps, double momentum, bool affine, 
   return guarded([&]() -> ModulePtr {
     return std::make_shared<nn::BatchNorm1d>(nn::BatchNormOptions(static_cast<int64_t>(n))
                                                  .eps(eps)
-                                                 .momentum(opt_double(momentum))
+                                                 .momentum(optional_number(momentum))
                                                  .affine(affine)
                                                  .track_running_stats(track));
   });
@@ -271,8 +221,8 @@ ModulePtr make_embedding(double num, double dim, double padding_idx, double max_
                          bool scale_grad_by_freq, bool sparse, const Tensor& weight) {
   return guarded([&]() -> ModulePtr {
     return std::make_shared<nn::Embedding>(nn::EmbeddingOptions(static_cast<int64_t>(num), static_cast<int64_t>(dim))
-                                               .padding_idx(opt_int(padding_idx))
-                                               .max_norm(opt_double(max_norm))
+                                               .padding_idx(optional_int(padding_idx))
+                                               .max_norm(optional_number(max_norm))
                                                .norm_type(norm_type)
                                                .scale_grad_by_freq(scale_grad_by_freq)
                                                .sparse(sparse)
@@ -284,8 +234,8 @@ ModulePtr embedding_from_pretrained(const Tensor& embeddings, bool freeze, doubl
   return guarded([&]() -> ModulePtr {
     return nn::embedding_from_pretrained(embeddings, nn::EmbeddingFromPretrainedOptions()
                                                          .freeze(freeze)
-                                                         .padding_idx(opt_int(padding_idx))
-                                                         .max_norm(opt_double(max_norm))
+                                                         .padding_idx(optional_int(padding_idx))
+                                                         .max_norm(optional_number(max_norm))
                                                          .norm_type(norm_type)
                                                          .scale_grad_by_freq(scale_grad_by_freq)
                                                          .sparse(sparse));
@@ -297,13 +247,13 @@ ModulePtr make_embedding_bag(double num, double dim, double max_norm, double nor
   return guarded([&]() -> ModulePtr {
     return std::make_shared<nn::EmbeddingBag>(
         nn::EmbeddingBagOptions(static_cast<int64_t>(num), static_cast<int64_t>(dim))
-            .max_norm(opt_double(max_norm))
+            .max_norm(optional_number(max_norm))
             .norm_type(norm_type)
             .scale_grad_by_freq(scale_grad_by_freq)
             .mode(mode)
             .sparse(sparse)
             .include_last_offset(include_last_offset)
-            .padding_idx(opt_int(padding_idx))
+            .padding_idx(optional_int(padding_idx))
             ._weight(weight));
   });
 }
@@ -412,7 +362,7 @@ Tensor f_gelu(const Tensor& x, const std::string& approximate) {
   return guarded([&] { return F::gelu(x, approximate); });
 }
 Tensor f_softmax(const Tensor& x, double dim, bool log) {
-  return guarded([&] { return log ? F::log_softmax(x, opt_int(dim)) : F::softmax(x, opt_int(dim)); });
+  return guarded([&] { return log ? F::log_softmax(x, optional_int(dim)) : F::softmax(x, optional_int(dim)); });
 }
 Tensor f_dropout(const Tensor& x, double p, bool training) {
   return guarded([&] { return F::dropout(x, p, training); });
@@ -428,15 +378,15 @@ Tensor f_layer_norm(const Tensor& x, const val& shape, const Tensor& w, const Te
 Tensor f_embedding(const Tensor& input, const Tensor& weight, double padding_idx, double max_norm, double norm_type,
                    bool scale_grad_by_freq, bool sparse) {
   return guarded([&] {
-    return F::embedding(input, weight, opt_int(padding_idx), opt_double(max_norm), norm_type, scale_grad_by_freq, sparse);
+    return F::embedding(input, weight, optional_int(padding_idx), optional_number(max_norm), norm_type, scale_grad_by_freq, sparse);
   });
 }
 Tensor f_embedding_bag(const Tensor& input, const Tensor& weight, const Tensor& offsets, double max_norm,
                        double norm_type, bool scale_grad_by_freq, const std::string& mode, bool sparse,
                        const Tensor& per_sample_weights, bool include_last_offset, double padding_idx) {
   return guarded([&] {
-    return F::embedding_bag(input, weight, offsets, opt_double(max_norm), norm_type, scale_grad_by_freq, mode, sparse,
-                            per_sample_weights, include_last_offset, opt_int(padding_idx));
+    return F::embedding_bag(input, weight, offsets, optional_number(max_norm), norm_type, scale_grad_by_freq, mode, sparse,
+                            per_sample_weights, include_last_offset, optional_int(padding_idx));
   });
 }
 // Two-input losses: mse, l1, smoothL1 (beta), nll / crossEntropy (weight, ignoreIndex,
@@ -472,7 +422,7 @@ Tensor f_loss3(const std::string& kind, const Tensor& a, const Tensor& b, const 
 // ---- init (each fills in place and returns nothing; the JS layer returns its argument) ----
 
 double calculate_gain(const std::string& nonlinearity, double param) {
-  return guarded([&] { return nn::init::calculate_gain(nonlinearity, opt_double(param)); });
+  return guarded([&] { return nn::init::calculate_gain(nonlinearity, optional_number(param)); });
 }
 val calculate_fan_in_and_fan_out(const Tensor& t) {
   return guarded([&] {

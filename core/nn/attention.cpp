@@ -218,4 +218,10 @@ std::pair<Tensor, Tensor> MultiheadAttention::forward(const Tensor& query_in, co
   return {out, attn_weights};
 }
 
+std::vector<Tensor> MultiheadAttention::forward_list(const std::vector<Tensor>& inputs, const ForwardOptions& options) {
+  std::vector<Tensor> in = forward_inputs(inputs, 3, 5);
+  auto [out, weights] = forward(in[0], in[1], in[2], in[3], options.need_weights, in[4], options.average_attn_weights);
+  return {out, weights};
+}
+
 }  // namespace kd::nn

@@ -56,12 +56,11 @@ class MultiheadAttention : public Module {
   std::pair<Tensor, Tensor> operator()(const Tensor& query, const Tensor& key, const Tensor& value,
                                        const Tensor& key_padding_mask = Tensor(), bool need_weights = true,
                                        const Tensor& attn_mask = Tensor(), bool average_attn_weights = true) {
-    // Hooks see the inputs (query, key, value, key_padding_mask, attn_mask) and the outputs
-    // (attn_output, attn_weights).
-    return call_two([&](const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& pad, const Tensor& mask) {
-      return forward(q, k, v, pad, need_weights, mask, average_attn_weights);
-    }, query, key, value, key_padding_mask, attn_mask);
+    std::vector<Tensor> out = call({query, key, value, key_padding_mask, attn_mask}, {need_weights, average_attn_weights});
+    return {out[0], out[1]};
   }
+  // (query, key, value, key_padding_mask, attn_mask) -> (attn_output, attn_weights)
+  std::vector<Tensor> forward_list(const std::vector<Tensor>& inputs, const ForwardOptions& options = {}) override;
 
   int64_t embed_dim() const { return options.embed_dim(); }
   int64_t kdim() const { return kdim_; }

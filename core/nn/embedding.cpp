@@ -102,4 +102,9 @@ std::string EmbeddingBag::extra_repr() const {
   return s;
 }
 
+std::vector<Tensor> EmbeddingBag::forward_list(const std::vector<Tensor>& inputs, const ForwardOptions&) {
+  std::vector<Tensor> in = forward_inputs(inputs, 1, 3);
+  return {forward(in[0], in[1], in[2])};
+}
+
 }  // namespace kd::nn

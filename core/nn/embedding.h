@@ -73,9 +73,9 @@ class EmbeddingBag : public Module {
   Tensor forward(const Tensor& input) override { return forward(input, Tensor(), Tensor()); }
   Tensor forward(const Tensor& input, const Tensor& offsets, const Tensor& per_sample_weights = Tensor());
   Tensor operator()(const Tensor& input, const Tensor& offsets, const Tensor& per_sample_weights = Tensor()) {
-    return call_one([this](const Tensor& a, const Tensor& b, const Tensor& c) { return forward(a, b, c); }, input, offsets,
-                    per_sample_weights);
+    return call({input, offsets, per_sample_weights})[0];
   }
+  std::vector<Tensor> forward_list(const std::vector<Tensor>& inputs, const ForwardOptions& = {}) override;
   std::string extra_repr() const override;
   Tensor& weight() { return param("weight"); }
   EmbeddingBagOptions options;

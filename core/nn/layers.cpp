@@ -187,4 +187,9 @@ std::string Flatten::extra_repr() const {
   return str("start_dim=", options.start_dim(), ", end_dim=", options.end_dim());
 }
 
+std::vector<Tensor> Bilinear::forward_list(const std::vector<Tensor>& inputs, const ForwardOptions&) {
+  std::vector<Tensor> in = forward_inputs(inputs, 2, 2);
+  return {forward(in[0], in[1])};
+}
+
 }  // namespace kd::nn

@@ -56,9 +56,8 @@ class Bilinear : public Module {
   using Module::forward;
   using Module::operator();
   Tensor forward(const Tensor& input1, const Tensor& input2);
-  Tensor operator()(const Tensor& input1, const Tensor& input2) {
-    return call_one([this](const Tensor& a, const Tensor& b) { return forward(a, b); }, input1, input2);
-  }
+  Tensor operator()(const Tensor& input1, const Tensor& input2) { return call({input1, input2})[0]; }
+  std::vector<Tensor> forward_list(const std::vector<Tensor>& inputs, const ForwardOptions& = {}) override;
   std::string extra_repr() const override;
   Tensor& weight() { return param("weight"); }
   Tensor& bias() { return param("bias"); }

@@ -70,4 +70,24 @@ Tensor NegativeSamplingLoss::forward(const Tensor& c, const Tensor& o, const Ten
   return F::negative_sampling_loss(c, o, n, reduction);
 }
 
+std::vector<Tensor> Loss::forward_list(const std::vector<Tensor>& inputs, const ForwardOptions&) {
+  std::vector<Tensor> in = forward_inputs(inputs, 2, 2);
+  return {forward(in[0], in[1])};
+}
+
+std::vector<Tensor> CosineEmbeddingLoss::forward_list(const std::vector<Tensor>& inputs, const ForwardOptions&) {
+  std::vector<Tensor> in = forward_inputs(inputs, 3, 3);
+  return {forward(in[0], in[1], in[2])};
+}
+
+std::vector<Tensor> MarginRankingLoss::forward_list(const std::vector<Tensor>& inputs, const ForwardOptions&) {
+  std::vector<Tensor> in = forward_inputs(inputs, 3, 3);
+  return {forward(in[0], in[1], in[2])};
+}
+
+std::vector<Tensor> NegativeSamplingLoss::forward_list(const std::vector<Tensor>& inputs, const ForwardOptions&) {
+  std::vector<Tensor> in = forward_inputs(inputs, 3, 3);
+  return {forward(in[0], in[1], in[2])};
+}
+
 }  // namespace kd::nn

@@ -19,9 +19,8 @@ class Loss : public Module {
   using Module::Module;
   Tensor forward(const Tensor&) override;  // raises: a loss needs a target
   virtual Tensor forward(const Tensor& input, const Tensor& target) = 0;
-  Tensor operator()(const Tensor& input, const Tensor& target) {
-    return call_one([this](const Tensor& a, const Tensor& b) { return forward(a, b); }, input, target);
-  }
+  Tensor operator()(const Tensor& input, const Tensor& target) { return call({input, target})[0]; }
+  std::vector<Tensor> forward_list(const std::vector<Tensor>& inputs, const ForwardOptions& = {}) override;
   Reduction reduction = Reduction::Mean;  // default "mean"
 };
 
@@ -99,9 +98,8 @@ class CosineEmbeddingLoss : public Module {
   explicit CosineEmbeddingLoss(double margin = 0, Reduction reduction = Reduction::Mean);
   using Module::forward;
   Tensor forward(const Tensor& input1, const Tensor& input2, const Tensor& target);
-  Tensor operator()(const Tensor& input1, const Tensor& input2, const Tensor& target) {
-    return call_one([this](const Tensor& a, const Tensor& b, const Tensor& c) { return forward(a, b, c); }, input1, input2, target);
-  }
+  Tensor operator()(const Tensor& input1, const Tensor& input2, const Tensor& target) { return call({input1, input2, target})[0]; }
+  std::vector<Tensor> forward_list(const std::vector<Tensor>& inputs, const ForwardOptions& = {}) override;
   double margin;  // default 0
   Reduction reduction;
 };
@@ -111,9 +109,8 @@ class MarginRankingLoss : public Module {
   explicit MarginRankingLoss(double margin = 0, Reduction reduction = Reduction::Mean);
   using Module::forward;
   Tensor forward(const Tensor& input1, const Tensor& input2, const Tensor& target);
-  Tensor operator()(const Tensor& input1, const Tensor& input2, const Tensor& target) {
-    return call_one([this](const Tensor& a, const Tensor& b, const Tensor& c) { return forward(a, b, c); }, input1, input2, target);
-  }
+  Tensor operator()(const Tensor& input1, const Tensor& input2, const Tensor& target) { return call({input1, input2, target})[0]; }
+  std::vector<Tensor> forward_list(const std::vector<Tensor>& inputs, const ForwardOptions& = {}) override;
   double margin;  // default 0
   Reduction reduction;
 };
@@ -124,9 +121,8 @@ class NegativeSamplingLoss : public Module {
   explicit NegativeSamplingLoss(Reduction reduction = Reduction::Mean);
   using Module::forward;
   Tensor forward(const Tensor& center, const Tensor& context, const Tensor& negatives);
-  Tensor operator()(const Tensor& center, const Tensor& context, const Tensor& negatives) {
-    return call_one([this](const Tensor& a, const Tensor& b, const Tensor& c) { return forward(a, b, c); }, center, context, negatives);
-  }
+  Tensor operator()(const Tensor& center, const Tensor& context, const Tensor& negatives) { return call({center, context, negatives})[0]; }
+  std::vector<Tensor> forward_list(const std::vector<Tensor>& inputs, const ForwardOptions& = {}) override;
   Reduction reduction;
 };
 

@@ -23,7 +23,19 @@ Tensor Module::forward(const Tensor&) {
 
 Tensor Module::operator()(const Tensor& input) {
   if (!has_hooks()) return forward(input);
-  return call({input}, [this](const std::vector<Tensor>& in) { return std::vector<Tensor>{forward(in[0])}; })[0];
+  return call({input})[0];
+}
+
+std::vector<Tensor> Module::forward_list(const std::vector<Tensor>& inputs, const ForwardOptions&) {
+  return {forward(forward_inputs(inputs, 1, 1)[0])};
+}
+
+std::vector<Tensor> Module::forward_inputs(const std::vector<Tensor>& inputs, size_t min, size_t max) const {
+  KD_CHECK(inputs.size() >= min && inputs.size() <= max, ValueError, type_name_, ".forward() takes ",
+           min == max ? str(min) : str(min, " to ", max), " tensors, got ", inputs.size());
+  std::vector<Tensor> padded = inputs;
+  padded.resize(max);
+  return padded;
 }
 
 Module::Hooks& Module::hooks() {
@@ -72,10 +84,10 @@ struct BackwardHookCall {
 
 }  // namespace
 
-std::vector<Tensor> Module::call(std::vector<Tensor> inputs, const ForwardFn& forward) {
+std::vector<Tensor> Module::call(std::vector<Tensor> inputs, const ForwardOptions& options) {
+  if (!has_hooks()) return forward_list(inputs, options);
   // Copies of the lists: a hook may register or remove hooks while it runs.
-  static const Hooks empty;
-  const Hooks& h = hooks_ ? *hooks_ : empty;
+  const Hooks& h = *hooks_;
   for (auto [id, hook] : std::vector(h.pre->entries)) {
     std::vector<Tensor> replaced = hook(*this, inputs);
     if (!replaced.empty()) inputs = std::move(replaced);
@@ -110,7 +122,7 @@ std::vector<Tensor> Module::call(std::vector<Tensor> inputs, const ForwardFn& fo
       for (size_t k = 0; k < input_positions.size(); ++k) inputs[input_positions[k]] = wrapped[k];
     }
   }
-  std::vector<Tensor> outputs = forward(inputs);
+  std::vector<Tensor> outputs = forward_list(inputs, options);
   for (auto [id, hook] : std::vector(h.forward->entries)) {
     std::vector<Tensor> replaced = hook(*this, inputs, outputs);
     if (!replaced.empty()) outputs = std::move(replaced);

@@ -31,6 +31,13 @@ struct LoadStateDictResult {
   std::vector<std::string> unexpected_keys;
 };
 
+// Keyword arguments of a module's forward that are not tensors (only MultiheadAttention has
+// any), for Module::forward_list.
+struct ForwardOptions {
+  bool need_weights = true;
+  bool average_attn_weights = true;
+};
+
 class Module : public std::enable_shared_from_this<Module> {
  public:
   explicit Module(std::string type_name = "Module") : type_name_(std::move(type_name)) {}
@@ -47,6 +54,12 @@ class Module : public std::enable_shared_from_this<Module> {
   // forward() with the module's hooks around it, as calling a module in PyTorch (forward()
   // itself runs no hook). Modules with other signatures route their operator() through call().
   Tensor operator()(const Tensor& input);
+
+  // forward for every module whatever its signature, over lists: the inputs in forward's order
+  // (an undefined Tensor for an optional one not given), the outputs likewise. call(), and so
+  // hooks and the JS bindings, go through it. The default runs forward(inputs[0]); modules
+  // with other signatures override it.
+  virtual std::vector<Tensor> forward_list(const std::vector<Tensor>& inputs, const ForwardOptions& options = {});
 
   // ---- hooks (PyTorch's; each register_* returns a handle whose remove() takes it out) ----
   // A module's inputs and outputs reach hooks as vectors of tensors, whatever its forward
@@ -66,33 +79,13 @@ class Module : public std::enable_shared_from_this<Module> {
   RemovableHandle register_forward_hook(ForwardHook hook);
   RemovableHandle register_full_backward_hook(BackwardHook hook);
   bool has_hooks() const;
-  // Runs `forward` on `inputs` with the hooks around it (what operator() does). The backward
-  // hooks see this module: it must outlive the backward pass that runs them.
-  using ForwardFn = std::function<std::vector<Tensor>(const std::vector<Tensor>&)>;
-  std::vector<Tensor> call(std::vector<Tensor> inputs, const ForwardFn& forward);
+  // For forward_list overrides: `inputs` checked to hold between `min` and `max` tensors,
+  // padded with undefined ones to `max` (the optional inputs not given).
+  std::vector<Tensor> forward_inputs(const std::vector<Tensor>& inputs, size_t min, size_t max) const;
+  // forward_list(inputs) with the hooks around it (what operator() does). The backward hooks
+  // see this module: it must outlive the backward pass that runs them.
+  std::vector<Tensor> call(std::vector<Tensor> inputs, const ForwardOptions& options = {});
 
- protected:
-  // The operator() of a module whose forward takes `inputs` and returns one tensor: forward
-  // itself when there are no hooks, else call().
-  template <typename Forward, typename... In>
-  Tensor call_one(Forward&& fwd, const In&... inputs) {
-    if (!has_hooks()) return fwd(inputs...);
-    return call({inputs...}, [&](const std::vector<Tensor>& x) {
-      return std::vector<Tensor>{unpack_call(fwd, x, std::index_sequence_for<In...>{})};
-    })[0];
-  }
-  // The same for a forward returning two tensors.
-  template <typename Forward, typename... In>
-  std::pair<Tensor, Tensor> call_two(Forward&& fwd, const In&... inputs) {
-    if (!has_hooks()) return fwd(inputs...);
-    std::vector<Tensor> out = call({inputs...}, [&](const std::vector<Tensor>& x) {
-      auto [a, b] = unpack_call(fwd, x, std::index_sequence_for<In...>{});
-      return std::vector<Tensor>{a, b};
-    });
-    return {out[0], out[1]};
-  }
-
- public:
 
   // ---- registration ----
   // An undefined tensor registers an empty slot (e.g. Linear without bias): listed by
@@ -166,11 +159,6 @@ class Module : public std::enable_shared_from_this<Module> {
     std::shared_ptr<HookList<BackwardHook>> backward = std::make_shared<HookList<BackwardHook>>();
   };
   Hooks& hooks();
-
-  template <typename Forward, size_t... I>
-  static auto unpack_call(Forward& fwd, const std::vector<Tensor>& x, std::index_sequence<I...>) {
-    return fwd(x[I]...);
-  }
 
   std::string type_name_;
   std::unique_ptr<Hooks> hooks_;  // made on the first registration

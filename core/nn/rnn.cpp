@@ -371,4 +371,38 @@ Tensor GRUCell::forward(const Tensor& input, const Tensor& hx) {
   return batched ? out : out.squeeze(0);
 }
 
+std::vector<Tensor> RNN::forward_list(const std::vector<Tensor>& inputs, const ForwardOptions&) {
+  std::vector<Tensor> in = forward_inputs(inputs, 1, 2);
+  auto [out, h] = forward(in[0], in[1]);
+  return {out, h};
+}
+
+std::vector<Tensor> GRU::forward_list(const std::vector<Tensor>& inputs, const ForwardOptions&) {
+  std::vector<Tensor> in = forward_inputs(inputs, 1, 2);
+  auto [out, h] = forward(in[0], in[1]);
+  return {out, h};
+}
+
+std::vector<Tensor> LSTM::forward_list(const std::vector<Tensor>& inputs, const ForwardOptions&) {
+  std::vector<Tensor> in = forward_inputs(inputs, 1, 3);
+  auto [out, state] = forward(in[0], {in[1], in[2]});
+  return {out, state.first, state.second};
+}
+
+std::vector<Tensor> RNNCell::forward_list(const std::vector<Tensor>& inputs, const ForwardOptions&) {
+  std::vector<Tensor> in = forward_inputs(inputs, 1, 2);
+  return {forward(in[0], in[1])};
+}
+
+std::vector<Tensor> GRUCell::forward_list(const std::vector<Tensor>& inputs, const ForwardOptions&) {
+  std::vector<Tensor> in = forward_inputs(inputs, 1, 2);
+  return {forward(in[0], in[1])};
+}
+
+std::vector<Tensor> LSTMCell::forward_list(const std::vector<Tensor>& inputs, const ForwardOptions&) {
+  std::vector<Tensor> in = forward_inputs(inputs, 1, 3);
+  auto [h, c] = forward(in[0], {in[1], in[2]});
+  return {h, c};
+}
+
 }  // namespace kd::nn

@@ -115,8 +115,11 @@ class RNN : public RNNBase {
   // (output, h_n); output [T, B, D*hidden] (batch_first: [B, T, ..]), h_n [L*D, B, hidden].
   std::pair<Tensor, Tensor> forward(const Tensor& input, const Tensor& hx = Tensor());
   std::pair<Tensor, Tensor> operator()(const Tensor& input, const Tensor& hx = Tensor()) {
-    return call_two([this](const Tensor& x, const Tensor& h) { return forward(x, h); }, input, hx);
+    std::vector<Tensor> out = call({input, hx});
+    return {out[0], out[1]};
   }
+  // (input, h0) -> (output, h_n)
+  std::vector<Tensor> forward_list(const std::vector<Tensor>& inputs, const ForwardOptions& = {}) override;
   RNNOptions options;
 };
 
@@ -128,15 +131,12 @@ class LSTM : public RNNBase {
   LSTM(int64_t input_size, int64_t hidden_size) : LSTM(LSTMOptions(input_size, hidden_size)) {}
   // (output, (h_n, c_n)). hx = (h_0, c_0), both defined or both undefined.
   std::pair<Tensor, State> forward(const Tensor& input, const State& hx = State());
-  // Hooks see the inputs (input, h0, c0) and the outputs (output, h_n, c_n).
   std::pair<Tensor, State> operator()(const Tensor& input, const State& hx = State()) {
-    if (!has_hooks()) return forward(input, hx);
-    std::vector<Tensor> out = call({input, hx.first, hx.second}, [this](const std::vector<Tensor>& x) {
-      auto [y, state] = forward(x[0], {x[1], x[2]});
-      return std::vector<Tensor>{y, state.first, state.second};
-    });
+    std::vector<Tensor> out = call({input, hx.first, hx.second});
     return {out[0], {out[1], out[2]}};
   }
+  // (input, h0, c0) -> (output, h_n, c_n)
+  std::vector<Tensor> forward_list(const std::vector<Tensor>& inputs, const ForwardOptions& = {}) override;
   LSTMOptions options;
 };
 
@@ -148,8 +148,11 @@ class GRU : public RNNBase {
   GRU(int64_t input_size, int64_t hidden_size) : GRU(GRUOptions(input_size, hidden_size)) {}
   std::pair<Tensor, Tensor> forward(const Tensor& input, const Tensor& hx = Tensor());
   std::pair<Tensor, Tensor> operator()(const Tensor& input, const Tensor& hx = Tensor()) {
-    return call_two([this](const Tensor& x, const Tensor& h) { return forward(x, h); }, input, hx);
+    std::vector<Tensor> out = call({input, hx});
+    return {out[0], out[1]};
   }
+  // (input, h0) -> (output, h_n)
+  std::vector<Tensor> forward_list(const std::vector<Tensor>& inputs, const ForwardOptions& = {}) override;
   GRUOptions options;
 };
 
@@ -203,9 +206,9 @@ class RNNCell : public RNNCellBase {
   Tensor forward(const Tensor& input) override { return forward(input, Tensor()); }
   Tensor forward(const Tensor& input, const Tensor& hx);
   using Module::operator();
-  Tensor operator()(const Tensor& input, const Tensor& hx) {
-    return call_one([this](const Tensor& x, const Tensor& h) { return forward(x, h); }, input, hx);
-  }
+  Tensor operator()(const Tensor& input, const Tensor& hx) { return call({input, hx})[0]; }
+  // (input, h) -> (h')
+  std::vector<Tensor> forward_list(const std::vector<Tensor>& inputs, const ForwardOptions& = {}) override;
   std::string extra_repr() const override;
   RNNCellOptions options;
 };
@@ -217,11 +220,12 @@ class LSTMCell : public RNNCellBase {
   LSTMCell(int64_t input_size, int64_t hidden_size) : LSTMCell(LSTMCellOptions(input_size, hidden_size)) {}
   // (h', c')
   State forward(const Tensor& input, const State& hx = State());
-  // Hooks see the inputs (input, h, c) and the outputs (h', c').
   State operator()(const Tensor& input, const State& hx = State()) {
-    return call_two([this](const Tensor& x, const Tensor& h, const Tensor& c) { return forward(x, {h, c}); }, input,
-                    hx.first, hx.second);
+    std::vector<Tensor> out = call({input, hx.first, hx.second});
+    return {out[0], out[1]};
   }
+  // (input, h, c) -> (h', c')
+  std::vector<Tensor> forward_list(const std::vector<Tensor>& inputs, const ForwardOptions& = {}) override;
   LSTMCellOptions options;
 };
 
@@ -232,9 +236,9 @@ class GRUCell : public RNNCellBase {
   Tensor forward(const Tensor& input) override { return forward(input, Tensor()); }
   Tensor forward(const Tensor& input, const Tensor& hx);
   using Module::operator();
-  Tensor operator()(const Tensor& input, const Tensor& hx) {
-    return call_one([this](const Tensor& x, const Tensor& h) { return forward(x, h); }, input, hx);
-  }
+  Tensor operator()(const Tensor& input, const Tensor& hx) { return call({input, hx})[0]; }
+  // (input, h) -> (h')
+  std::vector<Tensor> forward_list(const std::vector<Tensor>& inputs, const ForwardOptions& = {}) override;
   GRUCellOptions options;
 };
 

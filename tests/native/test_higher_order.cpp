@@ -217,3 +217,28 @@ TEST_CASE("hooks: a removed module hook no longer runs; a hook with no grad-requ
   REQUIRE(gout.size() == 1);
   CHECK(gout[0].to_vector<float>() == std::vector<float>{1.0f, 1.0f});
 }
+
+TEST_CASE("forward_list: every module over lists of tensors; hooks see a multi-input module's tensors", "[nn][hooks]") {
+  manual_seed(0);
+  nn::LSTM lstm(nn::LSTMOptions(3, 4));
+  Tensor x = randn({5, 2, 3});
+  auto [out, state] = lstm.forward(x);
+  std::vector<Tensor> listed = lstm.forward_list({x});
+  REQUIRE(listed.size() == 3);
+  CHECK(listed[0].to_vector<float>() == out.to_vector<float>());
+  CHECK(listed[2].to_vector<float>() == state.second.to_vector<float>());
+  CHECK_THROWS_WITH(lstm.forward_list({}), Catch::Contains("LSTM.forward() takes 1 to 3 tensors, got 0"));
+  nn::Bilinear bilinear(nn::BilinearOptions(2, 3, 4));
+  CHECK_THROWS_WITH(bilinear.forward_list({ones({1, 2})}), Catch::Contains("Bilinear.forward() takes 2 tensors, got 1"));
+  size_t inputs_seen = 0, outputs_seen = 0;
+  lstm.register_forward_hook([&](nn::Module&, const std::vector<Tensor>& in, const std::vector<Tensor>& o) {
+    inputs_seen = in.size();
+    outputs_seen = o.size();
+    return std::vector<Tensor>{o[0].mul(0.0), o[1], o[2]};  // replaces the output
+  });
+  auto [hooked, hooked_state] = lstm(x);
+  CHECK(inputs_seen == 3);
+  CHECK(outputs_seen == 3);
+  CHECK(hooked.abs().sum().item<float>() == 0.0f);
+  CHECK(hooked_state.first.to_vector<float>() == state.first.to_vector<float>());
+}
