@@ -3,6 +3,7 @@
 
 #include "optim/adagrad.h"
 #include "optim/adam.h"
+#include "optim/checkpoint.h"
 #include "optim/clip_grad.h"
 #include "optim/optimizer.h"
 #include "optim/rmsprop.h"

@@ -11,6 +11,85 @@ constexpr double kPi = 3.14159265358979323846;  // math.pi
 }
 
 // ---------------------------------------------------------------------------------------------
+// SchedulerStateFields
+
+SchedulerStateFields::SchedulerStateFields(Mode mode, const char* scheduler, size_t groups, const Json* in)
+    : mode_(mode), scheduler_(scheduler), groups_(groups), in_(in) {
+  if (mode != Mode::Write) {
+    KD_CHECK(in != nullptr && in->is_object(), ValueError, scheduler, ".load_state_dict: expected a JSON object, got ",
+             in ? in->type_name() : "nothing");
+  }
+}
+
+void SchedulerStateFields::fail(const char* key, const std::string& expected, const Json& got) const {
+  throw ValueError(str(scheduler_, ".load_state_dict: \"", key, "\" must be ", expected, ", got ", got.dump()));
+}
+
+const Json* SchedulerStateFields::take(const char* key) {
+  seen_.emplace_back(key);
+  return in_->find(key);
+}
+
+void SchedulerStateFields::integer(const char* key, int64_t& value, int64_t min) {
+  custom(key, value, [](int64_t v) { return Json(v); },
+         [&](const Json& j) {
+           if (!j.is_integer() || j.as_int() < min) {
+             fail(key, min == std::numeric_limits<int64_t>::min() ? "an integer" : str("an integer >= ", min), j);
+           }
+           return j.as_int();
+         });
+}
+
+void SchedulerStateFields::number(const char* key, double& value, double lo, double hi) {
+  custom(key, value, [](double v) { return Json(v); },
+         [&](const Json& j) {
+           if (!j.is_number() || !(j.as_double() >= lo && j.as_double() <= hi)) {
+             fail(key, std::isinf(lo) && std::isinf(hi) ? std::string("a number")
+                                                        : str("a number in [", detail::format_number(lo), ", ",
+                                                              detail::format_number(hi), "]"),
+                  j);
+           }
+           return j.as_double();
+         });
+}
+
+void SchedulerStateFields::boolean(const char* key, bool& value) {
+  custom(key, value, [](bool v) { return Json(v); },
+         [&](const Json& j) {
+           if (!j.is_bool()) fail(key, "a boolean", j);
+           return j.as_bool();
+         });
+}
+
+void SchedulerStateFields::per_group(const char* key, std::vector<double>& values) {
+  custom(key, values,
+         [](const std::vector<double>& v) {
+           Json out = Json::array();
+           for (double x : v) out.push_back(x);
+           return out;
+         },
+         [&](const Json& j) {
+           const std::string expected = str("a list of ", groups_, " numbers (one per param group)");
+           if (!j.is_array() || j.size() != groups_) fail(key, expected, j);
+           std::vector<double> out;
+           for (const Json& x : j.as_array()) {
+             if (!x.is_number()) fail(key, expected, j);
+             out.push_back(x.as_double());
+           }
+           return out;
+         });
+}
+
+void SchedulerStateFields::finish() const {
+  if (mode_ == Mode::Write) return;
+  for (const auto& kv : in_->as_object()) {
+    bool known = false;
+    for (const std::string& k : seen_) known = known || k == kv.first;
+    KD_CHECK(known, ValueError, scheduler_, ".load_state_dict: unexpected key \"", kv.first, "\"");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // LRScheduler
 
 LRScheduler::LRScheduler(Optimizer& optimizer, int64_t last_epoch) : optimizer_(optimizer), last_epoch_(last_epoch) {
@@ -26,6 +105,42 @@ LRScheduler::LRScheduler(Optimizer& optimizer, int64_t last_epoch) : optimizer_(
     }
   }
   for (const ParamGroup& g : groups) base_lrs_.push_back(g.initial_lr);
+}
+
+Json LRScheduler::state_dict() const {
+  SchedulerStateFields fields(SchedulerStateFields::Mode::Write, name(), base_lrs_.size());
+  // The Write pass only reads the fields: the one list serves writing and loading.
+  auto& self = const_cast<LRScheduler&>(*this);
+  self.state_fields(fields);
+  self.base_state_fields(fields);
+  return fields.take_output();
+}
+
+void LRScheduler::check_state_dict(const Json& state) {
+  SchedulerStateFields fields(SchedulerStateFields::Mode::Check, name(), base_lrs_.size(), &state);
+  state_fields(fields);
+  base_state_fields(fields);
+  fields.finish();
+}
+
+void LRScheduler::load_state_dict(const Json& state) {
+  check_state_dict(state);
+  SchedulerStateFields fields(SchedulerStateFields::Mode::Assign, name(), base_lrs_.size(), &state);
+  state_fields(fields);
+  base_state_fields(fields);
+}
+
+void LRScheduler::base_state_fields(SchedulerStateFields& fields) {
+  // Kindling has no verbose mode and never calls get_lr outside step(): both are written as
+  // torch writes them and accepted (and ignored) when loaded.
+  bool verbose = false;
+  bool get_lr_called_within_step = false;
+  fields.per_group("base_lrs", base_lrs_);
+  fields.integer("last_epoch", last_epoch_, -1);
+  fields.boolean("verbose", verbose);
+  fields.integer("_step_count", step_count_, 0);
+  fields.boolean("_get_lr_called_within_step", get_lr_called_within_step);
+  fields.per_group("_last_lr", last_lr_);
 }
 
 void LRScheduler::initial_step() {
@@ -69,6 +184,24 @@ std::vector<double> LambdaLR::get_lr() {
   return lrs;
 }
 
+void LambdaLR::state_fields(SchedulerStateFields& fields) {
+  // torch saves a plain function as None (only callable objects keep their state); the
+  // functions stay the ones given to the constructor.
+  int unused = 0;
+  fields.custom("lr_lambdas", unused,
+                [&](int) {
+                  Json nones = Json::array();
+                  for (size_t i = 0; i < lr_lambdas_.size(); ++i) nones.push_back(nullptr);
+                  return nones;
+                },
+                [&](const Json& j) {
+                  bool ok = j.is_array() && j.size() == fields.groups();
+                  for (size_t i = 0; ok && i < j.size(); ++i) ok = j[i].is_null();
+                  if (!ok) fields.fail("lr_lambdas", str("a list of ", fields.groups(), " nulls"), j);
+                  return 0;
+                });
+}
+
 // ---------------------------------------------------------------------------------------------
 // StepLR, MultiStepLR, ExponentialLR
 
@@ -85,6 +218,11 @@ std::vector<double> StepLR::get_lr() {
   return lrs;
 }
 
+void StepLR::state_fields(SchedulerStateFields& fields) {
+  fields.integer("step_size", step_size_, 1);
+  fields.number("gamma", gamma_);
+}
+
 MultiStepLR::MultiStepLR(Optimizer& optimizer, std::vector<int64_t> milestones, double gamma, int64_t last_epoch)
     : LRScheduler(optimizer, last_epoch), milestones_(std::move(milestones)), gamma_(gamma) {
   initial_step();
@@ -99,6 +237,40 @@ std::vector<double> MultiStepLR::get_lr() {
   return lrs;
 }
 
+void MultiStepLR::state_fields(SchedulerStateFields& fields) {
+  // torch keeps a Counter: {milestone: times listed}, in first-listed order.
+  fields.custom("milestones", milestones_,
+                [](const std::vector<int64_t>& milestones) {
+                  Json counter = Json::object();
+                  for (int64_t m : milestones) {
+                    const std::string key = std::to_string(m);
+                    const Json* count = counter.find(key);
+                    counter.set(key, count ? count->as_int() + 1 : int64_t{1});
+                  }
+                  return counter;
+                },
+                [&](const Json& j) {
+                  const char* expected = "an object {\"milestone\": count} of integers";
+                  if (!j.is_object()) fields.fail("milestones", expected, j);
+                  std::vector<int64_t> milestones;
+                  for (const auto& kv : j.as_object()) {
+                    Json milestone;
+                    try {
+                      milestone = parse_json(kv.first);
+                    } catch (const ValueError&) {
+                      fields.fail("milestones", expected, j);
+                    }
+                    if (!milestone.is_integer() || !kv.second.is_integer() || kv.second.as_int() < 1 ||
+                        kv.second.as_int() > 1000000) {
+                      fields.fail("milestones", expected, j);
+                    }
+                    milestones.insert(milestones.end(), kv.second.as_int(), milestone.as_int());
+                  }
+                  return milestones;
+                });
+  fields.number("gamma", gamma_);
+}
+
 ExponentialLR::ExponentialLR(Optimizer& optimizer, double gamma, int64_t last_epoch)
     : LRScheduler(optimizer, last_epoch), gamma_(gamma) {
   initial_step();
@@ -110,6 +282,8 @@ std::vector<double> ExponentialLR::get_lr() {
   for (double& lr : lrs) lr *= gamma_;
   return lrs;
 }
+
+void ExponentialLR::state_fields(SchedulerStateFields& fields) { fields.number("gamma", gamma_); }
 
 // ---------------------------------------------------------------------------------------------
 // CosineAnnealingLR
@@ -143,6 +317,11 @@ std::vector<double> CosineAnnealingLR::get_lr() {
   return lrs;
 }
 
+void CosineAnnealingLR::state_fields(SchedulerStateFields& fields) {
+  fields.integer("T_max", T_max_, 1);
+  fields.number("eta_min", eta_min_);
+}
+
 // ---------------------------------------------------------------------------------------------
 // LinearLR
 
@@ -170,11 +349,19 @@ std::vector<double> LinearLR::get_lr() {
   return lrs;
 }
 
+void LinearLR::state_fields(SchedulerStateFields& fields) {
+  fields.number("start_factor", start_factor_, 0, 1);
+  fields.number("end_factor", end_factor_, 0, 1);
+  fields.integer("total_iters", total_iters_);
+}
+
 // ---------------------------------------------------------------------------------------------
 // OneCycleLR
 
 namespace {
 enum { kInitialLr = 0, kMaxLr = 1, kMinLr = 2, kMaxMomentum = 3, kBaseMomentum = 4 };
+// The names torch gives these values (it keeps them in the optimizer's param groups).
+constexpr const char* kOneCycleValueNames[] = {"initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum"};
 
 int64_t one_cycle_total_steps(const OneCycleLROptions& o) {
   if (o.total_steps() < 0 && o.epochs() < 0 && o.steps_per_epoch() < 0) {
@@ -221,7 +408,8 @@ OneCycleLR::OneCycleLR(Optimizer& optimizer, const OneCycleLROptions& options)
             return optimizer;
           }(),
           options.last_epoch()),
-      options_(options),
+      anneal_strategy_(options.anneal_strategy()),
+      cycle_momentum_(options.cycle_momentum()),
       total_steps_(one_cycle_total_steps(options)) {
   const double total = static_cast<double>(total_steps_);
   if (options.three_phase()) {
@@ -250,7 +438,7 @@ void OneCycleLR::check_step(int64_t next_epoch) const {
 
 std::vector<double> OneCycleLR::get_lr() {
   auto anneal = [&](double start, double end, double pct) {
-    if (options_.anneal_strategy() == AnnealStrategy::Cos) {
+    if (anneal_strategy_ == AnnealStrategy::Cos) {
       const double cos_out = std::cos(kPi * pct) + 1;
       return end + (start - end) / 2.0 * cos_out;
     }
@@ -273,9 +461,102 @@ std::vector<double> OneCycleLR::get_lr() {
       start_step = phase.end_step;
     }
     lrs.push_back(lr);
-    if (options_.cycle_momentum()) groups[gi].options->set_cycle_momentum(momentum);
+    if (cycle_momentum_) groups[gi].options->set_cycle_momentum(momentum);
   }
   return lrs;
+}
+
+void OneCycleLR::state_fields(SchedulerStateFields& fields) {
+  fields.integer("total_steps", total_steps_, 1);
+  // torch's phases name the values they move between ({"end_step": 8.0, "start_lr":
+  // "initial_lr", ...}).
+  fields.custom("_schedule_phases", phases_,
+                [](const std::vector<Phase>& phases) {
+                  Json out = Json::array();
+                  for (const Phase& p : phases) {
+                    out.push_back(Json(Json::Object{{"end_step", p.end_step},
+                                                     {"start_lr", kOneCycleValueNames[p.start_lr]},
+                                                     {"end_lr", kOneCycleValueNames[p.end_lr]},
+                                                     {"start_momentum", kOneCycleValueNames[p.start_momentum]},
+                                                     {"end_momentum", kOneCycleValueNames[p.end_momentum]}}));
+                  }
+                  return out;
+                },
+                [&](const Json& j) {
+                  const char* expected = "a list of phases {\"end_step\", \"start_lr\", \"end_lr\", \"start_momentum\", "
+                                         "\"end_momentum\"}";
+                  if (!j.is_array() || j.size() == 0) fields.fail("_schedule_phases", expected, j);
+                  auto value_index = [&](const Json& phase, const char* key) {
+                    const Json* name = phase.find(key);
+                    if (name && name->is_string()) {
+                      for (int i = 0; i < 5; ++i) {
+                        if (name->as_string() == kOneCycleValueNames[i]) return i;
+                      }
+                    }
+                    fields.fail("_schedule_phases", expected, j);
+                  };
+                  std::vector<Phase> phases;
+                  for (const Json& phase : j.as_array()) {
+                    if (!phase.is_object() || phase.size() != 5 || !phase.contains("end_step") ||
+                        !phase["end_step"].is_number()) {
+                      fields.fail("_schedule_phases", expected, j);
+                    }
+                    phases.push_back({phase["end_step"].as_double(), value_index(phase, "start_lr"),
+                                      value_index(phase, "end_lr"), value_index(phase, "start_momentum"),
+                                      value_index(phase, "end_momentum")});
+                  }
+                  return phases;
+                });
+  // torch saves its annealing function itself ("anneal_func", a bound method that JSON cannot
+  // hold); its name stands in for it.
+  fields.custom("anneal_strategy", anneal_strategy_,
+                [](AnnealStrategy a) { return Json(a == AnnealStrategy::Cos ? "cos" : "linear"); },
+                [&](const Json& j) {
+                  if (!j.is_string() || (j.as_string() != "cos" && j.as_string() != "linear")) {
+                    fields.fail("anneal_strategy", "\"cos\" or \"linear\"", j);
+                  }
+                  return j.as_string() == "cos" ? AnnealStrategy::Cos : AnnealStrategy::Linear;
+                });
+  fields.custom("cycle_momentum", cycle_momentum_, [](bool c) { return Json(c); },
+                [&](const Json& j) {
+                  if (!j.is_bool()) fields.fail("cycle_momentum", "a boolean", j);
+                  KD_CHECK(!j.as_bool() || optimizer_.defaults().has_cycle_momentum(), ValueError,
+                           "optimizer must support momentum with `cycle_momentum` option enabled");
+                  return j.as_bool();
+                });
+  // Written as torch writes it (with cycle_momentum only: 'betas' in the optimizer's defaults);
+  // the optimizer decides that here, so a loaded value is only type-checked.
+  bool use_beta1 = optimizer_.defaults().to_json().contains("betas");
+  if (cycle_momentum_ || !fields.writing()) fields.boolean("use_beta1", use_beta1);
+  // Per group: the values the phases move between (torch keeps them in the param groups).
+  fields.custom("group_values", values_,
+                [](const std::vector<std::vector<double>>& values) {
+                  Json out = Json::array();
+                  for (const std::vector<double>& v : values) {
+                    Json group = Json::object();
+                    for (int i = 0; i < 5; ++i) group.set(kOneCycleValueNames[i], v[i]);
+                    out.push_back(std::move(group));
+                  }
+                  return out;
+                },
+                [&](const Json& j) {
+                  const std::string expected = str("a list of ", fields.groups(),
+                                                   " objects {\"initial_lr\", \"max_lr\", \"min_lr\", "
+                                                   "\"max_momentum\", \"base_momentum\"} of numbers");
+                  if (!j.is_array() || j.size() != fields.groups()) fields.fail("group_values", expected, j);
+                  std::vector<std::vector<double>> values;
+                  for (const Json& group : j.as_array()) {
+                    if (!group.is_object() || group.size() != 5) fields.fail("group_values", expected, j);
+                    std::vector<double> v;
+                    for (const char* name : kOneCycleValueNames) {
+                      const Json* x = group.find(name);
+                      if (!x || !x->is_number()) fields.fail("group_values", expected, j);
+                      v.push_back(x->as_double());
+                    }
+                    values.push_back(std::move(v));
+                  }
+                  return values;
+                });
 }
 
 }  // namespace optim

@@ -8,15 +8,70 @@
 // with the same formula, so the float sequence matches PyTorch's exactly (not its closed form).
 //
 // A scheduler keeps a reference to its optimizer, which must outlive it.
+//
+// state_dict() is PyTorch's: the scheduler's own fields under torch's keys ("step_size",
+// "gamma", "T_max", ...), then "base_lrs", "last_epoch", "verbose", "_step_count",
+// "_get_lr_called_within_step" and "_last_lr", as JSON. The learning rates themselves live in
+// the optimizer's param groups, so resuming a run loads both: a fresh optimizer and scheduler,
+// optimizer.load_state_dict(...) and scheduler.load_state_dict(...), and the following steps
+// give the same lrs as an unbroken run, bit for bit.
 #pragma once
 
 #include <functional>
+#include <limits>
 #include <vector>
 
 #include "optim/optimizer.h"
 
 namespace kd {
 namespace optim {
+
+// Each scheduler lists its state once, in state_fields(SchedulerStateFields&); the same list
+// writes state_dict(), checks a loaded one and then assigns it (three passes, so that a bad
+// value anywhere changes nothing). A key missing from a loaded state keeps its value, as
+// torch's `__dict__.update`; unknown keys, wrong types and out-of-range values raise
+// ValueError naming the scheduler and the key.
+class SchedulerStateFields {
+ public:
+  enum class Mode { Write, Check, Assign };
+  SchedulerStateFields(Mode mode, const char* scheduler, size_t groups, const Json* in = nullptr);
+
+  void integer(const char* key, int64_t& value, int64_t min = std::numeric_limits<int64_t>::min());
+  void number(const char* key, double& value, double lo = -std::numeric_limits<double>::infinity(),
+              double hi = std::numeric_limits<double>::infinity());
+  void boolean(const char* key, bool& value);
+  // One number per param group.
+  void per_group(const char* key, std::vector<double>& values);
+  // A value with its own JSON form: encode(value) writes it; decode(json) reads one, raising
+  // ValueError (via fail()) when it is malformed.
+  template <typename T, typename Encode, typename Decode>
+  void custom(const char* key, T& value, Encode encode, Decode decode) {
+    if (mode_ == Mode::Write) {
+      out_.set(key, encode(value));
+      return;
+    }
+    const Json* j = take(key);
+    if (!j) return;
+    T parsed = decode(*j);
+    if (mode_ == Mode::Assign) value = std::move(parsed);
+  }
+  [[noreturn]] void fail(const char* key, const std::string& expected, const Json& got) const;
+  size_t groups() const { return groups_; }
+  bool writing() const { return mode_ == Mode::Write; }
+
+  // Rejects keys no field asked for (Check and Assign).
+  void finish() const;
+  Json take_output() { return std::move(out_); }
+
+ private:
+  const Json* take(const char* key);
+  Mode mode_;
+  const char* scheduler_;
+  size_t groups_;
+  const Json* in_;
+  std::vector<std::string> seen_;
+  Json out_ = Json::object();
+};
 
 class LRScheduler {
  public:
@@ -30,6 +85,14 @@ class LRScheduler {
   int64_t last_epoch() const { return last_epoch_; }
   const std::vector<double>& base_lrs() const { return base_lrs_; }
 
+  // PyTorch's name for the class ("StepLR"), used in messages.
+  virtual const char* name() const = 0;
+  Json state_dict() const;
+  // Checks everything, then sets every key given (the optimizer is not touched).
+  void load_state_dict(const Json& state);
+  // load_state_dict's checks alone: raises what it would raise, changes nothing.
+  void check_state_dict(const Json& state);
+
  protected:
   // last_epoch == -1 starts a schedule; any other value resumes one and requires every group
   // to have its initial_lr set (ValueError otherwise, PyTorch's KeyError).
@@ -41,6 +104,10 @@ class LRScheduler {
   // Checks that may reject a step before anything changes (OneCycleLR's step limit).
   virtual void check_step(int64_t next_epoch) const {}
   std::vector<double> group_lrs() const;
+  // The scheduler's own fields (the base class's follow them in state_dict()).
+  virtual void state_fields(SchedulerStateFields& fields) = 0;
+  // base_lrs, last_epoch, _step_count, _last_lr and torch's two flags.
+  void base_state_fields(SchedulerStateFields& fields);
 
   Optimizer& optimizer_;
   std::vector<double> base_lrs_;
@@ -52,11 +119,13 @@ class LRScheduler {
 // lr = base_lr * lr_lambda(epoch), one function for all groups or one per group.
 class LambdaLR : public LRScheduler {
  public:
+  const char* name() const override { return "LambdaLR"; }
   using Lambda = std::function<double(int64_t epoch)>;
   LambdaLR(Optimizer& optimizer, Lambda lr_lambda, int64_t last_epoch = -1);
   LambdaLR(Optimizer& optimizer, std::vector<Lambda> lr_lambdas, int64_t last_epoch = -1);
 
  protected:
+  void state_fields(SchedulerStateFields& fields) override;
   std::vector<double> get_lr() override;
   std::vector<Lambda> lr_lambdas_;
 };
@@ -64,9 +133,11 @@ class LambdaLR : public LRScheduler {
 // lr *= gamma every step_size epochs.
 class StepLR : public LRScheduler {
  public:
+  const char* name() const override { return "StepLR"; }
   StepLR(Optimizer& optimizer, int64_t step_size, double gamma = 0.1, int64_t last_epoch = -1);
 
  protected:
+  void state_fields(SchedulerStateFields& fields) override;
   std::vector<double> get_lr() override;
   int64_t step_size_;
   double gamma_;
@@ -75,9 +146,11 @@ class StepLR : public LRScheduler {
 // lr *= gamma^(times the epoch appears in milestones) at each milestone.
 class MultiStepLR : public LRScheduler {
  public:
+  const char* name() const override { return "MultiStepLR"; }
   MultiStepLR(Optimizer& optimizer, std::vector<int64_t> milestones, double gamma = 0.1, int64_t last_epoch = -1);
 
  protected:
+  void state_fields(SchedulerStateFields& fields) override;
   std::vector<double> get_lr() override;
   std::vector<int64_t> milestones_;
   double gamma_;
@@ -86,9 +159,11 @@ class MultiStepLR : public LRScheduler {
 // lr *= gamma every epoch.
 class ExponentialLR : public LRScheduler {
  public:
+  const char* name() const override { return "ExponentialLR"; }
   ExponentialLR(Optimizer& optimizer, double gamma, int64_t last_epoch = -1);
 
  protected:
+  void state_fields(SchedulerStateFields& fields) override;
   std::vector<double> get_lr() override;
   double gamma_;
 };
@@ -97,9 +172,11 @@ class ExponentialLR : public LRScheduler {
 // PyTorch's recursive form.
 class CosineAnnealingLR : public LRScheduler {
  public:
+  const char* name() const override { return "CosineAnnealingLR"; }
   CosineAnnealingLR(Optimizer& optimizer, int64_t T_max, double eta_min = 0, int64_t last_epoch = -1);
 
  protected:
+  void state_fields(SchedulerStateFields& fields) override;
   std::vector<double> get_lr() override;
   int64_t T_max_;
   double eta_min_;
@@ -108,10 +185,12 @@ class CosineAnnealingLR : public LRScheduler {
 // lr factor moving linearly from start_factor to end_factor over total_iters epochs.
 class LinearLR : public LRScheduler {
  public:
+  const char* name() const override { return "LinearLR"; }
   LinearLR(Optimizer& optimizer, double start_factor = 1.0 / 3, double end_factor = 1.0, int64_t total_iters = 5,
            int64_t last_epoch = -1);
 
  protected:
+  void state_fields(SchedulerStateFields& fields) override;
   std::vector<double> get_lr() override;
   double start_factor_, end_factor_;
   int64_t total_iters_;
@@ -146,10 +225,12 @@ struct OneCycleLROptions {
 // ValueError (before changing anything).
 class OneCycleLR : public LRScheduler {
  public:
+  const char* name() const override { return "OneCycleLR"; }
   OneCycleLR(Optimizer& optimizer, const OneCycleLROptions& options);
   int64_t total_steps() const { return total_steps_; }
 
  protected:
+  void state_fields(SchedulerStateFields& fields) override;
   std::vector<double> get_lr() override;
   void check_step(int64_t next_epoch) const override;
 
@@ -160,7 +241,8 @@ class OneCycleLR : public LRScheduler {
   // Per group: initial_lr, max_lr, min_lr, max_momentum, base_momentum.
   std::vector<std::vector<double>> values_;
   std::vector<Phase> phases_;
-  OneCycleLROptions options_;
+  AnnealStrategy anneal_strategy_;
+  bool cycle_momentum_;
   int64_t total_steps_;
 };
 
