@@ -32,6 +32,13 @@ inline std::optional<Shape> optional_shape_from_js(const emscripten::val& dims) 
   return shape_from_js(dims);
 }
 
+// Bytes as a Uint8Array owned by JS (a view into the wasm heap would die with `bytes`).
+inline emscripten::val bytes_to_js(const std::vector<uint8_t>& bytes) {
+  return emscripten::val::global("Uint8Array")
+      .new_(emscripten::typed_memory_view(bytes.size(), bytes.data()))
+      .call<emscripten::val>("slice");
+}
+
 inline emscripten::val shape_to_js(const Shape& shape) {
   emscripten::val out = emscripten::val::array();
   for (size_t i = 0; i < shape.size(); ++i) out.set(i, static_cast<double>(shape[i]));

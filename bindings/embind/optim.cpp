@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "boundary.h"
+#include "convert.h"
 #include "optim/optim.h"
 #include "util/json.h"
 
@@ -174,10 +175,14 @@ void load_state_dict(const OptimizerPtr& o, const val& sd) {
 
 // ---- schedulers ----
 
-// A scheduler and the optimizer it writes to (kept alive with it).
+// A scheduler and the optimizer it writes to (kept alive with it). LambdaLR's lambdas are JS
+// functions, which may not run inside a C++ frame: JS calls them and hands the factors in
+// (lambda_factors, read by the C++ LambdaLR's per-group lambdas), so the schedule, its state
+// and its checks stay in C++.
 struct Scheduler {
   OptimizerPtr optimizer;
   std::unique_ptr<optim::LRScheduler> scheduler;
+  std::shared_ptr<std::vector<double>> lambda_factors;
 };
 using SchedulerPtr = std::shared_ptr<Scheduler>;
 
@@ -190,7 +195,7 @@ int64_t integer(const Json& j, const char* key, int64_t fallback) {
   return v ? v->as_int() : fallback;
 }
 
-// kind: StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR, OneCycleLR; options:
+// kind: LambdaLR (options: lastEpoch, factors for the first epoch), StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LinearLR, OneCycleLR; options:
 // JSON text with the camelCase option names (checked by the JS layer).
 SchedulerPtr make_scheduler(const std::string& kind, const OptimizerPtr& o, const std::string& json) {
   return guarded([&]() -> SchedulerPtr {
@@ -198,7 +203,15 @@ SchedulerPtr make_scheduler(const std::string& kind, const OptimizerPtr& o, cons
     auto s = std::make_shared<Scheduler>();
     s->optimizer = o;
     int64_t last = integer(j, "lastEpoch", -1);
-    if (kind == "StepLR") {
+    if (kind == "LambdaLR") {
+      s->lambda_factors = std::make_shared<std::vector<double>>();
+      for (const Json& f : j.at("factors").as_array()) s->lambda_factors->push_back(f.as_double());
+      std::vector<optim::LambdaLR::Lambda> lambdas;
+      for (size_t i = 0; i < s->lambda_factors->size(); ++i) {
+        lambdas.push_back([factors = s->lambda_factors, i](int64_t) { return (*factors)[i]; });
+      }
+      s->scheduler = std::make_unique<optim::LambdaLR>(*o, lambdas, last);
+    } else if (kind == "StepLR") {
       s->scheduler = std::make_unique<optim::StepLR>(*o, integer(j, "stepSize", 1), num(j, "gamma", 0.1), last);
     } else if (kind == "MultiStepLR") {
       std::vector<int64_t> milestones;
@@ -248,6 +261,42 @@ SchedulerPtr make_scheduler(const std::string& kind, const OptimizerPtr& o, cons
 void scheduler_step(const SchedulerPtr& s) {
   guarded([&] { s->scheduler->step(); });
 }
+// LambdaLR: the factors JS computed for the next epoch, one per group.
+void scheduler_step_with_factors(const SchedulerPtr& s, const val& factors) {
+  std::vector<double> values = emscripten::vecFromJSArray<double>(factors);
+  guarded([&] {
+    KD_CHECK(s->lambda_factors && values.size() == s->lambda_factors->size(), ValueError,
+             "LambdaLR: expected ", s->lambda_factors ? s->lambda_factors->size() : 0, " factors, got ", values.size());
+    const std::vector<double> previous = *s->lambda_factors;
+    *s->lambda_factors = values;
+    try {
+      s->scheduler->step();
+    } catch (...) {
+      *s->lambda_factors = previous;
+      throw;
+    }
+  });
+}
+std::string scheduler_state_dict(const SchedulerPtr& s) {
+  return guarded([&] { return s->scheduler->state_dict().dump(); });
+}
+void scheduler_load_state_dict(const SchedulerPtr& s, const std::string& json) {
+  guarded([&] { s->scheduler->load_state_dict(kd::parse_json(json)); });
+}
+
+// ---- optimizer + scheduler state as safetensors (core/optim/checkpoint.h) ----
+
+val save_state(const OptimizerPtr& o, const val& scheduler) {
+  const SchedulerPtr s = scheduler.isNull() ? nullptr : scheduler.as<SchedulerPtr>();
+  return guarded([&] {
+    return kd::wasm::bytes_to_js(optim::save_optimizer_state(*o, s ? s->scheduler.get() : nullptr));
+  });
+}
+void load_state(const OptimizerPtr& o, const val& bytes, const val& scheduler) {
+  const SchedulerPtr s = scheduler.isNull() ? nullptr : scheduler.as<SchedulerPtr>();
+  std::vector<uint8_t> data = emscripten::convertJSArrayToNumberVector<uint8_t>(bytes);
+  guarded([&] { optim::load_optimizer_state(data, *o, s ? s->scheduler.get() : nullptr); });
+}
 val get_last_lr(const SchedulerPtr& s) {
   return guarded([&] { return doubles_to_js(s->scheduler->get_last_lr()); });
 }
@@ -288,12 +337,17 @@ EMSCRIPTEN_BINDINGS(kindling_optim) {
   emscripten::class_<Scheduler>("RawScheduler")
       .smart_ptr<SchedulerPtr>("RawSchedulerPtr")
       .function("step", &scheduler_step)
+      .function("stepWithFactors", &scheduler_step_with_factors)
+      .function("stateDict", &scheduler_state_dict)
+      .function("loadStateDict", &scheduler_load_state_dict)
       .function("getLastLr", &get_last_lr)
       .function("baseLrs", &base_lrs)
       .function("lastEpoch", &last_epoch);
 
   function("optimMake", &make_optimizer);
   function("optimMakeScheduler", &make_scheduler);
+  function("optimSaveState", &save_state);
+  function("optimLoadState", &load_state);
   function("optimClipGradNorm", &clip_grad_norm);
   function("optimClipGradValue", &clip_grad_value);
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "boundary.h"
+#include "convert.h"
 #include "serialize/embeddings_text.h"
 #include "serialize/safetensors.h"
 
@@ -32,9 +33,7 @@ val save_safetensors(const val& names, const val& tensors, const val& metadata_k
     for (size_t i = 0; i < keys.size(); ++i) named.emplace_back(keys[i], values[i]);
     std::map<std::string, std::string> metadata;
     for (size_t i = 0; i < mk.size() && i < mv.size(); ++i) metadata[mk[i]] = mv[i];
-    std::vector<uint8_t> bytes = kd::save_safetensors(named, metadata);
-    // A copy owned by JS (the view into the wasm heap dies with `bytes`).
-    return val::global("Uint8Array").new_(emscripten::typed_memory_view(bytes.size(), bytes.data())).call<val>("slice");
+    return kd::wasm::bytes_to_js(kd::save_safetensors(named, metadata));
   });
 }
 

@@ -8,8 +8,8 @@
 // Options are camelCase here and PyTorch's snake_case in C++ (bindings/embind/optim.cpp); they
 // cross as JSON and the C++ options structs validate them (PyTorch's messages, nothing
 // changed on error). The optimizer keeps the caller's parameter Tensors; it does not own them.
-// Built-in schedulers run in C++; LambdaLR runs in JS (its lambdas are JS functions, and no JS
-// code may run inside a C++ frame).
+// Schedulers run in C++; LambdaLR's lambdas are JS functions, which no C++ frame may call, so
+// JS calls them and hands C++ the factors.
 
 const snake = (k) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const camel = (k) => k.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
@@ -197,6 +197,11 @@ export function installOptimApi(ctx, kd) {
 
   // ---- schedulers ----
 
+  /**
+   * The built-in schedulers run in C++. stateDict() is torch's scheduler state_dict, with
+   * torch's keys (base_lrs, last_epoch, _step_count, _last_lr, step_size, gamma, ...): it is a
+   * data format shared with C++ and the checkpoint files, not an options object.
+   */
   class LRScheduler {
     #raw;
     constructor(kind, optimizer, opts) {
@@ -204,20 +209,30 @@ export function installOptimApi(ctx, kd) {
       this.optimizer = optimizer;
       this.#raw = ctx.call(raw.optimMakeScheduler, kind, optimizer._handle, JSON.stringify(opts));
     }
-    get #h() {
+    get _handle() {
       if (!this.#raw) throw new errors.StateError('this scheduler was disposed');
       return this.#raw;
     }
-    step() { ctx.call(() => this.#h.step()); }
+    step() { ctx.call(() => this._handle.step()); }
     /** The lrs the last step wrote, one per group. */
-    getLastLr() { return ctx.call(() => this.#h.getLastLr()); }
-    get lastEpoch() { return ctx.call(() => this.#h.lastEpoch()); }
-    get baseLrs() { return ctx.call(() => this.#h.baseLrs()); }
+    getLastLr() { return ctx.call(() => this._handle.getLastLr()); }
+    get lastEpoch() { return ctx.call(() => this._handle.lastEpoch()); }
+    get baseLrs() { return ctx.call(() => this._handle.baseLrs()); }
+    /** torch's state_dict(): a plain JSON-able object. */
+    stateDict() { return JSON.parse(ctx.call(() => this._handle.stateDict())); }
+    /** Checks every key, then sets the ones given (the optimizer's lrs come with its own state). */
+    loadStateDict(state) {
+      checkOptions(state, 'loadStateDict()');
+      const json = JSON.stringify(state);
+      ctx.call(() => this._handle.loadStateDict(json));
+    }
     dispose() {
       this.#raw?.delete();
       this.#raw = null;
     }
   }
+
+  const lambdaFactors = (fns, epoch) => fns.map((f) => checkNumber(f(epoch), 'LambdaLR: lrLambda(epoch)'));
 
   function schedOpts(opts, what, spec) {
     const o = checkOptions(opts, what);
@@ -275,51 +290,52 @@ export function installOptimApi(ctx, kd) {
         });
       }
     },
-    /** LambdaLR(optimizer, epoch => factor | [one per group], {lastEpoch}): lr = initialLr * factor. Runs in JS. */
-    LambdaLR: class LambdaLR {
+    /**
+     * LambdaLR(optimizer, epoch => factor | [one per group], {lastEpoch}): lr = initialLr * factor.
+     * The lambdas run in JS, before C++ takes the factors: one that throws changes nothing.
+     */
+    LambdaLR: class LambdaLR extends LRScheduler {
       #fns;
-      #lastLr = [];
       constructor(optimizer, lrLambda, opts) {
         if (!(optimizer instanceof Optimizer)) throw typeError(`LambdaLR(): ${describe(optimizer)} is not an Optimizer`);
         const { lastEpoch = -1 } = schedOpts(opts, 'LambdaLR()', { lastEpoch: 'int' });
-        const groups = optimizer.paramGroups;
-        const fns = Array.isArray(lrLambda) ? lrLambda : groups.map(() => lrLambda);
-        if (fns.length !== groups.length) throw new errors.ValueError(`Expected ${groups.length} lr_lambdas, but got ${fns.length}`);
+        const fns = Array.isArray(lrLambda) ? lrLambda : optimizer.paramGroups.map(() => lrLambda);
         fns.forEach((f) => { if (typeof f !== 'function') throw typeError(`LambdaLR(): lrLambda must be a function, got ${describe(f)}`); });
-        if (lastEpoch === -1) {
-          for (const g of groups) if (g.initialLr === undefined) g.initialLr = g.lr;
-        } else if (groups.some((g) => g.initialLr === undefined)) {
-          throw new errors.ValueError("param 'initial_lr' is not specified in param_groups when resuming an optimizer");
-        }
-        this.optimizer = optimizer;
-        this.baseLrs = groups.map((g) => g.initialLr);
+        super('LambdaLR', optimizer, { lastEpoch, factors: lambdaFactors(fns, lastEpoch + 1) });
         this.#fns = fns;
-        this.lastEpoch = lastEpoch;
-        this.step();
       }
       step() {
-        const epoch = this.lastEpoch + 1;
-        // Every lambda runs (and may throw) before any lr changes.
-        const lrs = this.baseLrs.map((base, i) => base * checkNumber(this.#fns[i](epoch), 'LambdaLR: lrLambda(epoch)'));
-        const groups = this.optimizer.paramGroups;
-        // Each group is written by its own C++ call: if one refuses its lr, restore the ones
-        // already written, so a failed step changes nothing.
-        const previous = groups.map((g) => g.lr);
-        let written = 0;
-        try {
-          for (; written < lrs.length; written++) groups[written].lr = lrs[written];
-        } catch (e) {
-          for (let i = 0; i < written; i++) groups[i].lr = previous[i];
-          throw e;
-        }
-        this.lastEpoch = epoch;
-        this.#lastLr = lrs;
+        const factors = lambdaFactors(this.#fns, this.lastEpoch + 1);
+        ctx.call(() => this._handle.stepWithFactors(factors));
       }
-      getLastLr() { return this.#lastLr.slice(); }
-      dispose() {}
     },
   };
   optim.lrScheduler = lrScheduler;
+
+  // ---- optimizer + scheduler state as safetensors (layout: core/optim/checkpoint.h) ----
+
+  function checkScheduler(scheduler, what) {
+    if (scheduler !== undefined && scheduler !== null && !(scheduler instanceof LRScheduler)) {
+      throw typeError(`${what}: ${describe(scheduler)} is not an LRScheduler`);
+    }
+    return scheduler ? scheduler._handle : null;
+  }
+
+  /** The optimizer's state (and the scheduler's, if given) as safetensors bytes. */
+  function saveState(optimizer, scheduler) {
+    if (!(optimizer instanceof Optimizer)) throw typeError(`saveState(): ${describe(optimizer)} is not an Optimizer`);
+    const sched = checkScheduler(scheduler, 'saveState()');
+    return ctx.call(raw.optimSaveState, optimizer._handle, sched);
+  }
+
+  /** Loads saveState()'s bytes into the optimizer (and scheduler): everything is checked first, so an error changes neither. */
+  function loadState(bytes, optimizer, scheduler) {
+    if (!(optimizer instanceof Optimizer)) throw typeError(`loadState(): ${describe(optimizer)} is not an Optimizer`);
+    const sched = checkScheduler(scheduler, 'loadState()');
+    ctx.call(raw.optimLoadState, optimizer._handle, ctx.checkBytes(bytes, 'loadState()'), sched);
+  }
+  optim.saveState = saveState;
+  optim.loadState = loadState;
 
   // ---- gradient clipping ----
 

@@ -45,11 +45,7 @@ export function installSerializeApi(ctx, kd) {
    * tensor may have). The tensors are new: dispose them, or load inside kd.tidy.
    */
   function loadSafetensors(bytes) {
-    let u8 = bytes;
-    if (bytes instanceof ArrayBuffer) u8 = new Uint8Array(bytes);
-    else if (ArrayBuffer.isView(bytes) && !(bytes instanceof Uint8Array)) u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (!(u8 instanceof Uint8Array)) throw typeError(`loadSafetensors(): expected a Uint8Array or ArrayBuffer, got ${describe(bytes)}`);
-    const r = ctx.call(raw.serializeLoadSafetensors, u8);
+    const r = ctx.call(raw.serializeLoadSafetensors, ctx.checkBytes(bytes, 'loadSafetensors()'));
     const out = {};
     // defineProperty, not `out[n] =`: a tensor named "__proto__" must stay an own entry.
     r.names.forEach((n, i) => {

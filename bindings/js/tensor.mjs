@@ -66,6 +66,13 @@ export function makeTensorClasses(ctx) {
     if (!isPlainObject(opts)) throw typeError(`${what}: options must be an object, got ${describe(opts)}`);
     return opts;
   }
+  // Bytes in any of the forms files arrive in (Uint8Array, Buffer, ArrayBuffer, another view) as a Uint8Array.
+  function checkBytes(bytes, what) {
+    if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes);
+    if (ArrayBuffer.isView(bytes)) return bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    throw typeError(`${what}: expected a Uint8Array or ArrayBuffer, got ${describe(bytes)}`);
+  }
+  ctx.checkBytes = checkBytes;
   ctx.checkInt = checkInt;
   ctx.checkNumber = checkNumber;
   ctx.checkBool = checkBool;

@@ -158,8 +158,22 @@ void LRScheduler::step() {
   check_step(last_epoch_ + 1);
   step_count_++;
   last_epoch_++;
-  std::vector<double> lrs = get_lr();
+  std::vector<double> lrs;
   auto& groups = optimizer_.param_groups();
+  try {
+    lrs = get_lr();
+    // Any other value is written as torch writes it (a schedule may go below zero, e.g. a
+    // linear OneCycleLR); a non-finite lr (a LambdaLR factor can make one) raises before any
+    // group changes, where torch would write it.
+    for (size_t i = 0; i < groups.size() && i < lrs.size(); ++i) {
+      KD_CHECK(std::isfinite(lrs[i]), ValueError, name(), ": the new lr of param group ", i, " is not finite (",
+               detail::format_number(lrs[i]), ")");
+    }
+  } catch (...) {
+    step_count_--;
+    last_epoch_--;
+    throw;
+  }
   for (size_t i = 0; i < groups.size() && i < lrs.size(); ++i) groups[i].set_lr(lrs[i]);
   last_lr_ = group_lrs();
 }

@@ -37,16 +37,21 @@ for (const build of ['st', 'mt']) {
       kd.dispose([a, b]);
     });
 
-    test('LambdaLR.step changes no lr when one group rejects its new lr', () => {
+    test('LambdaLR.step changes no lr when one group gets a non-finite lr or a lambda throws', () => {
       const [w, v] = [new kd.nn.Parameter(kd.ones(2)), new kd.nn.Parameter(kd.ones(2))];
       const opt = new kd.optim.SGD([{ params: [w] }, { params: [v], lr: 0.5 }], { lr: 0.1 });
-      const sched = new kd.optim.lrScheduler.LambdaLR(opt, [(e) => (e === 0 ? 1 : 2), (e) => (e === 0 ? 1 : -1)]);
-      assert.throws(() => sched.step(), kd.errors.ValueError);
+      const sched = new kd.optim.lrScheduler.LambdaLR(opt, [(e) => (e === 0 ? 1 : 2), (e) => (e === 0 ? 1 : Infinity)]);
+      assert.throws(() => sched.step(), { name: 'ValueError', message: 'LambdaLR: the new lr of param group 1 is not finite (inf)' });
       assert.deepEqual(opt.paramGroups.map((g) => g.lr), [0.1, 0.5]);
       assert.equal(sched.lastEpoch, 0);
-      const sched2 = new kd.optim.lrScheduler.LambdaLR(opt, [() => 1, (e) => (e === 0 ? 1 : Infinity)]);
-      assert.throws(() => sched2.step(), kd.errors.ValueError);
+      const sched2 = new kd.optim.lrScheduler.LambdaLR(opt, [() => 1, (e) => { if (e > 0) throw new Error('boom'); return 1; }]);
+      assert.throws(() => sched2.step(), /boom/);
       assert.deepEqual(opt.paramGroups.map((g) => g.lr), [0.1, 0.5]);
+      assert.equal(sched2.lastEpoch, 0);
+      // A negative lr is written, as torch writes it (a linear OneCycleLR's tail goes below 0).
+      const sched3 = new kd.optim.lrScheduler.LambdaLR(opt, (e) => (e === 0 ? 1 : -1));
+      sched3.step();
+      assert.deepEqual(opt.paramGroups.map((g) => g.lr), [-0.1, -0.5]);
       opt.dispose();
       kd.dispose([w, v]);
     });

@@ -45,6 +45,9 @@ export declare class SparseAdam extends Optimizer<SparseAdamOptions> { construct
 
 type AnyOptimizer = Optimizer<any>;
 
+/** torch's scheduler state_dict, with torch's keys (base_lrs, last_epoch, _step_count, step_size, ...). */
+export type SchedulerState = Record<string, unknown>;
+
 export declare class LRScheduler {
   readonly optimizer: AnyOptimizer;
   step(): void;
@@ -52,6 +55,9 @@ export declare class LRScheduler {
   getLastLr(): number[];
   readonly lastEpoch: number;
   readonly baseLrs: number[];
+  stateDict(): SchedulerState;
+  /** Checks every key first; sets the ones given. Load the optimizer's state too, for its lrs. */
+  loadStateDict(state: SchedulerState): void;
   dispose(): void;
 }
 export declare class StepLR extends LRScheduler { constructor(optimizer: AnyOptimizer, stepSize: number, options?: { gamma?: number; lastEpoch?: number }) }
@@ -77,14 +83,8 @@ export interface OneCycleLROptions {
 }
 export declare class OneCycleLR extends LRScheduler { constructor(optimizer: AnyOptimizer, maxLr: number | number[], options?: OneCycleLROptions) }
 /** lr = initialLr * lrLambda(epoch); the lambdas run in JS. */
-export declare class LambdaLR {
+export declare class LambdaLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, lrLambda: ((epoch: number) => number) | Array<(epoch: number) => number>, options?: { lastEpoch?: number });
-  readonly optimizer: AnyOptimizer;
-  readonly baseLrs: number[];
-  lastEpoch: number;
-  step(): void;
-  getLastLr(): number[];
-  dispose(): void;
 }
 
 /** The type of kd.optim. */
@@ -108,4 +108,8 @@ export interface OptimApi {
   };
   readonly clipGradNorm_: NnUtils['clipGradNorm_'];
   readonly clipGradValue_: NnUtils['clipGradValue_'];
+  /** The optimizer's state (and the scheduler's) as safetensors bytes, for a checkpoint. */
+  saveState(optimizer: AnyOptimizer, scheduler?: LRScheduler | null): Uint8Array;
+  /** Loads saveState()'s bytes; everything is checked first, so an error changes nothing. */
+  loadState(bytes: Uint8Array | ArrayBuffer | ArrayBufferView, optimizer: AnyOptimizer, scheduler?: LRScheduler | null): void;
 }
