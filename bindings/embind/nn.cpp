@@ -488,15 +488,21 @@ void copy_all(const val& dsts, const val& srcs) {
 void zero_grads(const val& params, bool set_to_none) {
   std::vector<Tensor> ps = tensors_from_js(params);
   guarded([&] {
-    kd::NoGradGuard no_grad;
-    for (Tensor& p : ps) {
-      kd::TensorImpl* impl = p.impl();
-      if (!impl) continue;
-      impl->sparse_grad.reset();
-      if (!impl->grad) continue;
-      if (set_to_none) impl->grad.reset();
-      else Tensor(impl->grad).zero_();
+    for (Tensor& p : ps) kd::zero_param_grad(p, set_to_none);
+  });
+}
+// p.sparseGrad = {indices, values, shape?} (shape null when not given), or clears it (indices null).
+void set_sparse_grad(const Tensor& t, const val& indices, const val& values, const val& shape) {
+  const bool clear = indices.isNull();
+  Tensor i = clear ? Tensor() : indices.as<Tensor>();
+  Tensor v = clear ? Tensor() : values.as<Tensor>();
+  std::optional<kd::Shape> dense_shape = kd::wasm::optional_shape_from_js(shape);
+  guarded([&] {
+    if (clear) {
+      t.impl()->sparse_grad.reset();
+      return;
     }
+    kd::set_sparse_grad(t, i, v, dense_shape);
   });
 }
 // The row-sparse gradient of an embedding weight (coalesced), or null when there is none:
@@ -589,5 +595,6 @@ EMSCRIPTEN_BINDINGS(kindling_nn) {
   function("nnCopyAll", &copy_all);
   function("nnZeroGrads", &zero_grads);
   function("nnSparseGrad", &sparse_grad);
+  function("nnSetSparseGrad", &set_sparse_grad);
   function("nnSparseGradDense", &sparse_grad_dense);
 }

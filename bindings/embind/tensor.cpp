@@ -32,6 +32,9 @@ using kd::wasm::optional_shape_from_js;
 using kd::wasm::shape_from_js;
 using kd::wasm::shape_to_js;
 
+// A JS number next to a tensor: whole numbers count as integers (JS cannot tell 2 from 2.0).
+inline kd::Scalar js_number(double value) { return kd::Scalar::from_js_number(value); }
+
 namespace {
 
 int64_t i64(double x) { return static_cast<int64_t>(x); }
@@ -241,16 +244,16 @@ EMSCRIPTEN_BINDINGS(kindling_tensor) {
       .function("maskedFill", +[](const Tensor& t, const Tensor& m, double v) { return G(t.masked_fill(m, v)); })
       // element-wise
       .function("add", +[](const Tensor& a, const Tensor& b, double alpha) { return G(a.add(b, alpha)); })
-      .function("addScalar", +[](const Tensor& a, double b) { return G(a.add(b)); })
+      .function("addScalar", +[](const Tensor& a, double b) { return G(a.add(js_number(b))); })
       .function("sub", +[](const Tensor& a, const Tensor& b, double alpha) { return G(a.sub(b, alpha)); })
-      .function("rsubScalar", +[](const Tensor& a, double b) { return G(b - a); })
-      .function("rdivScalar", +[](const Tensor& a, double b) { return G(b / a); })
+      .function("rsubScalar", +[](const Tensor& a, double b) { return G(js_number(b) - a); })
+      .function("rdivScalar", +[](const Tensor& a, double b) { return G(js_number(b) / a); })
       .function("mul", +[](const Tensor& a, const Tensor& b) { return G(a.mul(b)); })
-      .function("mulScalar", +[](const Tensor& a, double b) { return G(a.mul(b)); })
+      .function("mulScalar", +[](const Tensor& a, double b) { return G(a.mul(js_number(b))); })
       .function("div", +[](const Tensor& a, const Tensor& b) { return G(a.div(b)); })
-      .function("divScalar", +[](const Tensor& a, double b) { return G(a.div(b)); })
+      .function("divScalar", +[](const Tensor& a, double b) { return G(a.div(js_number(b))); })
       .function("pow", +[](const Tensor& a, const Tensor& b) { return G(a.pow(b)); })
-      .function("powScalar", +[](const Tensor& a, double b) { return G(a.pow(b)); })
+      .function("powScalar", +[](const Tensor& a, double b) { return G(a.pow(js_number(b))); })
       .function("neg", +[](const Tensor& t) { return G(t.neg()); })
       .function("exp", +[](const Tensor& t) { return G(t.exp()); })
       .function("log", +[](const Tensor& t) { return G(t.log()); })
@@ -267,12 +270,12 @@ EMSCRIPTEN_BINDINGS(kindling_tensor) {
       .function("le", +[](const Tensor& a, const Tensor& b) { return G(a.le(b)); })
       .function("gt", +[](const Tensor& a, const Tensor& b) { return G(a.gt(b)); })
       .function("ge", +[](const Tensor& a, const Tensor& b) { return G(a.ge(b)); })
-      .function("eqScalar", +[](const Tensor& a, double b) { return G(a.eq(b)); })
-      .function("neScalar", +[](const Tensor& a, double b) { return G(a.ne(b)); })
-      .function("ltScalar", +[](const Tensor& a, double b) { return G(a.lt(b)); })
-      .function("leScalar", +[](const Tensor& a, double b) { return G(a.le(b)); })
-      .function("gtScalar", +[](const Tensor& a, double b) { return G(a.gt(b)); })
-      .function("geScalar", +[](const Tensor& a, double b) { return G(a.ge(b)); })
+      .function("eqScalar", +[](const Tensor& a, double b) { return G(a.eq(js_number(b))); })
+      .function("neScalar", +[](const Tensor& a, double b) { return G(a.ne(js_number(b))); })
+      .function("ltScalar", +[](const Tensor& a, double b) { return G(a.lt(js_number(b))); })
+      .function("leScalar", +[](const Tensor& a, double b) { return G(a.le(js_number(b))); })
+      .function("gtScalar", +[](const Tensor& a, double b) { return G(a.gt(js_number(b))); })
+      .function("geScalar", +[](const Tensor& a, double b) { return G(a.ge(js_number(b))); })
       .function("logicalNot", +[](const Tensor& t) { return G(t.logical_not()); })
       // reductions
       .function("sum", +[](const Tensor& t) { return G(t.sum()); })
@@ -305,12 +308,12 @@ EMSCRIPTEN_BINDINGS(kindling_tensor) {
       .function("bmm", +[](const Tensor& a, const Tensor& b) { return G(a.bmm(b)); })
       // in place
       .function("add_", +[](Tensor& t, const Tensor& o, double alpha) { GV(t.add_(o, alpha)); })
-      .function("addScalar_", +[](Tensor& t, double o) { GV(t.add_(o)); })
+      .function("addScalar_", +[](Tensor& t, double o) { GV(t.add_(js_number(o))); })
       .function("sub_", +[](Tensor& t, const Tensor& o, double alpha) { GV(t.sub_(o, alpha)); })
       .function("mul_", +[](Tensor& t, const Tensor& o) { GV(t.mul_(o)); })
-      .function("mul_Scalar", +[](Tensor& t, double o) { GV(t.mul_(o)); })
+      .function("mul_Scalar", +[](Tensor& t, double o) { GV(t.mul_(js_number(o))); })
       .function("div_", +[](Tensor& t, const Tensor& o) { GV(t.div_(o)); })
-      .function("div_Scalar", +[](Tensor& t, double o) { GV(t.div_(o)); })
+      .function("div_Scalar", +[](Tensor& t, double o) { GV(t.div_(js_number(o))); })
       .function("zero_", +[](Tensor& t) { GV(t.zero_()); })
       .function("fill_", +[](Tensor& t, double v) { GV(t.fill_(v)); })
       .function("copy_", +[](Tensor& t, const Tensor& s) { GV(t.copy_(s)); })

@@ -958,7 +958,8 @@ export function installNnApi(ctx, kd) {
   // t.sparseGrad: the row-sparse gradient of an embedding weight built with {sparse: true}
   // (PyTorch's sparse COO .grad), coalesced: {indices: int64 [nnz], values: [nnz, d], shape} of
   // new tensors, or null. t.grad stays null for such a weight. kd.nn.utils.sparseGradToDense(t)
-  // gives it as a dense tensor.
+  // gives it as a dense tensor. Assigning {indices, values, shape?} (or null) sets it, as
+  // torch's `p.grad = torch.sparse_coo_tensor(...)` (`p.grad = {indices, values}` does too).
   if (!Object.getOwnPropertyDescriptor(Tensor.prototype, 'sparseGrad')) {
     Object.defineProperty(Tensor.prototype, 'sparseGrad', {
       configurable: true,
@@ -966,6 +967,17 @@ export function installNnApi(ctx, kd) {
         const g = ctx.call(raw.nnSparseGrad, ctx.unwrap(this));
         if (!g) return null;
         return { indices: ctx.wrap(g.indices), values: ctx.wrap(g.values), shape: g.shape };
+      },
+      set(g) {
+        const self = ctx.unwrap(this);
+        if (g === null || g === undefined) {
+          ctx.call(raw.nnSetSparseGrad, self, null, null, null);
+          return;
+        }
+        const { indices, values, shape = null, ...rest } = ctx.checkOptions(g, 'sparseGrad');
+        if (Object.keys(rest).length) throw typeError(`sparseGrad: unknown key '${Object.keys(rest)[0]}' (expected indices, values, shape)`);
+        if (shape !== null) ctx.checkShape(shape, 'sparseGrad: shape');
+        ctx.call(raw.nnSetSparseGrad, self, tensorArg(indices, 'sparseGrad: indices'), tensorArg(values, 'sparseGrad: values'), shape);
       },
     });
   }

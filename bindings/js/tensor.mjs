@@ -239,9 +239,13 @@ export function makeTensorClasses(ctx) {
     /** The accumulated gradient as a new Tensor wrapper (sharing the grad's values), or null. */
     get grad() { return this.#op('grad'); }
     set grad(g) { this.setGrad(g); }
-    /** Replaces the gradient (same shape and dtype), or clears it with null. */
+    /** Replaces the gradient (same shape and dtype), or clears it with null; {indices, values} sets a sparse one (see sparseGrad). */
     setGrad(g) {
       if (g === null || g === undefined) return this.#inplace('clearGrad');
+      if (isPlainObject(g)) {
+        this.sparseGrad = g;
+        return this;
+      }
       return this.#inplace('setGrad', this.#tensorArg(g, 'grad'));
     }
     get isLeaf() { return this.#get('isLeaf'); }

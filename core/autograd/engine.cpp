@@ -124,7 +124,6 @@ std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>&& grad_outputs) {
   return {};
 }
 
-namespace {
 // A differentiable view whose storage was written in place after its history was recorded
 // reads values its grad_fn knows nothing about: its history becomes "a strided view of the
 // base's current history".
@@ -139,7 +138,6 @@ void refresh_view_history(TensorImpl& t) {
   t.output_nr = 0;
   t.view_version = t.version->version;
 }
-}  // namespace
 
 Tensor run_tensor_hooks(const TensorHookList& hooks, Tensor grad) {
   // A copy: a hook may register or remove hooks on the same tensor while it runs.

@@ -98,6 +98,11 @@ void release_node(std::shared_ptr<Node>&& node);
 // The edge a gradient for `t` must travel: its grad_fn, or its leaf accumulator, or nothing.
 Edge gradient_edge(const Tensor& t);
 
+// A differentiable view written in place (through its base or another view) since its history
+// was recorded gets the history "a strided view of the base's current history"
+// (AsStridedBackward0), as torch regenerates it; a no-op otherwise.
+void refresh_view_history(TensorImpl& t);
+
 // True when grad mode is on and any of `inputs` requires grad: the op must record a node.
 bool any_requires_grad(std::initializer_list<const Tensor*> inputs);
 bool any_requires_grad(const std::vector<Tensor>& inputs);

@@ -6,6 +6,7 @@
 
 #include "autograd/grad_mode.h"
 #include "ops/ops.h"
+#include "tensor/sparse.h"
 
 namespace kd::nn {
 
@@ -391,14 +392,7 @@ Module& Module::train(bool on) {
 }
 
 void Module::zero_grad(bool set_to_none) {
-  NoGradGuard no_grad;
-  for (Tensor& p : parameters()) {
-    TensorImpl* impl = p.impl();
-    impl->sparse_grad.reset();
-    if (!impl->grad) continue;
-    if (set_to_none) impl->grad.reset();
-    else Tensor(impl->grad).zero_();
-  }
+  for (Tensor& p : parameters()) zero_param_grad(p, set_to_none);
 }
 
 Module& Module::requires_grad_(bool requires_grad) {

@@ -47,9 +47,17 @@ Tensor full_like(const Tensor& t, double value) { return full(t.shape(), value, 
 
 Tensor scalar_tensor(double value, DType dtype) { return full({}, value, dtype); }
 
-Tensor wrapped_scalar(const Tensor& t, double value) {
-  bool integral_tensor = t.dtype() != DType::Float32;
-  return scalar_tensor(value, integral_tensor && is_integral(value) ? DType::Int64 : DType::Float32);
+Tensor wrapped_scalar(const Tensor& t, Scalar value) {
+  if (t.dtype() == DType::Float32 || !value.is_integral()) return scalar_tensor(value.to_double(), DType::Float32);
+  Tensor out = Tensor::make({}, DType::Int64);
+  out.data<int64_t>()[0] = value.to_int64();  // exact beyond 2^53
+  return out;
+}
+
+Scalar Scalar::from_js_number(double value) {
+  // Whole and within int64: an integer; else a float.
+  if (kd::is_integral(value) && std::fabs(value) < 9.2e18) return Scalar(static_cast<int64_t>(value));
+  return Scalar(value);
 }
 
 Tensor arange(double end, std::optional<TensorOptions> options) { return arange(0, end, 1, options); }

@@ -313,12 +313,14 @@ Tensor one_hot(const Tensor& indices, int64_t num_classes) {
   KD_CHECK(indices.dtype() == DType::Int64, TypeError, "one_hot is only applicable to index tensor (int64), got ",
            dtype_name(indices.dtype()));
   std::vector<int64_t> idx = indices.to_vector<int64_t>();
-  for (int64_t i : idx) KD_CHECK(i >= 0, IndexError, "Class values must be non-negative (got ", i, ").");
-  if (num_classes < 0) {
-    KD_CHECK(!idx.empty(), ValueError, "Can not infer total number of classes from empty tensor.");
-    num_classes = *std::max_element(idx.begin(), idx.end()) + 1;
+  // torch's order of checks and its messages (RuntimeErrors all).
+  if (idx.empty()) {
+    KD_CHECK(num_classes > 0, RuntimeError, "Can not infer total number of classes from empty tensor.");
+  } else {
+    for (int64_t i : idx) KD_CHECK(i >= 0, RuntimeError, "Class values must be non-negative.");
+    if (num_classes == -1) num_classes = *std::max_element(idx.begin(), idx.end()) + 1;
+    for (int64_t i : idx) KD_CHECK(i < num_classes, RuntimeError, "Class values must be smaller than num_classes.");
   }
-  for (int64_t i : idx) KD_CHECK(i < num_classes, IndexError, "Class values must be smaller than num_classes (got ", i, " >= ", num_classes, ").");
   Shape shape = indices.shape();
   shape.push_back(num_classes);
   Tensor out = Tensor::make(shape, DType::Int64);

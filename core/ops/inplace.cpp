@@ -22,11 +22,16 @@ struct NoGradientBackward final : Node {
   std::string name() const override { return "FillBackward"; }
 };
 
+// torch's names for the dtypes in its casting message.
+const char* torch_type_name(DType dtype) {
+  return dtype == DType::Float32 ? "Float" : dtype == DType::Int64 ? "Long" : "Bool";
+}
+
 void check_result_type(const Tensor& self, const Tensor& result, const char* op) {
   KD_CHECK(!(self.dtype() != DType::Float32 && result.dtype() == DType::Float32) &&
                !(self.dtype() == DType::Bool && result.dtype() == DType::Int64),
-           TypeError, op, ": result type ", dtype_name(result.dtype()), " can't be cast to the desired output type ",
-           dtype_name(self.dtype()));
+           TypeError, op, ": result type ", torch_type_name(result.dtype()), " can't be cast to the desired output type ",
+           torch_type_name(self.dtype()));
   KD_CHECK(result.shape() == self.shape(), ShapeError, op, ": output with shape ", shape_str(self.shape()),
            " doesn't match the broadcast shape ", shape_str(result.shape()));
 }
@@ -132,7 +137,7 @@ Tensor& Tensor::add_(const Tensor& other, double alpha) {
     return kd::add(s, o[0], alpha);
   });
 }
-Tensor& Tensor::add_(double other) { return add_(wrapped_scalar(*this, other)); }
+Tensor& Tensor::add_(Scalar other) { return add_(wrapped_scalar(*this, other)); }
 Tensor& Tensor::sub_(const Tensor& other, double alpha) {
   if (try_direct_axpy(*this, other, -alpha, "sub_")) return *this;
   return apply_inplace(*this, "sub_", {other}, [&](const Tensor& s, const std::vector<Tensor>& o) {
@@ -143,12 +148,12 @@ Tensor& Tensor::mul_(const Tensor& other) {
   return apply_inplace(*this, "mul_", {other},
                        [](const Tensor& s, const std::vector<Tensor>& o) { return kd::mul(s, o[0]); });
 }
-Tensor& Tensor::mul_(double other) { return mul_(wrapped_scalar(*this, other)); }
+Tensor& Tensor::mul_(Scalar other) { return mul_(wrapped_scalar(*this, other)); }
 Tensor& Tensor::div_(const Tensor& other) {
   return apply_inplace(*this, "div_", {other},
                        [](const Tensor& s, const std::vector<Tensor>& o) { return kd::div(s, o[0]); });
 }
-Tensor& Tensor::div_(double other) { return div_(wrapped_scalar(*this, other)); }
+Tensor& Tensor::div_(Scalar other) { return div_(wrapped_scalar(*this, other)); }
 
 Tensor& Tensor::fill_(double value) {
   if (try_direct_fill(*this, value)) return *this;

@@ -34,10 +34,10 @@ Tensor tensor_i64(const std::vector<int64_t>& values, const Shape& shape);
 Tensor tensor_i64(const std::vector<int64_t>& values);
 Tensor tensor_bool(const std::vector<bool>& values, const Shape& shape);
 Tensor scalar_tensor(double value, DType dtype = DType::Float32);
-// A plain number next to `t` in an op (`t * 2`), as PyTorch promotes a Python scalar: int64
-// when `t` is integral (int64, bool) and the number is whole, else float32. So an int64 tensor
-// times 2 stays int64, times 0.5 becomes float32.
-Tensor wrapped_scalar(const Tensor& t, double value);
+// A number next to `t` in an op (`t * 2`) as a 0-d tensor, promoted as PyTorch promotes a
+// Python scalar: int64 when `t` is integral (int64, bool) and the number an integer, else
+// float32. So an int64 tensor times 2 stays int64, times 2.0 or 0.5 becomes float32.
+Tensor wrapped_scalar(const Tensor& t, Scalar value);
 
 // ---- the seeded generator (tensor/random.cpp) ----
 void manual_seed(uint64_t seed);
@@ -76,11 +76,12 @@ Tensor add(const Tensor& a, const Tensor& b, double alpha = 1);
 Tensor sub(const Tensor& a, const Tensor& b, double alpha = 1);
 Tensor mul(const Tensor& a, const Tensor& b);
 Tensor div(const Tensor& a, const Tensor& b);
-Tensor mul(const Tensor& a, double b);
-Tensor div(const Tensor& a, double b);
+Tensor mul(const Tensor& a, Scalar b);
+Tensor div(const Tensor& a, Scalar b);
 Tensor neg(const Tensor& t);
 Tensor pow(const Tensor& base, const Tensor& exponent);
-Tensor pow(const Tensor& base, double exponent);
+// An integral base to an integer power stays int64 (a negative power raises, as in torch).
+Tensor pow(const Tensor& base, Scalar exponent);
 Tensor exp(const Tensor& t);
 Tensor log(const Tensor& t);
 Tensor sqrt(const Tensor& t);

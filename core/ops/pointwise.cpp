@@ -19,6 +19,13 @@ DType promote_types(DType a, DType b) {
   return DType::Bool;
 }
 
+void check_subtraction_operands(const Tensor& a, const Tensor& b) {
+  KD_CHECK(!(a.dtype() == DType::Bool && b.dtype() == DType::Bool), TypeError,
+           "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.");
+  KD_CHECK(a.dtype() != DType::Bool && b.dtype() != DType::Bool, TypeError,
+           "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+}
+
 Shape broadcast_strides(const Tensor& t, const Shape& shape) {
   Shape strides(shape.size(), 0);
   size_t lead = shape.size() - t.shape().size();
@@ -97,8 +104,7 @@ enum class Arith { Add, Sub, Mul, Div };
 Tensor arith_values(Arith op, const Tensor& a, const Tensor& b, double alpha, const char* name) {
   Shape shape = broadcast_shapes(a.shape(), b.shape(), name);
   DType type = op == Arith::Div ? DType::Float32 : promote_types(a.dtype(), b.dtype());
-  KD_CHECK(!(op == Arith::Sub && type == DType::Bool), TypeError,
-           "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.");
+  if (op == Arith::Sub) check_subtraction_operands(a, b);
   if (type == DType::Float32) {
     Tensor fa = as_dtype(a, type), fb = as_dtype(b, type);
     const float s = static_cast<float>(alpha);
@@ -246,19 +252,19 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 
 // Multiplying by a Python number saves nothing for backward (the number is kept in the
 // node), so a second backward through it needs no retain_graph, as in PyTorch.
-Tensor mul(const Tensor& a, double b) {
+Tensor mul(const Tensor& a, Scalar b) {
   Tensor out = arith_values(Arith::Mul, a, wrapped_scalar(a, b), 1, "mul");
   record_rule("MulBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>&) {
     return std::vector<Tensor>{g.mul(n.scalar)};
-  }, {a}, out, {}, false, b);
+  }, {a}, out, {}, false, b.to_double());
   return out;
 }
 
-Tensor div(const Tensor& a, double b) {
+Tensor div(const Tensor& a, Scalar b) {
   Tensor out = arith_values(Arith::Div, a, wrapped_scalar(a, b), 1, "div");
   record_rule("DivBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>&) {
     return std::vector<Tensor>{g.div(n.scalar)};
-  }, {a}, out, {}, false, b);
+  }, {a}, out, {}, false, b.to_double());
   return out;
 }
 
@@ -283,11 +289,26 @@ Tensor neg(const Tensor& t) {
   return out;
 }
 
-Tensor pow(const Tensor& base, double exponent) {
-  Tensor fb = as_dtype(base, DType::Float32);
-  const float e = static_cast<float>(exponent);
-  Tensor out = e == 2 ? map_unary<float, float>(fb, [](float x) { return x * x; })
-                      : map_unary<float, float>(fb, [e](float x) { return std::pow(x, e); });
+Tensor pow(const Tensor& base, Scalar exponent_scalar) {
+  const double exponent = exponent_scalar.to_double();
+  Tensor out;
+  if (base.dtype() != DType::Float32 && exponent_scalar.is_integral()) {
+    const int64_t e = exponent_scalar.to_int64();
+    KD_CHECK(e >= 0, RuntimeError, "Integers to negative integer powers are not allowed.");
+    out = map_unary<int64_t, int64_t>(as_dtype(base, DType::Int64), [e](int64_t x) {
+      // Square-and-multiply in unsigned arithmetic: wraps on overflow as torch's int64 pow does.
+      uint64_t result = 1, b = static_cast<uint64_t>(x);
+      for (int64_t k = e; k > 0; k >>= 1, b *= b) {
+        if (k & 1) result *= b;
+      }
+      return static_cast<int64_t>(result);
+    });
+  } else {
+    Tensor fb = as_dtype(base, DType::Float32);
+    const float e = static_cast<float>(exponent);
+    out = e == 2 ? map_unary<float, float>(fb, [](float x) { return x * x; })
+                 : map_unary<float, float>(fb, [e](float x) { return std::pow(x, e); });
+  }
   // d(x^e)/dx = e·x^(e-1); zero for e == 0 (PyTorch's choice, also at x == 0).
   record_rule("PowBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
     if (n.scalar == 0) return std::vector<Tensor>{zeros_like(g)};

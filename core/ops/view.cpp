@@ -300,10 +300,11 @@ Tensor narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length) {
   KD_CHECK(t.dim() > 0, ShapeError, "narrow() cannot be applied to a 0-dim tensor.");
   int64_t d = wrap_dim(dim, t.dim());
   int64_t size = t.shape()[d];
-  KD_CHECK(start >= -size && start <= size, IndexError, "start out of range (expected to be in range of [", -size,
-           ", ", size, "], but got ", start, ")");
+  // torch wraps start as it wraps a dim (hence its message), and allows start == size.
+  KD_CHECK(start == size || (start >= -size && start < size), IndexError,
+           "Dimension out of range (expected to be in range of [", -size, ", ", size - 1, "], but got ", start, ")");
   if (start < 0) start += size;
-  KD_CHECK(length >= 0 && start + length <= size, IndexError, "start (", start, ") + length (", length,
+  KD_CHECK(length >= 0 && start + length <= size, ShapeError, "start (", start, ") + length (", length,
            ") exceeds dimension size (", size, ").");
   return slice(t, d, start, start + length, 1);
 }

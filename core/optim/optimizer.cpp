@@ -196,37 +196,8 @@ void Optimizer::add_param_group(ParamGroup group) {
 }
 
 void Optimizer::zero_grad(bool set_to_none) {
-  NoGradGuard no_grad;
   for (ParamGroup& g : groups_) {
-    for (Tensor& p : g.params) {
-      TensorImpl* impl = p.impl();
-      if (impl->sparse_grad) {
-        if (set_to_none) {
-          impl->sparse_grad.reset();
-        } else {
-          Shape values_shape = impl->sparse_grad->dense_shape;
-          values_shape[0] = 0;
-          auto empty = std::make_shared<SparseGrad>();
-          empty->indices = tensor_i64(std::vector<int64_t>{});
-          empty->values = zeros(values_shape);
-          empty->dense_shape = impl->sparse_grad->dense_shape;
-          empty->coalesced = true;
-          impl->sparse_grad = empty;
-        }
-      }
-      if (impl->grad) {
-        if (set_to_none) {
-          impl->grad.reset();
-        } else {
-          Tensor grad(impl->grad);
-          if (!grad.is_leaf()) {
-            grad = grad.detach();
-            impl->grad = grad.impl_ptr();
-          }
-          grad.zero_();
-        }
-      }
-    }
+    for (Tensor& p : g.params) zero_param_grad(p, set_to_none);
   }
 }
 

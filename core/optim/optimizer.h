@@ -209,9 +209,8 @@ class Optimizer {
   virtual void step() = 0;
 
   // Zeroes every parameter's grad in place (set_to_none=false, PyTorch 1.13's default) or
-  // drops it (set_to_none=true). A sparse_grad is dropped with set_to_none, else replaced by an
-  // empty one (no rows), which is what zeroing a sparse tensor gives in PyTorch: the parameter
-  // still counts as having a gradient at the next step.
+  // drops it (set_to_none=true), as kd::zero_param_grad. A zeroed sparse_grad has no rows, and
+  // the parameter still counts as having a gradient at the next step, as in PyTorch.
   void zero_grad(bool set_to_none = false);
 
   // Appends a group. Errors as PyTorch: undefined or non-leaf tensors, a tensor already in

@@ -57,4 +57,68 @@ SparseGrad SparseGrad::add(const SparseGrad& other) const {
   return SparseGrad{cat({indices, other.indices}), cat({values, other.values}), dense_shape, false}.coalesce();
 }
 
+void set_sparse_grad(const Tensor& param, const Tensor& indices, const Tensor& values,
+                     const std::optional<Shape>& dense_shape) {
+  KD_CHECK(param.defined() && indices.defined() && values.defined(), ValueError,
+           "set_sparse_grad: the parameter, indices and values must be defined");
+  const Shape& shape = param.shape();
+  KD_CHECK(!dense_shape || *dense_shape == shape, ShapeError, "assigned grad has data of a different size");
+  KD_CHECK(values.dtype() == param.dtype(), TypeError, "assigned grad has data of a different type");
+  KD_CHECK(param.dim() >= 1, ShapeError, "a sparse gradient needs a parameter with at least one dimension, got shape ",
+           shape_str(shape));
+  KD_CHECK(indices.dtype() == DType::Int64, TypeError, "sparse gradient indices must be int64, got ",
+           dtype_name(indices.dtype()));
+  KD_CHECK(indices.dim() == 1, ShapeError, "sparse gradient indices must be 1-D (one row number per value row), got shape ",
+           shape_str(indices.shape()));
+  KD_CHECK(values.dim() >= 1 && values.shape()[0] == indices.shape()[0], ShapeError,
+           "indices and values must have same nnz, but got nnz from indices: ", indices.shape()[0],
+           ", nnz from values: ", values.dim() >= 1 ? values.shape()[0] : 1);
+  Shape expected = shape;
+  expected[0] = indices.shape()[0];
+  KD_CHECK(values.shape() == expected, ShapeError, "values has incorrect size, expected ", shape_str(expected), ", got ",
+           shape_str(values.shape()));
+  for (int64_t row : indices.to_vector<int64_t>()) {
+    KD_CHECK(row >= 0, IndexError, "found negative index ", row, " for dim 0");
+    KD_CHECK(row < shape[0], IndexError, "size is inconsistent with indices: for dim 0, size is ", shape[0],
+             " but found index ", row);
+  }
+  auto grad = std::make_shared<SparseGrad>();
+  grad->indices = indices;
+  grad->values = values;
+  grad->dense_shape = shape;
+  TensorImpl* impl = param.impl();
+  impl->grad.reset();
+  impl->sparse_grad = std::move(grad);
+}
+
+void zero_param_grad(const Tensor& param, bool set_to_none) {
+  NoGradGuard no_grad;
+  TensorImpl* impl = param.impl();
+  if (!impl) return;
+  if (impl->sparse_grad) {
+    if (set_to_none) {
+      impl->sparse_grad.reset();
+    } else {
+      SparseGrad& g = *impl->sparse_grad;
+      Shape values_shape = g.dense_shape;
+      values_shape[0] = 0;
+      g.indices = tensor_i64(std::vector<int64_t>{});
+      g.values = zeros(values_shape, g.values.dtype());
+      g.coalesced = true;
+    }
+  }
+  if (impl->grad) {
+    if (set_to_none) {
+      impl->grad.reset();
+    } else {
+      Tensor grad(impl->grad);
+      if (!grad.is_leaf()) {  // a grad with history (create_graph) loses it, as torch's detach_()
+        grad = grad.detach();
+        impl->grad = grad.impl_ptr();
+      }
+      grad.zero_();
+    }
+  }
+}
+
 }  // namespace kd

@@ -3,6 +3,8 @@
 // sparse COO gradient of an embedding weight (indices of dim 0 only).
 #pragma once
 
+#include <optional>
+
 #include "tensor/tensor.h"
 
 namespace kd {
@@ -19,5 +21,20 @@ struct SparseGrad {
   // this + other (same dense_shape), concatenated then coalesced.
   SparseGrad add(const SparseGrad& other) const;
 };
+
+// A parameter has one gradient slot, as in PyTorch: a dense .grad or a row-sparse one.
+
+// torch's `param.grad = torch.sparse_coo_tensor(indices[None], values, param.shape)`: rows
+// `indices` (int64 [nnz], repeats allowed) of a gradient whose values are `values`
+// ([nnz, ...param.shape[1:]], the parameter's dtype). Checked first (torch's messages); then
+// the dense .grad is dropped. The tensors are shared, not copied, as torch shares them.
+// dense_shape, when given, must be the parameter's shape.
+void set_sparse_grad(const Tensor& param, const Tensor& indices, const Tensor& values,
+                     const std::optional<Shape>& dense_shape = std::nullopt);
+
+// torch's zero_grad for one parameter: set_to_none drops the gradient; else a dense one is
+// detached and zeroed in place, and a sparse one emptied in place (no rows: torch's sparse
+// zero_()), so that whoever holds it sees the change.
+void zero_param_grad(const Tensor& param, bool set_to_none);
 
 }  // namespace kd

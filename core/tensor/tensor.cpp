@@ -107,16 +107,24 @@ Tensor Tensor::grad() const {
   return t.grad ? Tensor(t.grad) : Tensor();
 }
 
+const std::shared_ptr<Node>& Tensor::grad_fn() const {
+  TensorImpl& t = checked();
+  refresh_view_history(t);
+  return t.grad_fn;
+}
+
 void Tensor::set_grad(const Tensor& grad) {
   TensorImpl& t = checked();
   if (!grad.defined()) {
     t.grad.reset();
+    t.sparse_grad.reset();  // one gradient slot, dense or sparse
     return;
   }
   KD_CHECK(grad.shape() == t.shape, ShapeError, "assigned grad has data of a different size: ", shape_str(grad.shape()),
            " vs the tensor's ", shape_str(t.shape));
   KD_CHECK(grad.dtype() == t.dtype, TypeError, "assigned grad has data of a different type");
   t.grad = grad.impl_ptr();
+  t.sparse_grad.reset();
 }
 
 void Tensor::retain_grad() {
@@ -215,16 +223,16 @@ Tensor Tensor::scatter_add(int64_t d, const Tensor& i, const Tensor& s) const { 
 Tensor Tensor::masked_fill(const Tensor& m, double v) const { return kd::masked_fill(*this, m, v); }
 
 Tensor Tensor::add(const Tensor& o, double alpha) const { return kd::add(*this, o, alpha); }
-Tensor Tensor::add(double o) const { return kd::add(*this, wrapped_scalar(*this, o)); }
+Tensor Tensor::add(Scalar o) const { return kd::add(*this, wrapped_scalar(*this, o)); }
 Tensor Tensor::sub(const Tensor& o, double alpha) const { return kd::sub(*this, o, alpha); }
-Tensor Tensor::sub(double o) const { return kd::sub(*this, wrapped_scalar(*this, o)); }
+Tensor Tensor::sub(Scalar o) const { return kd::sub(*this, wrapped_scalar(*this, o)); }
 Tensor Tensor::mul(const Tensor& o) const { return kd::mul(*this, o); }
-Tensor Tensor::mul(double o) const { return kd::mul(*this, o); }
+Tensor Tensor::mul(Scalar o) const { return kd::mul(*this, o); }
 Tensor Tensor::div(const Tensor& o) const { return kd::div(*this, o); }
-Tensor Tensor::div(double o) const { return kd::div(*this, o); }
+Tensor Tensor::div(Scalar o) const { return kd::div(*this, o); }
 Tensor Tensor::neg() const { return kd::neg(*this); }
 Tensor Tensor::pow(const Tensor& e) const { return kd::pow(*this, e); }
-Tensor Tensor::pow(double e) const { return kd::pow(*this, e); }
+Tensor Tensor::pow(Scalar e) const { return kd::pow(*this, e); }
 Tensor Tensor::exp() const { return kd::exp(*this); }
 Tensor Tensor::log() const { return kd::log(*this); }
 Tensor Tensor::sqrt() const { return kd::sqrt(*this); }
@@ -240,12 +248,12 @@ Tensor Tensor::lt(const Tensor& o) const { return kd::lt(*this, o); }
 Tensor Tensor::le(const Tensor& o) const { return kd::le(*this, o); }
 Tensor Tensor::gt(const Tensor& o) const { return kd::gt(*this, o); }
 Tensor Tensor::ge(const Tensor& o) const { return kd::ge(*this, o); }
-Tensor Tensor::eq(double o) const { return kd::eq(*this, wrapped_scalar(*this, o)); }
-Tensor Tensor::ne(double o) const { return kd::ne(*this, wrapped_scalar(*this, o)); }
-Tensor Tensor::lt(double o) const { return kd::lt(*this, wrapped_scalar(*this, o)); }
-Tensor Tensor::le(double o) const { return kd::le(*this, wrapped_scalar(*this, o)); }
-Tensor Tensor::gt(double o) const { return kd::gt(*this, wrapped_scalar(*this, o)); }
-Tensor Tensor::ge(double o) const { return kd::ge(*this, wrapped_scalar(*this, o)); }
+Tensor Tensor::eq(Scalar o) const { return kd::eq(*this, wrapped_scalar(*this, o)); }
+Tensor Tensor::ne(Scalar o) const { return kd::ne(*this, wrapped_scalar(*this, o)); }
+Tensor Tensor::lt(Scalar o) const { return kd::lt(*this, wrapped_scalar(*this, o)); }
+Tensor Tensor::le(Scalar o) const { return kd::le(*this, wrapped_scalar(*this, o)); }
+Tensor Tensor::gt(Scalar o) const { return kd::gt(*this, wrapped_scalar(*this, o)); }
+Tensor Tensor::ge(Scalar o) const { return kd::ge(*this, wrapped_scalar(*this, o)); }
 Tensor Tensor::logical_not() const { return kd::logical_not(*this); }
 
 Tensor Tensor::sum() const { return kd::sum(*this); }
@@ -273,12 +281,13 @@ Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
 Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
 Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
 Tensor operator-(const Tensor& a) { return neg(a); }
-Tensor operator+(const Tensor& a, double b) { return a.add(b); }
-Tensor operator-(const Tensor& a, double b) { return a.sub(b); }
-Tensor operator*(const Tensor& a, double b) { return a.mul(b); }
-Tensor operator/(const Tensor& a, double b) { return a.div(b); }
-Tensor operator+(double a, const Tensor& b) { return b.add(a); }
-Tensor operator-(double a, const Tensor& b) {
+Tensor operator+(const Tensor& a, Scalar b) { return a.add(b); }
+Tensor operator-(const Tensor& a, Scalar b) { return a.sub(b); }
+Tensor operator*(const Tensor& a, Scalar b) { return a.mul(b); }
+Tensor operator/(const Tensor& a, Scalar b) { return a.div(b); }
+Tensor operator+(Scalar a, const Tensor& b) { return b.add(a); }
+Tensor operator-(Scalar a, const Tensor& b) {
+  check_subtraction_operands(wrapped_scalar(b, a), b);
   Tensor out;
   {
     NoGradGuard no_grad;
@@ -290,7 +299,7 @@ Tensor operator-(double a, const Tensor& b) {
   }, {b}, out, {});
   return out;
 }
-Tensor operator*(double a, const Tensor& b) { return b.mul(a); }
-Tensor operator/(double a, const Tensor& b) { return div(scalar_tensor(a), b); }
+Tensor operator*(Scalar a, const Tensor& b) { return b.mul(a); }
+Tensor operator/(Scalar a, const Tensor& b) { return div(wrapped_scalar(b, a), b); }
 
 }  // namespace kd

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -24,6 +25,30 @@ namespace kd {
 class Node;
 class Tensor;
 class RemovableHandle;
+
+// A number next to a tensor in an op (`t.add(1)`, `t * 0.5`), as a Python scalar is in
+// PyTorch: an integer (any C++ integral type) or a float (float, double). With an integral
+// tensor (int64, bool) an integer keeps int64 and a float makes float32, as torch 1.13
+// promotes (`torch.tensor([1, 2]) * 2` is int64, `* 2.0` is float32); a float32 tensor stays
+// float32 either way.
+class Scalar {
+ public:
+  template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
+  Scalar(T value) : value_(static_cast<double>(value)), integer_(static_cast<int64_t>(value)), integral_(true) {}  // NOLINT
+  template <typename T, std::enable_if_t<std::is_floating_point_v<T>, int> = 0>
+  Scalar(T value) : value_(static_cast<double>(value)), integral_(false) {}  // NOLINT
+  // A JS number: JS cannot tell 2 from 2.0, so a whole number counts as an integer.
+  static Scalar from_js_number(double value);
+
+  double to_double() const { return value_; }
+  bool is_integral() const { return integral_; }
+  int64_t to_int64() const { return integral_ ? integer_ : static_cast<int64_t>(value_); }
+
+ private:
+  double value_;
+  int64_t integer_ = 0;
+  bool integral_;
+};
 
 // Counts in-place modifications of a tensor's values, shared by a tensor, its views and its
 // detached aliases, so that autograd can tell when a value it saved has been overwritten.
@@ -118,7 +143,8 @@ class Tensor {
   Tensor grad() const;
   void set_grad(const Tensor& grad);
   bool is_leaf() const { return checked().grad_fn == nullptr; }
-  const std::shared_ptr<Node>& grad_fn() const { return checked().grad_fn; }
+  // A view written in place since it was made reports its regenerated history (as torch).
+  const std::shared_ptr<Node>& grad_fn() const;
   uint32_t version() const { return checked().version->version; }
   void bump_version() const { checked().version->version++; }
   void retain_grad();
@@ -166,16 +192,16 @@ class Tensor {
 
   // ---- element-wise ----
   Tensor add(const Tensor& other, double alpha = 1) const;
-  Tensor add(double other) const;
+  Tensor add(Scalar other) const;
   Tensor sub(const Tensor& other, double alpha = 1) const;
-  Tensor sub(double other) const;
+  Tensor sub(Scalar other) const;
   Tensor mul(const Tensor& other) const;
-  Tensor mul(double other) const;
+  Tensor mul(Scalar other) const;
   Tensor div(const Tensor& other) const;
-  Tensor div(double other) const;
+  Tensor div(Scalar other) const;
   Tensor neg() const;
   Tensor pow(const Tensor& exponent) const;
-  Tensor pow(double exponent) const;
+  Tensor pow(Scalar exponent) const;
   Tensor exp() const;
   Tensor log() const;
   Tensor sqrt() const;
@@ -191,12 +217,12 @@ class Tensor {
   Tensor le(const Tensor& other) const;
   Tensor gt(const Tensor& other) const;
   Tensor ge(const Tensor& other) const;
-  Tensor eq(double other) const;
-  Tensor ne(double other) const;
-  Tensor lt(double other) const;
-  Tensor le(double other) const;
-  Tensor gt(double other) const;
-  Tensor ge(double other) const;
+  Tensor eq(Scalar other) const;
+  Tensor ne(Scalar other) const;
+  Tensor lt(Scalar other) const;
+  Tensor le(Scalar other) const;
+  Tensor gt(Scalar other) const;
+  Tensor ge(Scalar other) const;
   Tensor logical_not() const;
 
   // ---- reductions ----
@@ -223,12 +249,12 @@ class Tensor {
 
   // ---- in place (bump the version counter) ----
   Tensor& add_(const Tensor& other, double alpha = 1);
-  Tensor& add_(double other);
+  Tensor& add_(Scalar other);
   Tensor& sub_(const Tensor& other, double alpha = 1);
   Tensor& mul_(const Tensor& other);
-  Tensor& mul_(double other);
+  Tensor& mul_(Scalar other);
   Tensor& div_(const Tensor& other);
-  Tensor& div_(double other);
+  Tensor& div_(Scalar other);
   Tensor& zero_();
   Tensor& fill_(double value);
   Tensor& copy_(const Tensor& src);
@@ -248,13 +274,13 @@ Tensor operator-(const Tensor& a, const Tensor& b);
 Tensor operator*(const Tensor& a, const Tensor& b);
 Tensor operator/(const Tensor& a, const Tensor& b);
 Tensor operator-(const Tensor& a);
-Tensor operator+(const Tensor& a, double b);
-Tensor operator-(const Tensor& a, double b);
-Tensor operator*(const Tensor& a, double b);
-Tensor operator/(const Tensor& a, double b);
-Tensor operator+(double a, const Tensor& b);
-Tensor operator-(double a, const Tensor& b);
-Tensor operator*(double a, const Tensor& b);
-Tensor operator/(double a, const Tensor& b);
+Tensor operator+(const Tensor& a, Scalar b);
+Tensor operator-(const Tensor& a, Scalar b);
+Tensor operator*(const Tensor& a, Scalar b);
+Tensor operator/(const Tensor& a, Scalar b);
+Tensor operator+(Scalar a, const Tensor& b);
+Tensor operator-(Scalar a, const Tensor& b);
+Tensor operator*(Scalar a, const Tensor& b);
+Tensor operator/(Scalar a, const Tensor& b);
 
 }  // namespace kd

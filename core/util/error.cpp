@@ -9,6 +9,7 @@ const char* Error::kind_name() const {
     case ErrorKind::Value: return "ValueError";
     case ErrorKind::State: return "StateError";
     case ErrorKind::Type: return "TypeError";
+    case ErrorKind::Runtime: return "RuntimeError";
   }
   return "Error";
 }

@@ -2,8 +2,9 @@
 //
 // Every check runs before any memory is touched, so a throw leaves all tensors as they were.
 // The kinds mirror the Python exceptions PyTorch raises (IndexError, RuntimeError for
-// shapes, ValueError, and RuntimeError for autograd state), so the JS layer can map each one
-// to its own Error subclass.
+// shapes, ValueError, RuntimeError for autograd state, TypeError, and RuntimeError for the
+// rest, e.g. one_hot's class values), so the JS layer can map each one to its own Error
+// subclass.
 #pragma once
 
 #include <sstream>
@@ -12,7 +13,7 @@
 
 namespace kd {
 
-enum class ErrorKind { Index, Shape, Value, State, Type };
+enum class ErrorKind { Index, Shape, Value, State, Type, Runtime };
 
 class Error : public std::runtime_error {
  public:
@@ -29,6 +30,7 @@ struct ShapeError : Error { explicit ShapeError(const std::string& m) : Error(Er
 struct ValueError : Error { explicit ValueError(const std::string& m) : Error(ErrorKind::Value, m) {} };
 struct StateError : Error { explicit StateError(const std::string& m) : Error(ErrorKind::State, m) {} };
 struct TypeError : Error { explicit TypeError(const std::string& m) : Error(ErrorKind::Type, m) {} };
+struct RuntimeError : Error { explicit RuntimeError(const std::string& m) : Error(ErrorKind::Runtime, m) {} };
 
 namespace detail {
 inline void append(std::ostringstream&) {}

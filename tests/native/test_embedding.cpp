@@ -111,7 +111,14 @@ TEST_CASE("Embedding sparse gradient touches only the used rows", "[nn][embeddin
   std::vector<float> row3 = emb.weight().impl()->sparse_grad->to_dense()[3].to_vector<float>();
   std::vector<float> up2 = up[2].to_vector<float>();
   for (int j = 0; j < 3; ++j) CHECK(row3[j] == Approx(up2[j] + 1));
+  // zero_grad empties the sparse gradient in place (torch's sparse zero_()); set_to_none drops it.
+  std::shared_ptr<SparseGrad> held = emb.weight().impl()->sparse_grad;
   emb.zero_grad();
+  REQUIRE(emb.weight().impl()->sparse_grad == held);
+  CHECK(held->indices.numel() == 0);
+  CHECK(held->values.shape() == Shape{0, 3});
+  CHECK(held->to_dense().abs().sum().item<float>() == 0);
+  emb.zero_grad(/*set_to_none=*/true);
   CHECK_FALSE(emb.weight().impl()->sparse_grad);
   // scale_grad_by_freq applies to sparse rows too.
   Embedding freq(EmbeddingOptions(4, 1).sparse(true).scale_grad_by_freq(true));

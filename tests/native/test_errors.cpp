@@ -79,6 +79,7 @@ const char* kind_name(ErrorKind k) {
     case ErrorKind::Value: return "ValueError";
     case ErrorKind::State: return "StateError";
     case ErrorKind::Type: return "TypeError";
+    case ErrorKind::Runtime: return "RuntimeError";
   }
   return "?";
 }
@@ -169,12 +170,17 @@ TEST_CASE("errors: bad indices", "[errors]") {
       {"select", [](Inputs& x) { x.a.select(1, 4); }, ErrorKind::Index,
        "select(): index 4 out of range for tensor of size [3, 4] at dimension 1"},
       {"operator[] negative", [](Inputs& x) { x.h[-4]; }, ErrorKind::Index, "select(): index -4 out of range"},
-      {"narrow length", [](Inputs& x) { x.a.narrow(0, 1, 3); }, ErrorKind::Index, "start (1) + length (3) exceeds dimension size (3)."},
-      {"narrow start", [](Inputs& x) { x.a.narrow(1, 5, 0); }, ErrorKind::Index, "start out of range"},
-      {"one_hot negative", [](Inputs& x) { one_hot(tensor_i64({1, -1}), 3); }, ErrorKind::Index, "Class values must be non-negative"},
-      {"one_hot too large", [](Inputs& x) { one_hot(tensor_i64({3}), 3); }, ErrorKind::Index,
-       "Class values must be smaller than num_classes"},
-      {"one_hot empty, inferred", [](Inputs& x) { one_hot(zeros({0}, DType::Int64)); }, ErrorKind::Value,
+      {"narrow length", [](Inputs& x) { x.a.narrow(0, 1, 3); }, ErrorKind::Shape, "start (1) + length (3) exceeds dimension size (3)."},
+      {"narrow start", [](Inputs& x) { x.a.narrow(1, 5, 0); }, ErrorKind::Index,
+       "Dimension out of range (expected to be in range of [-4, 3], but got 5)"},
+      {"narrow start below", [](Inputs& x) { x.a.narrow(1, -5, 1); }, ErrorKind::Index,
+       "Dimension out of range (expected to be in range of [-4, 3], but got -5)"},
+      {"one_hot negative", [](Inputs& x) { one_hot(tensor_i64({1, -1}), 3); }, ErrorKind::Runtime, "Class values must be non-negative."},
+      {"one_hot too large", [](Inputs& x) { one_hot(tensor_i64({3}), 3); }, ErrorKind::Runtime,
+       "Class values must be smaller than num_classes."},
+      {"one_hot num_classes -2", [](Inputs& x) { one_hot(tensor_i64({0, 1}), -2); }, ErrorKind::Runtime,
+       "Class values must be smaller than num_classes."},
+      {"one_hot empty, inferred", [](Inputs& x) { one_hot(zeros({0}, DType::Int64)); }, ErrorKind::Runtime,
        "Can not infer total number of classes from empty tensor."},
       {"as_strided past the storage", [](Inputs& x) { x.a.as_strided({3, 4}, {4, 1}, 1); }, ErrorKind::Index, "setStorage"},
   });
@@ -255,8 +261,8 @@ TEST_CASE("errors: dtype errors", "[errors]") {
       {"bmm int64", [](Inputs& x) { x.m3.to(DType::Int64).bmm(x.m3.transpose(1, 2)); }, ErrorKind::Type, "bmm: expected float32"},
       {"one_hot float", [](Inputs& x) { one_hot(x.v, 4); }, ErrorKind::Type, "one_hot is only applicable to index tensor"},
       {"add_ float into int64", [](Inputs& x) { x.i64.add_(x.b); }, ErrorKind::Type,
-       "result type float32 can't be cast to the desired output type int64"},
-      {"mul_ float into bool", [](Inputs& x) { x.mask.mul_(x.b); }, ErrorKind::Type, "can't be cast to the desired output type bool"},
+       "add_: result type Float can't be cast to the desired output type Long"},
+      {"mul_ float into bool", [](Inputs& x) { x.mask.mul_(x.b); }, ErrorKind::Type, "mul_: result type Float can't be cast to the desired output type Bool"},
       {"sub of bools", [](Inputs& x) { x.mask - x.mask; }, ErrorKind::Type, "Subtraction, the `-` operator, with two bool tensors"},
       {"neg of bool", [](Inputs& x) { -x.mask; }, ErrorKind::Type, "Negation, the `-` operator, on a bool tensor"},
       {"data<float> of int64", [](Inputs& x) { x.i64.data<float>(); }, ErrorKind::Type, "expected a tensor of dtype float32"},

@@ -1,7 +1,7 @@
 // Types of kd.nn (modules, containers, functional, init, utils) and of serialization
 // (kd.saveSafetensors, kd.loadSafetensors, kd.readEmbeddingsText). Hand-written; the
 // implementation is bindings/js/nn.mjs and bindings/js/serialize.mjs.
-import type { NestedArray, Parameter, RemovableHandle, Shape, Tensor } from './tensor.js';
+import type { NestedArray, Parameter, RemovableHandle, Shape, SparseGradInput, Tensor } from './tensor.js';
 
 /** A tensor, or values that become one (an int64 tensor where indices are expected). */
 export type TensorInput = Tensor | NestedArray;
@@ -361,7 +361,8 @@ export interface SerializeApi {
 
 declare module './tensor.js' {
   interface Tensor {
-    /** The row-sparse gradient of a {sparse: true} embedding weight, or null (then `grad` is null too). */
-    readonly sparseGrad: SparseGrad | null;
+    /** The row-sparse gradient of a {sparse: true} embedding weight, or null (then `grad` is null too). Assignable, as torch's `p.grad = sparse_coo_tensor(...)`. */
+    get sparseGrad(): SparseGrad | null;
+    set sparseGrad(g: SparseGradInput | null);
   }
 }

@@ -60,6 +60,13 @@ export type ValuesIndices = [Tensor, Tensor] & { values: Tensor; indices: Tensor
  * inside kd.tidy(). Methods follow PyTorch (camelCase), keyword arguments in a trailing
  * options object: `x.sum(1, { keepdim: true })`.
  */
+/** A row-sparse gradient to assign (torch's `p.grad = sparse_coo_tensor(...)`): rows `indices` (int64 [nnz], repeats add up) hold `values` ([nnz, ...p.shape[1:]]); `shape`, if given, must be p's. */
+export interface SparseGradInput {
+  indices: Tensor;
+  values: Tensor;
+  shape?: number[];
+}
+
 export declare class Tensor {
   /** Tensors come from factories (kd.tensor, kd.zeros, ...) and ops; not from `new`. */
   protected constructor(handle: never, token: never);
@@ -94,9 +101,9 @@ export declare class Tensor {
   // ---- autograd ----
   requiresGrad: boolean;
   requiresGrad_(flag?: boolean): this;
-  /** The gradient (a new wrapper each read), or null; assign a Tensor or null. */
+  /** The gradient (a new wrapper each read), or null; assign a Tensor, a sparse gradient (as `sparseGrad`) or null. */
   get grad(): Tensor | null;
-  set grad(g: Tensor | null);
+  set grad(g: Tensor | SparseGradInput | null);
   setGrad(g: Tensor | null): this;
   readonly isLeaf: boolean;
   /** Name of the node that made this tensor ('MulBackward0'), or null for a leaf. */
