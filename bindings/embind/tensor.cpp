@@ -246,6 +246,7 @@ EMSCRIPTEN_BINDINGS(kindling_tensor) {
       .function("add", +[](const Tensor& a, const Tensor& b, double alpha) { return G(a.add(b, alpha)); })
       .function("addScalar", +[](const Tensor& a, double b) { return G(a.add(js_number(b))); })
       .function("sub", +[](const Tensor& a, const Tensor& b, double alpha) { return G(a.sub(b, alpha)); })
+      .function("subScalar", +[](const Tensor& a, double b) { return G(a.sub(js_number(b))); })
       .function("rsubScalar", +[](const Tensor& a, double b) { return G(js_number(b) - a); })
       .function("rdivScalar", +[](const Tensor& a, double b) { return G(js_number(b) / a); })
       .function("mul", +[](const Tensor& a, const Tensor& b) { return G(a.mul(b)); })

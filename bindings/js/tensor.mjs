@@ -360,7 +360,7 @@ export function makeTensorClasses(ctx) {
     }
     sub(other, opts) {
       const alpha = this.#alpha(opts, 'sub()');
-      if (typeof other === 'number') return this.#op('addScalar', -other * alpha);
+      if (typeof other === 'number') return this.#op('subScalar', other * alpha);
       return this.#op('sub', this.#tensorArg(other, 'sub(): other'), alpha);
     }
     /** other - this (torch.rsub); other may be a number. */
