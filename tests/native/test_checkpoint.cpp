@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "golden.h"
+#include "optim_fixture.h"
 
 #include <cmath>
 #include <cstring>
@@ -23,51 +24,6 @@ using namespace kd::optim;
 namespace {
 
 const Json& fixture() { return golden::load_fixture("optim/optim_golden.json", "tests/fixtures/optim/generate_optim.py"); }
-
-// The fixture's two-group optimizers and its schedulers (as test_optim.cpp builds them).
-std::unique_ptr<Optimizer> two_group_optimizer(const std::string& kind, Tensor& a, Tensor& b) {
-  std::vector<ParamGroup> groups;
-  groups.emplace_back(std::vector<Tensor>{a});
-  groups.emplace_back(std::vector<Tensor>{b}, Json(Json::Object{{"lr", 0.05}}));
-  if (kind == "sgd") return std::make_unique<SGD>(groups, SGDOptions(0.1).momentum(0.9));
-  return std::make_unique<Adam>(groups, AdamOptions(0.1));
-}
-
-std::unique_ptr<LRScheduler> fixture_scheduler(const std::string& name, Optimizer& opt, const Json& spec) {
-  if (name == "step") return std::make_unique<StepLR>(opt, spec["step_size"].as_int(), spec["gamma"].as_double());
-  if (name == "multistep") {
-    std::vector<int64_t> m;
-    for (const Json& v : spec["milestones"].as_array()) m.push_back(v.as_int());
-    return std::make_unique<MultiStepLR>(opt, m, spec["gamma"].as_double());
-  }
-  if (name == "exponential") return std::make_unique<ExponentialLR>(opt, spec["gamma"].as_double());
-  if (name == "cosine") return std::make_unique<CosineAnnealingLR>(opt, spec["T_max"].as_int(), spec["eta_min"].as_double());
-  if (name == "linear") {
-    return std::make_unique<LinearLR>(opt, spec["start_factor"].as_double(), spec["end_factor"].as_double(),
-                                      spec["total_iters"].as_int());
-  }
-  if (name == "lambda") {
-    return std::make_unique<LambdaLR>(opt, [](int64_t e) { return std::pow(0.95, static_cast<double>(e)) + 0.01 * e; });
-  }
-  std::vector<double> max_lr;
-  for (const Json& v : spec["max_lr"].as_array()) max_lr.push_back(v.as_double());
-  OneCycleLROptions o(max_lr);
-  if (spec.contains("total_steps")) o.total_steps(spec["total_steps"].as_int());
-  if (spec.contains("epochs")) o.epochs(spec["epochs"].as_int()).steps_per_epoch(spec["steps_per_epoch"].as_int());
-  if (spec.contains("pct_start")) o.pct_start(spec["pct_start"].as_double());
-  if (spec.contains("anneal")) o.anneal_strategy(AnnealStrategy::Linear);
-  if (spec.contains("three_phase")) o.three_phase(spec["three_phase"].as_bool());
-  if (spec.contains("div_factor")) o.div_factor(spec["div_factor"].as_double());
-  if (spec.contains("final_div_factor")) o.final_div_factor(spec["final_div_factor"].as_double());
-  if (spec.contains("base_momentum")) o.base_momentum(spec["base_momentum"].as_double());
-  if (spec.contains("max_momentum")) o.max_momentum(spec["max_momentum"].as_double());
-  if (spec.contains("cycle_momentum")) o.cycle_momentum(spec["cycle_momentum"].as_bool());
-  return std::make_unique<OneCycleLR>(opt, o);
-}
-
-std::string scheduler_kind(const std::string& case_name) {
-  return case_name.rfind("onecycle", 0) == 0 ? "onecycle" : case_name;
-}
 
 bool close(double got, double want) { return std::fabs(got - want) <= 1e-12 * std::fabs(want) + 1e-15; }
 
@@ -109,8 +65,8 @@ TEST_CASE("scheduler state_dict: PyTorch's keys and values, and resuming continu
       const int64_t resume_at = row["resume_at"].as_int();
       const int64_t steps = row["steps"].as_int();
       Tensor a = kd::zeros({2}).requires_grad_(), b = kd::zeros({2}).requires_grad_();
-      auto opt = two_group_optimizer(row["optimizer"].as_string(), a, b);
-      auto sched = fixture_scheduler(scheduler_kind(name), *opt, row["spec"]);
+      auto opt = optim_fixture::two_group_optimizer(row["optimizer"].as_string(), a, b);
+      auto sched = optim_fixture::scheduler(name, *opt, row["spec"]);
       for (int64_t s = 0; s < resume_at; ++s) {
         opt->step();
         sched->step();
@@ -123,11 +79,11 @@ TEST_CASE("scheduler state_dict: PyTorch's keys and values, and resuming continu
       const OptimizerStateDict opt_state = opt->state_dict();
       const Json sched_state = sched->state_dict();
       Tensor a2 = kd::zeros({2}).requires_grad_(), b2 = kd::zeros({2}).requires_grad_();
-      auto opt2 = two_group_optimizer(row["optimizer"].as_string(), a2, b2);
-      auto sched2 = fixture_scheduler(scheduler_kind(name), *opt2, row["spec"]);
+      auto opt2 = optim_fixture::two_group_optimizer(row["optimizer"].as_string(), a2, b2);
+      auto sched2 = optim_fixture::scheduler(name, *opt2, row["spec"]);
       Tensor a3 = kd::zeros({2}).requires_grad_(), b3 = kd::zeros({2}).requires_grad_();
-      auto opt3 = two_group_optimizer(row["optimizer"].as_string(), a3, b3);
-      auto sched3 = fixture_scheduler(scheduler_kind(name), *opt3, row["spec"]);
+      auto opt3 = optim_fixture::two_group_optimizer(row["optimizer"].as_string(), a3, b3);
+      auto sched3 = optim_fixture::scheduler(name, *opt3, row["spec"]);
       opt2->load_state_dict(opt_state);
       sched2->load_state_dict(sched_state);
       opt3->load_state_dict(opt_state);

@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include "golden.h"
+#include "optim_fixture.h"
 
 #include <cmath>
 #include <fstream>
@@ -493,49 +494,6 @@ TEST_CASE("optim: step bumps the parameter's version and records no history", "[
 
 namespace {
 
-std::unique_ptr<Optimizer> scheduler_optimizer(const std::string& kind, Tensor& a, Tensor& b) {
-  std::vector<ParamGroup> groups;
-  groups.emplace_back(std::vector<Tensor>{a});
-  groups.emplace_back(std::vector<Tensor>{b}, Json(Json::Object{{"lr", 0.05}}));
-  if (kind == "sgd") return std::make_unique<SGD>(groups, SGDOptions(0.1).momentum(0.9));
-  return std::make_unique<Adam>(groups, AdamOptions(0.1));
-}
-
-std::unique_ptr<LRScheduler> make_scheduler(const std::string& name, Optimizer& opt, const Json& spec) {
-  if (name == "step") return std::make_unique<StepLR>(opt, spec["step_size"].as_int(), spec["gamma"].as_double());
-  if (name == "multistep") {
-    std::vector<int64_t> m;
-    for (size_t i = 0; i < spec["milestones"].size(); ++i) m.push_back(spec["milestones"][i].as_int());
-    return std::make_unique<MultiStepLR>(opt, m, spec["gamma"].as_double());
-  }
-  if (name == "exponential") return std::make_unique<ExponentialLR>(opt, spec["gamma"].as_double());
-  if (name == "cosine") {
-    return std::make_unique<CosineAnnealingLR>(opt, spec["T_max"].as_int(), spec["eta_min"].as_double());
-  }
-  if (name == "linear") {
-    return std::make_unique<LinearLR>(opt, spec["start_factor"].as_double(), spec["end_factor"].as_double(),
-                                      spec["total_iters"].as_int());
-  }
-  if (name == "lambda") {
-    return std::make_unique<LambdaLR>(opt, [](int64_t e) { return std::pow(0.95, static_cast<double>(e)) + 0.01 * e; });
-  }
-  // OneCycleLR variants.
-  std::vector<double> max_lr;
-  for (size_t i = 0; i < spec["max_lr"].size(); ++i) max_lr.push_back(spec["max_lr"][i].as_double());
-  OneCycleLROptions o(max_lr);
-  if (spec.contains("total_steps")) o.total_steps(spec["total_steps"].as_int());
-  if (spec.contains("epochs")) o.epochs(spec["epochs"].as_int()).steps_per_epoch(spec["steps_per_epoch"].as_int());
-  if (spec.contains("pct_start")) o.pct_start(spec["pct_start"].as_double());
-  if (spec.contains("anneal")) o.anneal_strategy(AnnealStrategy::Linear);
-  if (spec.contains("three_phase")) o.three_phase(spec["three_phase"].as_bool());
-  if (spec.contains("div_factor")) o.div_factor(spec["div_factor"].as_double());
-  if (spec.contains("final_div_factor")) o.final_div_factor(spec["final_div_factor"].as_double());
-  if (spec.contains("base_momentum")) o.base_momentum(spec["base_momentum"].as_double());
-  if (spec.contains("max_momentum")) o.max_momentum(spec["max_momentum"].as_double());
-  if (spec.contains("cycle_momentum")) o.cycle_momentum(spec["cycle_momentum"].as_bool());
-  return std::make_unique<OneCycleLR>(opt, o);
-}
-
 bool close_lr(double got, double want) { return std::fabs(got - want) <= 1e-12 * std::fabs(want) + 1e-15; }
 
 }  // namespace
@@ -549,9 +507,8 @@ TEST_CASE("optim: LR schedulers match PyTorch's sequences", "[optim][golden][sch
     DYNAMIC_SECTION(name) {
       Tensor a = kd::zeros({2}).requires_grad_();
       Tensor b = kd::zeros({2}).requires_grad_();
-      auto opt = scheduler_optimizer(row["optimizer"].as_string(), a, b);
-      std::string kind = name.rfind("onecycle", 0) == 0 ? "onecycle" : name;
-      auto sched = make_scheduler(kind, *opt, row["spec"]);
+      auto opt = optim_fixture::two_group_optimizer(row["optimizer"].as_string(), a, b);
+      auto sched = optim_fixture::scheduler(name, *opt, row["spec"]);
       for (size_t s = 0; s < row["lrs"].size(); ++s) {
         if (s > 0) {
           opt->step();

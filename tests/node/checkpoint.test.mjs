@@ -9,10 +9,9 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
 import { kindling } from '../../bindings/npm/dist/node.mjs';
+import { fixtureScheduler } from './scheduler_fixture.mjs';
 
 const golden = JSON.parse(readFileSync(new URL('../fixtures/optim/optim_golden.json', import.meta.url), 'utf8'));
-const camel = (k) => (k === 'T_max' ? 'TMax' : k.replace(/_([a-z])/g, (_, c) => c.toUpperCase()));
-const camelKeys = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [camel(k), v]));
 
 // Same structure; numbers equal to 1e-12 relative.
 function assertSameState(got, want, where) {
@@ -36,40 +35,17 @@ for (const build of ['st', 'mt']) {
     before(async () => { kd = await kindling({ threads: build === 'mt' }); });
     after(() => kd.shutdown());
 
-    function fixtureRun(c) {
-      const a = new kd.nn.Parameter(kd.zeros(2));
-      const b = new kd.nn.Parameter(kd.zeros(2));
-      const groups = [{ params: [a] }, { params: [b], lr: 0.05 }];
-      const opt = c.optimizer === 'sgd' ? new kd.optim.SGD(groups, { lr: 0.1, momentum: 0.9 }) : new kd.optim.Adam(groups, { lr: 0.1 });
-      const S = kd.optim.lrScheduler;
-      const spec = camelKeys(c.spec ?? {});
-      let sched;
-      switch (c.name) {
-        case 'step': sched = new S.StepLR(opt, spec.stepSize, { gamma: spec.gamma }); break;
-        case 'multistep': sched = new S.MultiStepLR(opt, spec.milestones, { gamma: spec.gamma }); break;
-        case 'exponential': sched = new S.ExponentialLR(opt, spec.gamma); break;
-        case 'cosine': sched = new S.CosineAnnealingLR(opt, spec.TMax, { etaMin: spec.etaMin }); break;
-        case 'linear': sched = new S.LinearLR(opt, { startFactor: spec.startFactor, endFactor: spec.endFactor, totalIters: spec.totalIters }); break;
-        case 'lambda': sched = new S.LambdaLR(opt, (e) => 0.95 ** e + 0.01 * e); break;
-        default: {
-          const { maxLr, anneal, ...rest } = spec;
-          sched = new S.OneCycleLR(opt, maxLr.length === 1 ? maxLr[0] : maxLr, { ...rest, ...(anneal ? { annealStrategy: anneal } : {}) });
-        }
-      }
-      return { opt, sched, dispose: () => { sched.dispose(); opt.dispose(); kd.dispose([a, b]); } };
-    }
-
     for (const c of golden.schedulers) {
       test(`${c.name}: stateDict() is torch's; resuming from ours or torch's continues the sequence`, () => {
-        const run = fixtureRun(c);
+        const run = fixtureScheduler(kd, c);
         for (let s = 0; s < c.resume_at; s++) {
           run.opt.step();
           run.sched.step();
         }
         assertSameState(run.sched.stateDict(), c.state_dict, c.name);
         const optState = kd.optim.saveState(run.opt);
-        const ours = fixtureRun(c);
-        const torchs = fixtureRun(c);
+        const ours = fixtureScheduler(kd, c);
+        const torchs = fixtureScheduler(kd, c);
         kd.optim.loadState(optState, ours.opt);
         ours.sched.loadStateDict(run.sched.stateDict());
         kd.optim.loadState(optState, torchs.opt);

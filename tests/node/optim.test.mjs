@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
 import { kindling } from '../../bindings/npm/dist/node.mjs';
+import { fixtureScheduler } from './scheduler_fixture.mjs';
 
 const golden = JSON.parse(readFileSync(new URL('../fixtures/optim/optim_golden.json', import.meta.url), 'utf8'));
 const camel = (k) => (k === 'T_max' ? 'TMax' : k.replace(/_([a-z])/g, (_, c) => c.toUpperCase()));
@@ -60,25 +61,7 @@ for (const build of ['st', 'mt']) {
 
     for (const c of golden.schedulers) {
       test(`scheduler ${c.name} matches PyTorch's lrs and momentum`, () => {
-        const a = new kd.nn.Parameter(kd.zeros(2));
-        const b = new kd.nn.Parameter(kd.zeros(2));
-        const groups = [{ params: [a] }, { params: [b], lr: 0.05 }];
-        const opt = c.optimizer === 'sgd' ? new kd.optim.SGD(groups, { lr: 0.1, momentum: 0.9 }) : new kd.optim.Adam(groups, { lr: 0.1 });
-        const S = kd.optim.lrScheduler;
-        const spec = camelKeys(c.spec ?? {});
-        let sched;
-        switch (c.name) {
-          case 'step': sched = new S.StepLR(opt, spec.stepSize, { gamma: spec.gamma }); break;
-          case 'multistep': sched = new S.MultiStepLR(opt, spec.milestones, { gamma: spec.gamma }); break;
-          case 'exponential': sched = new S.ExponentialLR(opt, spec.gamma); break;
-          case 'cosine': sched = new S.CosineAnnealingLR(opt, spec.TMax, { etaMin: spec.etaMin }); break;
-          case 'linear': sched = new S.LinearLR(opt, { startFactor: spec.startFactor, endFactor: spec.endFactor, totalIters: spec.totalIters }); break;
-          case 'lambda': sched = new S.LambdaLR(opt, (e) => 0.95 ** e + 0.01 * e); break;
-          default: {
-            const { maxLr, anneal, ...rest } = spec;
-            sched = new S.OneCycleLR(opt, maxLr.length === 1 ? maxLr[0] : maxLr, { ...rest, ...(anneal ? { annealStrategy: anneal } : {}) });
-          }
-        }
+        const { opt, sched, dispose } = fixtureScheduler(kd, c);
         const momentum = () => opt.paramGroups.map((g) => (c.optimizer === 'sgd' ? g.momentum : g.betas[0]));
         assertClose(sched.getLastLr(), c.lrs[0], 1e-12, `${c.name} lr 0`);
         assertClose(momentum(), c.momentum[0], 1e-12, `${c.name} momentum 0`);
@@ -89,10 +72,7 @@ for (const build of ['st', 'mt']) {
           assertClose(opt.paramGroups.map((g) => g.lr), c.lrs[s], 1e-12, `${c.name} group lr ${s}`);
           assertClose(momentum(), c.momentum[s], 1e-12, `${c.name} momentum ${s}`);
         }
-        sched.dispose();
-        opt.dispose();
-        a.dispose();
-        b.dispose();
+        dispose();
       });
     }
 
