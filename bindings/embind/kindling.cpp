@@ -56,6 +56,10 @@ val memory_stats() {
   out.set("liveStorages", static_cast<double>(stats.live_storages));
   out.set("liveBytes", static_cast<double>(stats.live_bytes));
   out.set("peakBytes", static_cast<double>(stats.peak_bytes));
+  out.set("cachedBytes", static_cast<double>(stats.cached_bytes));
+  out.set("cachedBlocks", static_cast<double>(stats.cached_blocks));
+  out.set("reusedBlocks", static_cast<double>(stats.reused_blocks));
+  out.set("freshBlocks", static_cast<double>(stats.fresh_blocks));
   out.set("heapUsed", static_cast<double>(heap.uordblks));  // malloc'd bytes, all users
   out.set("heapSize", static_cast<double>(emscripten_get_heap_size()));
   return out;

@@ -1025,6 +1025,10 @@ export function installTensorApi(ctx, kd) {
       liveStorages: stats.liveStorages,    // C++ storages (blocks of values) alive
       bytes: stats.liveBytes,              // bytes held by those storages
       peakBytes: stats.peakBytes,
+      cachedBytes: stats.cachedBytes,      // freed blocks the allocator keeps for reuse
+      cachedBlocks: stats.cachedBlocks,
+      reusedBlocks: stats.reusedBlocks,    // allocations served from those, since the start
+      freshBlocks: stats.freshBlocks,      // allocations that went to malloc
       heapUsed: stats.heapUsed,            // malloc'd bytes in the wasm heap (everything)
       wasmHeapBytes: stats.heapSize,       // size of the wasm memory
     };

@@ -7,8 +7,10 @@
 
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
+#include "kernels/kernels.h"
 #include "ops/ops.h"
 #include "ops/pointwise.h"
+#include "parallel/thread_pool.h"
 #include "tensor/sparse.h"
 
 namespace kd::nn::functional {
@@ -286,27 +288,29 @@ struct EmbeddingBackward final : Node {
     auto scale_of = [&](int64_t row) {
       return scale_grad_by_freq ? 1.0f / static_cast<float>(counts[row]) : 1.0f;
     };
+    // Whole rows: one vector kernel call per looked-up row.
+    const KernelTable& k = kernels();
     if (!sparse) {
       Tensor out = zeros({num_rows, dim});
       float* o = out.data<float>();
-      for (size_t k = 0; k < idx.size(); ++k) {
-        if (idx[k] == padding_idx) continue;
-        const float s = scale_of(idx[k]);
-        for (int64_t j = 0; j < dim; ++j) o[idx[k] * dim + j] += gp[static_cast<int64_t>(k) * dim + j] * s;
+      for (size_t r = 0; r < idx.size(); ++r) {
+        if (idx[r] == padding_idx) continue;
+        k.f32_axpy(dim, scale_of(idx[r]), gp + static_cast<int64_t>(r) * dim, o + idx[r] * dim);
       }
       return {out};
     }
     std::vector<int64_t> rows;
-    std::vector<float> values;
-    for (size_t k = 0; k < idx.size(); ++k) {
-      if (idx[k] == padding_idx) continue;
-      rows.push_back(idx[k]);
-      const float s = scale_of(idx[k]);
-      for (int64_t j = 0; j < dim; ++j) values.push_back(gp[static_cast<int64_t>(k) * dim + j] * s);
-    }
+    rows.reserve(idx.size());
+    for (int64_t i : idx)
+      if (i != padding_idx) rows.push_back(i);
     const int64_t n = static_cast<int64_t>(rows.size());
-    SparseGrad fresh{tensor_i64(rows, {n}), kd::tensor(values, {n, dim}), {num_rows, dim}, false};
-    fresh = fresh.coalesce();
+    Tensor values = Tensor::make({n, dim}, DType::Float32);
+    float* v = values.data<float>();
+    for (size_t r = 0, kept = 0; r < idx.size(); ++r) {
+      if (idx[r] == padding_idx) continue;
+      k.f32_vmulc(dim, gp + static_cast<int64_t>(r) * dim, scale_of(idx[r]), v + static_cast<int64_t>(kept++) * dim);
+    }
+    SparseGrad fresh = SparseGrad{tensor_i64(rows, {n}), values, {num_rows, dim}, false}.coalesce();
     if (sparse_weight->sparse_grad) *sparse_weight->sparse_grad = sparse_weight->sparse_grad->add(fresh);
     else sparse_weight->sparse_grad = std::make_shared<SparseGrad>(std::move(fresh));
     return {Tensor()};
@@ -338,8 +342,11 @@ Tensor embedding(const Tensor& input, const Tensor& weight, std::optional<int64_
   float* o = out.data<float>();
   const float* w = weight.data<float>();
   const int64_t s0 = weight.stride(0), s1 = weight.stride(1);
-  for (size_t k = 0; k < idx.size(); ++k)
-    for (int64_t j = 0; j < dim; ++j) o[static_cast<int64_t>(k) * dim + j] = w[idx[k] * s0 + j * s1];
+  for (size_t k = 0; k < idx.size(); ++k) {
+    float* row = o + static_cast<int64_t>(k) * dim;
+    if (s1 == 1) std::memcpy(row, w + idx[k] * s0, static_cast<size_t>(dim) * sizeof(float));
+    else for (int64_t j = 0; j < dim; ++j) row[j] = w[idx[k] * s0 + j * s1];
+  }
 
   if (record) {
     auto node = std::make_shared<EmbeddingBackward>();
@@ -555,6 +562,120 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
   return loss;
 }
 
+namespace {
+
+// Cross-entropy of [N, C] logits against class indices as one node, in place of log_softmax,
+// gather, mul, sum and div (five nodes, five tensors). Row i's loss is w_i·(logsumexp(x_i) −
+// x_i[t_i]) with w_i the weight of its class (0 when ignored); the gradient of a row is
+//   dx_i = c_i·(softmax(x_i) − onehot(t_i)),  c_i = g·w_i (/ Σw for 'mean').
+struct CrossEntropyBackward final : Node {
+  SavedTensor log_probs;          // [N, C], made by the forward, seen by no one else
+  SavedTensor input;              // the logits: read only by the differentiable backward
+  std::vector<int64_t> target;    // class per row, 0 where ignored
+  std::vector<float> row_scale;   // w_i, divided by Σw for 'mean'
+  Reduction reduction = Reduction::Mean;
+
+  // PyTorch's name: its cross_entropy ends in nll_loss.
+  std::string name() const override { return "NllLossBackward0"; }
+  void release_saved() override {
+    log_probs.release();
+    input.release();
+  }
+
+  std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
+    const Tensor& g = grads[0];
+    if (!g.defined()) return {Tensor()};
+    const int64_t rows = static_cast<int64_t>(target.size());
+    if (GradMode::is_enabled()) {
+      // Differentiable (create_graph): the same formula in ops that record history.
+      Tensor coef = (reduction == Reduction::None ? g.reshape({rows}) : g.expand({rows})) * kd::tensor(row_scale, {rows});
+      Tensor x = input.unpack(*this);
+      Tensor onehot = one_hot(tensor_i64(target, {rows}), x.size(1)).to(DType::Float32);
+      return {(x.softmax(1) - onehot) * coef.unsqueeze(1)};
+    }
+    Tensor lp = log_probs.unpack(*this);
+    const int64_t classes = lp.size(1);
+    Tensor gc = g.contiguous();
+    const float* gp = gc.data<float>();
+    const float* lpp = lp.data<float>();
+    Tensor dx = Tensor::make({rows, classes}, DType::Float32);
+    float* d = dx.data<float>();
+    const KernelTable& k = kernels();
+    parallel_for(rows, std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(classes, 1)), [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        const float c = row_scale[static_cast<size_t>(i)] * gp[reduction == Reduction::None ? i : 0];
+        float* row = d + i * classes;
+        k.f32_vexp(classes, lpp + i * classes, row);  // softmax = e^log_softmax
+        k.f32_vmulc(classes, row, c, row);
+        row[target[static_cast<size_t>(i)]] -= c;
+      }
+    });
+    return {dx};
+  }
+};
+
+// The fused path: float32 [N, C] logits, int64 class indices, no label smoothing. Checks and
+// messages are nll_loss's. Returns an undefined tensor for any other case.
+Tensor fused_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, int64_t ignore_index,
+                           Reduction reduction, double label_smoothing) {
+  if (input.dim() != 2 || input.dtype() != DType::Float32 || target.dtype() != DType::Int64 || label_smoothing != 0)
+    return Tensor();
+  KD_CHECK(target.dim() == 1, ValueError, "1D target tensor expected, multi-target not supported");
+  KD_CHECK(target.size(0) == input.size(0), ValueError, "Expected input batch_size (", input.size(0),
+           ") to match target batch_size (", target.size(0), ").");
+  const int64_t rows = input.size(0), classes = input.size(1);
+  std::vector<int64_t> t = target.contiguous().to_vector<int64_t>();
+  for (int64_t v : t)
+    KD_CHECK(v == ignore_index || (v >= 0 && v < classes), IndexError, "Target ", v, " is out of bounds.");
+  std::vector<float> w = weight.defined() ? weight.detach().contiguous().to_vector<float>()
+                                          : std::vector<float>(static_cast<size_t>(classes), 1.0f);
+  std::vector<float> row_scale(t.size());
+  double total = 0;
+  for (size_t i = 0; i < t.size(); ++i) {
+    const bool ignored = t[i] == ignore_index;
+    if (ignored) t[i] = 0;
+    row_scale[i] = ignored ? 0.0f : w[static_cast<size_t>(t[i])];
+    total += row_scale[i];
+  }
+
+  Tensor x = input.detach().contiguous();
+  Tensor lp = Tensor::make({rows, classes}, DType::Float32);
+  const float* xp = x.data<float>();
+  float* lpp = lp.data<float>();
+  const auto log_softmax_row = kernels().f32_log_softmax;
+  parallel_for(rows, std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(classes, 1)), [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) log_softmax_row(classes, xp + i * classes, lpp + i * classes);
+  });
+  // Per-row losses, summed in order in double: the same value at any thread count.
+  std::vector<float> losses(t.size());
+  double sum = 0;
+  for (size_t i = 0; i < t.size(); ++i) {
+    losses[i] = -lpp[static_cast<int64_t>(i) * classes + t[i]] * row_scale[i];
+    sum += losses[i];
+  }
+  Tensor out;
+  switch (reduction) {
+    case Reduction::None: out = kd::tensor(losses, {rows}); break;
+    case Reduction::Sum: out = scalar_tensor(sum); break;
+    case Reduction::Mean: out = scalar_tensor(sum / total); break;  // 0/0 = nan when every target is ignored
+  }
+  if (reduction == Reduction::Mean)
+    for (float& s : row_scale) s = static_cast<float>(s / total);
+
+  if (any_requires_grad({&input})) {
+    auto node = std::make_shared<CrossEntropyBackward>();
+    node->log_probs = SavedTensor(lp);
+    node->input = SavedTensor(input);
+    node->target = std::move(t);
+    node->row_scale = std::move(row_scale);
+    node->reduction = reduction;
+    set_history(node, {input}, {&out});
+  }
+  return out;
+}
+
+}  // namespace
+
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, int64_t ignore_index,
                      Reduction reduction, double label_smoothing) {
   KD_CHECK(label_smoothing >= 0 && label_smoothing <= 1, ValueError,
@@ -565,6 +686,8 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
   if (weight.defined())
     KD_CHECK(weight.dim() == 1 && weight.size(0) == classes, ShapeError, "weight tensor should be defined either for all ",
              classes, " classes or no classes but got weight tensor of shape: ", shape_str(weight.shape()));
+  if (Tensor fused = fused_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing); fused.defined())
+    return fused;
   Tensor logp = input.log_softmax(class_dim);
   Tensor w_b = weight.defined() ? weight.reshape(class_view(input.dim(), class_dim, classes)) : Tensor();
   if (target.dtype() == DType::Float32) {

@@ -19,7 +19,8 @@ class Allocator {
   virtual void deallocate(void* ptr, size_t bytes) = 0;
 };
 
-// The allocator used for new storages; nullptr restores the default (aligned malloc).
+// The allocator used for new storages; nullptr restores the default (aligned malloc with a
+// cache of freed blocks by size class, see storage.cpp).
 void set_allocator(Allocator* allocator);
 Allocator* get_allocator();
 
@@ -27,6 +28,12 @@ struct MemoryStats {
   int64_t live_storages = 0;
   int64_t live_bytes = 0;
   int64_t peak_bytes = 0;
+  // The default allocator's cache: freed blocks kept for reuse (their bytes and count), and
+  // how many allocations it served from the cache or from malloc since the start.
+  int64_t cached_bytes = 0;
+  int64_t cached_blocks = 0;
+  int64_t reused_blocks = 0;
+  int64_t fresh_blocks = 0;
 };
 MemoryStats memory_stats();
 

@@ -42,3 +42,54 @@ TEST_CASE("index_select backward sums the gradients of repeated rows", "[row_pat
   (picked * arange(1, 10, 1).reshape({3, 3}).to(DType::Float32)).sum().backward();
   CHECK(w.grad().to_vector<float>() == std::vector<float>{0, 0, 0, 1 + 7, 2 + 8, 3 + 9, 0, 0, 0, 4, 5, 6});
 }
+
+namespace {
+
+// Embedding computed the slow way: one_hot(indices) @ weight, whose backward is a matmul.
+Tensor embedding_by_one_hot(const Tensor& indices, const Tensor& weight) {
+  Shape out_shape = indices.shape();
+  out_shape.push_back(weight.size(1));
+  return one_hot(indices.reshape({-1}), weight.size(0)).to(DType::Float32).matmul(weight).reshape(out_shape);
+}
+
+}  // namespace
+
+TEST_CASE("embedding: row copies and row gradients match one_hot @ weight", "[row_paths][embedding]") {
+  namespace F = kd::nn::functional;
+  manual_seed(5);
+  Tensor idx = tensor_i64({3, 0, 3, 5, 1, 3}, {2, 3});
+  for (int64_t width : {1, 4, 17}) {
+    for (bool transposed : {false, true}) {
+      INFO("width " << width << (transposed ? ", weight a transposed view" : ""));
+      Tensor base = transposed ? randn({width, 6}) : randn({6, width});
+      Tensor fast_w = base.clone().requires_grad_(true), slow_w = base.clone().requires_grad_(true);
+      Tensor fw = transposed ? fast_w.t() : fast_w, sw = transposed ? slow_w.t() : slow_w;
+      Tensor g = randn({2, 3, width});
+      Tensor fast = F::embedding(idx, fw);
+      Tensor slow = embedding_by_one_hot(idx, sw);
+      CHECK(fast.to_vector<float>() == slow.to_vector<float>());  // one_hot picks exactly
+      (fast * g).sum().backward();
+      (slow * g).sum().backward();
+      std::vector<float> a = fast_w.grad().to_vector<float>(), b = slow_w.grad().to_vector<float>();
+      for (size_t i = 0; i < a.size(); ++i) CHECK(a[i] == Approx(b[i]).margin(1e-6));
+    }
+  }
+}
+
+TEST_CASE("embedding: sparse row gradients with padding and frequency scaling match the dense ones", "[row_paths][embedding]") {
+  namespace F = kd::nn::functional;
+  manual_seed(6);
+  Tensor idx = tensor_i64({2, 0, 2, 4, 2, 1}, {6});
+  Tensor g = randn({6, 5});
+  for (bool scale : {false, true}) {
+    INFO((scale ? "scale_grad_by_freq" : "plain"));
+    Tensor dense_w = randn({7, 5}).requires_grad_(true);
+    Tensor sparse_w = dense_w.detach().clone().requires_grad_(true);
+    (F::embedding(idx, dense_w, 0, std::nullopt, 2, scale, false) * g).sum().backward();
+    (F::embedding(idx, sparse_w, 0, std::nullopt, 2, scale, true) * g).sum().backward();
+    const SparseGrad& sg = *sparse_w.impl()->sparse_grad;
+    CHECK(sg.indices.to_vector<int64_t>() == std::vector<int64_t>{1, 2, 4});  // sorted, padding row 0 left out
+    std::vector<float> a = sg.to_dense().to_vector<float>(), b = dense_w.grad().to_vector<float>();
+    for (size_t i = 0; i < a.size(); ++i) CHECK(a[i] == Approx(b[i]).margin(1e-6));
+  }
+}

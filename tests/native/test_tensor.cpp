@@ -334,3 +334,32 @@ TEST_CASE("tensor: a size whose byte count overflows is refused before allocatin
   CHECK(memory_stats().live_storages == before.live_storages);
   CHECK(zeros({0, big, big}).numel() == 0);  // an empty tensor of any shape is fine
 }
+
+TEST_CASE("storage: freed blocks are reused by size class, zeroed, and counted", "[tensor][allocator]") {
+  const size_t bytes = 3000 * sizeof(float);  // class 12 KiB (8 KiB · 1.5)
+  void* first;
+  {
+    Storage s(bytes);
+    first = s.data();
+    static_cast<float*>(s.data())[7] = 42.0f;
+  }
+  MemoryStats freed = memory_stats();
+  CHECK(freed.cached_blocks >= 1);
+  CHECK(freed.cached_bytes >= 12288);
+  {
+    Storage again(2900 * sizeof(float));  // another size in the same class
+    CHECK(again.data() == first);         // the block just freed (the last in its list)
+    CHECK(static_cast<float*>(again.data())[7] == 0.0f);
+    MemoryStats now = memory_stats();
+    CHECK(now.reused_blocks == freed.reused_blocks + 1);
+    CHECK(now.fresh_blocks == freed.fresh_blocks);
+    CHECK(now.cached_blocks == freed.cached_blocks - 1);
+    CHECK(now.live_bytes == freed.live_bytes + static_cast<int64_t>(2900 * sizeof(float)));
+    CHECK(reinterpret_cast<uintptr_t>(again.data()) % 64 == 0);
+  }
+  {
+    Storage bigger(3100 * sizeof(float));  // the next class (14 KiB): a fresh block
+    CHECK(memory_stats().fresh_blocks == freed.fresh_blocks + 1);
+    CHECK(reinterpret_cast<uintptr_t>(bigger.data()) % 64 == 0);
+  }
+}

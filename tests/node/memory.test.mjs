@@ -73,6 +73,12 @@ for (const build of ['mt', 'st']) {
       console.log(`# [${build}] wasm heap in use: ${warm.heapUsed} -> ${end.heapUsed} bytes (${grown >= 0 ? '+' : ''}${grown} over ${STEPS - WARMUP} steps)`);
       assert.ok(grown < 1024, `the wasm heap (malloc) grew by ${grown} bytes`);
       assert.equal(end.wasmHeapBytes, warm.wasmHeapBytes, 'the wasm memory grew');
+      // After warm-up every buffer of a step comes from the allocator's cache: a step frees
+      // what the next one allocates, size class by size class.
+      assert.equal(end.freshBlocks, warm.freshBlocks, 'a buffer went to malloc after warm-up');
+      assert.ok(end.reusedBlocks - warm.reusedBlocks >= 10 * (STEPS - WARMUP), `${end.reusedBlocks - warm.reusedBlocks} buffers reused`);
+      assert.equal(end.cachedBytes, warm.cachedBytes);
+      assert.ok(warm.cachedBlocks > 0 && warm.cachedBytes >= 64 * warm.cachedBlocks);
       // What is alive is exactly: X, y, the four parameters.
       assert.equal(end.liveTensors - base.liveTensors, 6);
       assert.equal(end.liveStorages - base.liveStorages, 6);

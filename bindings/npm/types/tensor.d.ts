@@ -281,6 +281,14 @@ export interface MemoryInfo {
   /** Bytes held by those storages. */
   bytes: number;
   peakBytes: number;
+  /** Freed tensor buffers the allocator keeps, by size class, for the next allocation of that size (at most 64 MB). */
+  cachedBytes: number;
+  /** How many such buffers. */
+  cachedBlocks: number;
+  /** Buffer allocations served from the cache since the module loaded. */
+  reusedBlocks: number;
+  /** Buffer allocations that went to malloc since the module loaded. */
+  freshBlocks: number;
   /** malloc'd bytes in the wasm heap (all users). */
   heapUsed: number;
   /** Size of the wasm memory. */
