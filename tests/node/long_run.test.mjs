@@ -34,10 +34,12 @@ describe(`long runs: ${STEPS} steps of each preset (mt)`, () => {
       const end = kd.memory();
       preset.dispose();
       const done = kd.memory();
-      const grown = end.heapUsed - warm.heapUsed;
+      // malloc'd bytes outside the allocator's cache: a sparse gradient's size varies by batch, so
+      // now and then a buffer of a new size class joins the (bounded) cache; that is no leak.
+      const grown = (end.heapUsed - end.cachedBytes) - (warm.heapUsed - warm.cachedBytes);
       console.log(`# ${name}: loss ${firstLoss.toFixed(4)} -> ${loss.toFixed(4)}; live tensors ${warm.liveTensors} -> ${end.liveTensors}, ` +
         `storages ${warm.liveStorages} -> ${end.liveStorages}, bytes ${warm.bytes} -> ${end.bytes}, malloc'd ${warm.heapUsed} -> ` +
-        `${end.heapUsed} (${grown >= 0 ? '+' : ''}${grown}), wasm memory ${warm.wasmHeapBytes} -> ${end.wasmHeapBytes}; ${seconds.toFixed(1)} s`);
+        `${end.heapUsed} (${grown >= 0 ? '+' : ''}${grown} outside the cache), wasm memory ${warm.wasmHeapBytes} -> ${end.wasmHeapBytes}; ${seconds.toFixed(1)} s`);
       assert.ok(Number.isFinite(loss), `${name}: the loss is ${loss}`);
       assert.equal(end.liveTensors, warm.liveTensors);
       assert.equal(end.liveStorages, warm.liveStorages);
