@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <map>
 
 #include "autograd/grad_mode.h"
@@ -567,9 +568,10 @@ namespace {
 // Cross-entropy of [N, C] logits against class indices as one node, in place of log_softmax,
 // gather, mul, sum and div (five nodes, five tensors). Row i's loss is w_i·(logsumexp(x_i) −
 // x_i[t_i]) with w_i the weight of its class (0 when ignored); the gradient of a row is
-//   dx_i = c_i·(softmax(x_i) − onehot(t_i)),  c_i = g·w_i (/ Σw for 'mean').
+//   dx_i = c_i·(softmax(x_i) − onehot(t_i)),  c_i = g·w_i (/ Σw for 'mean'),
+// so the forward keeps the softmax rows and the backward only scales them.
 struct CrossEntropyBackward final : Node {
-  SavedTensor log_probs;          // [N, C], made by the forward, seen by no one else
+  SavedTensor probs;              // [N, C] softmax rows, made by the forward, seen by no one else
   SavedTensor input;              // the logits: read only by the differentiable backward
   std::vector<int64_t> target;    // class per row, 0 where ignored
   std::vector<float> row_scale;   // w_i, divided by Σw for 'mean'
@@ -578,7 +580,7 @@ struct CrossEntropyBackward final : Node {
   // PyTorch's name: its cross_entropy ends in nll_loss.
   std::string name() const override { return "NllLossBackward0"; }
   void release_saved() override {
-    log_probs.release();
+    probs.release();
     input.release();
   }
 
@@ -593,11 +595,11 @@ struct CrossEntropyBackward final : Node {
       Tensor onehot = one_hot(tensor_i64(target, {rows}), x.size(1)).to(DType::Float32);
       return {(x.softmax(1) - onehot) * coef.unsqueeze(1)};
     }
-    Tensor lp = log_probs.unpack(*this);
-    const int64_t classes = lp.size(1);
+    Tensor p = probs.unpack(*this);
+    const int64_t classes = p.size(1);
     Tensor gc = g.contiguous();
     const float* gp = gc.data<float>();
-    const float* lpp = lp.data<float>();
+    const float* pp = p.data<float>();
     Tensor dx = Tensor::make({rows, classes}, DType::Float32);
     float* d = dx.data<float>();
     const KernelTable& k = kernels();
@@ -605,8 +607,7 @@ struct CrossEntropyBackward final : Node {
       for (int64_t i = begin; i < end; ++i) {
         const float c = row_scale[static_cast<size_t>(i)] * gp[reduction == Reduction::None ? i : 0];
         float* row = d + i * classes;
-        k.f32_vexp(classes, lpp + i * classes, row);  // softmax = e^log_softmax
-        k.f32_vmulc(classes, row, c, row);
+        k.f32_vmulc(classes, pp + i * classes, c, row);
         row[target[static_cast<size_t>(i)]] -= c;
       }
     });
@@ -639,18 +640,27 @@ Tensor fused_cross_entropy(const Tensor& input, const Tensor& target, const Tens
   }
 
   Tensor x = input.detach().contiguous();
-  Tensor lp = Tensor::make({rows, classes}, DType::Float32);
+  Tensor p = Tensor::make({rows, classes}, DType::Float32);
   const float* xp = x.data<float>();
-  float* lpp = lp.data<float>();
-  const auto log_softmax_row = kernels().f32_log_softmax;
+  float* pp = p.data<float>();
+  const KernelTable& k = kernels();
   parallel_for(rows, std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(classes, 1)), [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) log_softmax_row(classes, xp + i * classes, lpp + i * classes);
+    for (int64_t i = begin; i < end; ++i) k.f32_softmax(classes, xp + i * classes, pp + i * classes);
   });
-  // Per-row losses, summed in order in double: the same value at any thread count.
+  // Row losses −w·log p_t, summed in order in double: the same value at any thread count.
+  // Below FLT_MIN p_t has lost its precision (or is 0): that row's log-softmax is computed.
   std::vector<float> losses(t.size());
+  std::vector<float> log_row;
   double sum = 0;
   for (size_t i = 0; i < t.size(); ++i) {
-    losses[i] = -lpp[static_cast<int64_t>(i) * classes + t[i]] * row_scale[i];
+    const int64_t at = static_cast<int64_t>(i) * classes;
+    float log_p = std::log(pp[at + t[i]]);
+    if (!(pp[at + t[i]] >= std::numeric_limits<float>::min())) {
+      log_row.resize(static_cast<size_t>(classes));
+      k.f32_log_softmax(classes, xp + at, log_row.data());
+      log_p = log_row[static_cast<size_t>(t[i])];
+    }
+    losses[i] = -log_p * row_scale[i];
     sum += losses[i];
   }
   Tensor out;
@@ -664,7 +674,7 @@ Tensor fused_cross_entropy(const Tensor& input, const Tensor& target, const Tens
 
   if (any_requires_grad({&input})) {
     auto node = std::make_shared<CrossEntropyBackward>();
-    node->log_probs = SavedTensor(lp);
+    node->probs = SavedTensor(p);
     node->input = SavedTensor(input);
     node->target = std::move(t);
     node->row_scale = std::move(row_scale);

@@ -21,23 +21,38 @@ void add_rows(float* dst, const float* src, const std::vector<int64_t>& where, i
 
 int64_t row_width(const Shape& dense_shape) { return shape_numel(Shape(dense_shape.begin() + 1, dense_shape.end())); }
 
+// The coalesced sum of several row lists: `parts` are (row numbers, contiguous value rows)
+// pairs; the result holds each row that occurs once, sorted, with its values summed. Rows are
+// placed by a binary search among the unique rows (no map to build) and added with the
+// vector kernel, straight from each part (no concatenated copy first).
+SparseGrad coalesced_sum(const std::vector<const SparseGrad*>& parts, const Shape& dense_shape) {
+  NoGradGuard no_grad;
+  std::vector<std::vector<int64_t>> rows;
+  std::vector<int64_t> unique;
+  for (const SparseGrad* part : parts) {
+    rows.push_back(part->indices.to_vector<int64_t>());
+    unique.insert(unique.end(), rows.back().begin(), rows.back().end());
+  }
+  std::sort(unique.begin(), unique.end());
+  unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
+  const int64_t width = row_width(dense_shape);
+  Shape shape = parts.front()->values.shape();
+  shape[0] = static_cast<int64_t>(unique.size());
+  Tensor summed = zeros(shape);
+  for (size_t p = 0; p < parts.size(); ++p) {
+    std::vector<int64_t> where(rows[p].size());
+    for (size_t i = 0; i < rows[p].size(); ++i)
+      where[i] = std::lower_bound(unique.begin(), unique.end(), rows[p][i]) - unique.begin();
+    add_rows(summed.data<float>(), parts[p]->values.contiguous().data<float>(), where, width);
+  }
+  return SparseGrad{tensor_i64(unique), summed, dense_shape, true};
+}
+
 }  // namespace
 
 SparseGrad SparseGrad::coalesce() const {
-  NoGradGuard no_grad;
-  std::vector<int64_t> rows = indices.to_vector<int64_t>();
-  std::vector<int64_t> unique = rows;
-  std::sort(unique.begin(), unique.end());
-  unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
-  // Each row's place among the unique rows (a binary search: no map to build).
-  std::vector<int64_t> where(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i)
-    where[i] = std::lower_bound(unique.begin(), unique.end(), rows[i]) - unique.begin();
-  Shape shape = values.shape();
-  shape[0] = static_cast<int64_t>(unique.size());
-  Tensor summed = zeros(shape);
-  add_rows(summed.data<float>(), values.contiguous().data<float>(), where, row_width(dense_shape));
-  return SparseGrad{tensor_i64(unique), summed, dense_shape, true};
+  if (coalesced) return *this;
+  return coalesced_sum({this}, dense_shape);
 }
 
 Tensor SparseGrad::to_dense() const {
@@ -53,8 +68,7 @@ Tensor SparseGrad::to_dense() const {
 SparseGrad SparseGrad::add(const SparseGrad& other) const {
   KD_CHECK(dense_shape == other.dense_shape, ShapeError, "sparse gradient add: shapes ", shape_str(dense_shape), " and ",
            shape_str(other.dense_shape), " differ");
-  NoGradGuard no_grad;
-  return SparseGrad{cat({indices, other.indices}), cat({values, other.values}), dense_shape, false}.coalesce();
+  return coalesced_sum({this, &other}, dense_shape);
 }
 
 void set_sparse_grad(const Tensor& param, const Tensor& indices, const Tensor& values,

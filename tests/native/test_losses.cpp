@@ -149,6 +149,17 @@ TEST_CASE("cross_entropy's fused node matches log_softmax + nll_loss", "[nn][los
   }
 }
 
+TEST_CASE("cross_entropy's fused node: a target class far below the others keeps its exact loss", "[nn][losses][fused]") {
+  // softmax underflows to 0 (or a denormal) for the target: the loss is its log-softmax.
+  Tensor x = tensor({0, 200, -90, 110, 3, 5}, {2, 3}).requires_grad_();
+  Tensor t = tensor_i64({0, 2});
+  Tensor fast = F::cross_entropy(x, t, Tensor(), -100, F::Reduction::None);
+  Tensor slow = F::nll_loss(x.log_softmax(1), t, Tensor(), -100, F::Reduction::None);
+  CHECK(fast.to_vector<float>()[0] == Approx(200.0));
+  CHECK(fast.to_vector<float>()[1] == Approx(slow.to_vector<float>()[1]));
+  CHECK(fast.to_vector<float>()[1] == Approx(105.0));
+}
+
 TEST_CASE("cross_entropy's fused node: finite differences, and a differentiable backward in grad mode", "[nn][losses][fused]") {
   using V = std::vector<Tensor>;
   std::mt19937 rng(12);

@@ -93,3 +93,23 @@ TEST_CASE("embedding: sparse row gradients with padding and frequency scaling ma
     for (size_t i = 0; i < a.size(); ++i) CHECK(a[i] == Approx(b[i]).margin(1e-6));
   }
 }
+
+TEST_CASE("sparse gradients: coalesce and add sum rows as the dense gradients do", "[row_paths][sparse]") {
+  manual_seed(7);
+  const Shape dense_shape{9, 3};
+  SparseGrad a{tensor_i64({5, 1, 5, 8}), randn({4, 3}), dense_shape, false};
+  SparseGrad b{tensor_i64({1, 0, 1}), randn({3, 3}), dense_shape, false};
+  SparseGrad ca = a.coalesce();
+  CHECK(ca.coalesced);
+  CHECK(ca.indices.to_vector<int64_t>() == std::vector<int64_t>{1, 5, 8});
+  CHECK(ca.to_dense().to_vector<float>() == a.to_dense().to_vector<float>());
+  SparseGrad again = ca.coalesce();  // already coalesced: the same tensors, no work
+  CHECK(again.values.same(ca.values));
+  SparseGrad sum = a.add(b);
+  CHECK(sum.coalesced);
+  CHECK(sum.indices.to_vector<int64_t>() == std::vector<int64_t>{0, 1, 5, 8});
+  std::vector<float> got = sum.to_dense().to_vector<float>();
+  std::vector<float> want = (a.to_dense() + b.to_dense()).to_vector<float>();
+  for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(want[i]).margin(1e-6));
+  CHECK_THROWS_AS(a.add(SparseGrad{tensor_i64({0}), randn({1, 3}), {8, 3}, false}), ShapeError);
+}
