@@ -60,7 +60,8 @@ val memory_stats() {
   out.set("cachedBlocks", static_cast<double>(stats.cached_blocks));
   out.set("reusedBlocks", static_cast<double>(stats.reused_blocks));
   out.set("freshBlocks", static_cast<double>(stats.fresh_blocks));
-  out.set("heapUsed", static_cast<double>(heap.uordblks));  // malloc'd bytes, all users
+  // malloc'd bytes, all users; mallinfo's field is an int, which wraps past 2 GB (mt grows to 4).
+  out.set("heapUsed", static_cast<double>(static_cast<uint32_t>(heap.uordblks)));
   out.set("heapSize", static_cast<double>(emscripten_get_heap_size()));
   return out;
 }
