@@ -52,6 +52,77 @@ Shape class_view(int64_t ndim, int64_t class_dim, int64_t classes) {
 
 // ---------------------------------------------------------------- layers
 
+namespace {
+
+// Linear on a 2-D float input with a bias, as one node (PyTorch's addmm): out = b + x·Wᵀ is
+// one gemm into rows that start as the bias, and the backward writes
+//   dx = g·W,  dW = gᵀ·x,  db = Σ_rows g
+// with dW made in the weight's own [out, in] layout, so accumulating it needs no transposed
+// copy (the mm of a transposed view would hand back Wᵀ's gradient, transposed).
+struct AddmmBackward final : Node {
+  SavedTensor input, weight;
+
+  std::string name() const override { return "AddmmBackward0"; }
+  void release_saved() override {
+    input.release();
+    weight.release();
+  }
+
+  std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
+    const Tensor& g = grads[0];
+    if (!g.defined()) return {Tensor(), Tensor(), Tensor()};
+    const bool need_x = next_edges[0].valid(), need_w = next_edges[1].valid(), need_b = next_edges[2].valid();
+    Tensor x = input.unpack(*this), w = weight.unpack(*this);
+    if (GradMode::is_enabled()) {
+      // Differentiable (create_graph): the same products in ops that record history.
+      return {need_x ? g.mm(w) : Tensor(), need_w ? g.t().mm(x) : Tensor(), need_b ? g.sum({0}) : Tensor()};
+    }
+    Tensor gc = g.contiguous();
+    const int64_t rows = gc.size(0), out_features = gc.size(1), in_features = w.size(1);
+    const float* gp = gc.data<float>();
+    const KernelTable& k = kernels();
+    Tensor dx, dw, db;
+    if (need_x) {
+      Tensor wc = w.contiguous();
+      dx = Tensor::make({rows, in_features}, DType::Float32);
+      k.f32_gemm(rows, in_features, out_features, gp, out_features, false, wc.data<float>(), in_features, false,
+                 dx.data<float>(), in_features, 0.0f);
+    }
+    if (need_w) {
+      Tensor xc = x.contiguous();
+      dw = Tensor::make({out_features, in_features}, DType::Float32);
+      k.f32_gemm(out_features, in_features, rows, gp, out_features, true, xc.data<float>(), in_features, false,
+                 dw.data<float>(), in_features, 0.0f);
+    }
+    if (need_b) {
+      db = zeros({out_features});
+      float* b = db.data<float>();
+      for (int64_t r = 0; r < rows; ++r) k.f32_vadd(out_features, b, gp + r * out_features, b);
+    }
+    return {dx, dw, db};
+  }
+};
+
+Tensor fused_linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
+  const int64_t rows = input.size(0), in_features = weight.size(1), out_features = weight.size(0);
+  Tensor x = input.detach().contiguous(), w = weight.detach().contiguous(), b = bias.detach().contiguous();
+  Tensor out = Tensor::make({rows, out_features}, DType::Float32);
+  float* o = out.data<float>();
+  for (int64_t r = 0; r < rows; ++r)
+    std::memcpy(o + r * out_features, b.data<float>(), static_cast<size_t>(out_features) * sizeof(float));
+  kernels().f32_gemm(rows, out_features, in_features, x.data<float>(), in_features, false, w.data<float>(), in_features,
+                     true, o, out_features, 1.0f);
+  if (any_requires_grad({&input, &weight, &bias})) {
+    auto node = std::make_shared<AddmmBackward>();
+    node->input = SavedTensor(input);
+    node->weight = SavedTensor(weight);
+    set_history(node, {input, weight, bias}, {&out});
+  }
+  return out;
+}
+
+}  // namespace
+
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
   KD_CHECK(input.defined() && weight.defined(), ValueError, "linear: input and weight must be defined");
   KD_CHECK(weight.dim() == 2, ShapeError, "linear: weight must be 2-D [out_features, in_features], got shape ",
@@ -59,13 +130,14 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
   KD_CHECK(input.dim() >= 1 && input.size(-1) == weight.size(1), ShapeError,
            "linear: mat1 and mat2 shapes cannot be multiplied (input ", shape_str(input.shape()), ", weight ",
            shape_str(weight.shape()), ")");
-  Tensor out = input.matmul(weight.t());
-  if (bias.defined()) {
+  if (bias.defined())
     KD_CHECK(bias.dim() == 1 && bias.size(0) == weight.size(0), ShapeError, "linear: bias must have shape [",
              weight.size(0), "], got ", shape_str(bias.shape()));
-    out = out + bias;
-  }
-  return out;
+  if (bias.defined() && input.dim() == 2 && input.dtype() == DType::Float32 && weight.dtype() == DType::Float32 &&
+      bias.dtype() == DType::Float32)
+    return fused_linear(input, weight, bias);
+  Tensor out = input.matmul(weight.t());
+  return bias.defined() ? out + bias : out;
 }
 
 Tensor bilinear(const Tensor& input1, const Tensor& input2, const Tensor& weight, const Tensor& bias) {

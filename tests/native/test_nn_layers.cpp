@@ -4,6 +4,7 @@
 // random mask, containers, errors).
 #include <catch2/catch.hpp>
 
+#include "gradcheck.h"
 #include "nn_test_util.h"
 
 using namespace kd;
@@ -257,4 +258,64 @@ TEST_CASE("activations: functional forms and errors", "[nn][layers]") {
   // Implicit softmax dim: 0 for 1-D and 3-D, 1 for 2-D.
   Tensor m = randn({2, 3});
   CHECK(functional::softmax(m).to_vector<float>() == m.softmax(1).to_vector<float>());
+}
+
+// linear on a 2-D input with a bias is one fused node (addmm); matmul(weight.t()) + bias is the
+// reference path.
+TEST_CASE("linear's fused addmm node matches matmul + bias, values and gradients", "[nn][linear][fused]") {
+  namespace F = kd::nn::functional;
+  manual_seed(13);
+  for (Shape dims : {Shape{5, 3, 4}, Shape{1, 1, 1}, Shape{70, 33, 17}, Shape{0, 3, 2}}) {
+    const int64_t rows = dims[0], in = dims[1], out = dims[2];
+    for (int needs : {0b111, 0b110, 0b001}) {  // which of x, W, b require grad
+      INFO("rows " << rows << " in " << in << " out " << out << " needs " << needs);
+      Tensor x0 = randn({rows, in}), w0 = randn({out, in}), b0 = randn({out});
+      auto leaves = [&] {
+        return std::vector<Tensor>{x0.clone().requires_grad_((needs & 4) != 0), w0.clone().requires_grad_((needs & 2) != 0),
+                                   b0.clone().requires_grad_((needs & 1) != 0)};
+      };
+      std::vector<Tensor> fast_in = leaves(), slow_in = leaves();
+      Tensor fast = F::linear(fast_in[0], fast_in[1], fast_in[2]);
+      Tensor slow = slow_in[0].matmul(slow_in[1].t()) + slow_in[2];
+      REQUIRE(fast.grad_fn()->name() == "AddmmBackward0");
+      std::vector<float> a = fast.to_vector<float>(), b = slow.to_vector<float>();
+      REQUIRE(a.size() == b.size());
+      for (size_t i = 0; i < a.size(); ++i) CHECK(a[i] == Approx(b[i]).epsilon(1e-5).margin(1e-5));
+      Tensor g = randn({rows, out});
+      (fast * g).sum().backward();
+      (slow * g).sum().backward();
+      for (size_t k = 0; k < 3; ++k) {
+        REQUIRE(fast_in[k].grad().defined() == slow_in[k].grad().defined());
+        if (!fast_in[k].grad().defined()) continue;
+        CHECK(fast_in[k].grad().is_contiguous());
+        std::vector<float> ga = fast_in[k].grad().to_vector<float>(), gb = slow_in[k].grad().to_vector<float>();
+        for (size_t i = 0; i < ga.size(); ++i) CHECK(ga[i] == Approx(gb[i]).epsilon(1e-5).margin(1e-5));
+      }
+    }
+  }
+}
+
+TEST_CASE("linear's fused addmm node: finite differences, and a differentiable backward in grad mode", "[nn][linear][fused]") {
+  namespace F = kd::nn::functional;
+  using V = std::vector<Tensor>;
+  std::mt19937 rng(14);
+  using kd::test::Domain;
+  using kd::test::Layout;
+  V in{kd::test::make_input({4, 3}, Layout::Transposed, Domain::Any, rng), kd::test::make_input({2, 3}, Layout::Contiguous, Domain::Any, rng),
+       kd::test::make_input({2}, Layout::Contiguous, Domain::Any, rng)};
+  auto first = kd::test::gradcheck([](const V& t) { return F::linear(t[0], t[1], t[2]); }, in);
+  INFO(first.message);
+  CHECK(first.ok);
+  // With grad mode on during backward (create_graph) the node's input gradient g·W records
+  // history; through it, a function of x and W whose own gradients finite differences check.
+  const Tensor g = kd::test::make_input({4, 2}, Layout::Contiguous, Domain::Any, rng);
+  auto second = kd::test::gradcheck([&](const V& t) {
+    EnableGradGuard grad_mode;
+    V leaves{t[0].requires_grad() ? t[0] : t[0].detach().requires_grad_(true), t[1]};
+    Tensor out = F::linear(leaves[0], leaves[1], t[2]);
+    V grads = out.grad_fn()->apply({g * out});  // g ⊙ out: the upstream gradient depends on x and W too
+    return grads[0];
+  }, in);
+  INFO(second.message);
+  CHECK(second.ok);
 }
