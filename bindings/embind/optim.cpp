@@ -21,13 +21,12 @@ using emscripten::val;
 using kd::Json;
 using kd::Tensor;
 using kd::wasm::guarded;
+using kd::wasm::tensors_from_js;
 namespace optim = kd::optim;
 
 using OptimizerPtr = std::shared_ptr<optim::Optimizer>;
 
 namespace {
-
-std::vector<Tensor> tensors_from_js(const val& list) { return emscripten::vecFromJSArray<Tensor>(list); }
 
 val doubles_to_js(const std::vector<double>& values) {
   val out = val::array();

@@ -23,7 +23,7 @@ namespace {
 // names/tensors: parallel arrays; metadata: {key: string} (checked by the JS layer).
 val save_safetensors(const val& names, const val& tensors, const val& metadata_keys, const val& metadata_values) {
   std::vector<std::string> keys = emscripten::vecFromJSArray<std::string>(names);
-  std::vector<Tensor> values = emscripten::vecFromJSArray<Tensor>(tensors);
+  std::vector<Tensor> values = kd::wasm::tensors_from_js(tensors);
   std::vector<std::string> mk = emscripten::vecFromJSArray<std::string>(metadata_keys);
   std::vector<std::string> mv = emscripten::vecFromJSArray<std::string>(metadata_values);
   return guarded([&] {
