@@ -11,6 +11,7 @@
 #include <emscripten/val.h>
 
 #include <cmath>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,10 +75,15 @@ val strings_to_js(const std::vector<std::string>& strings) {
 F::Reduction reduction(const std::string& name) { return F::reduction_from_string(name); }
 
 // ---- Module methods ----
+// The JS module system (bindings/js/nn/module.mjs) keeps no maps of its own: registration and
+// every walk run here, on the C++ Module, for built-in and JS modules alike. Walks hand back
+// dotted names; the JS side finds the objects under those names as attributes.
 
 std::string type_name(const ModulePtr& m) {
   return guarded([&] { return m->type_name(); });
 }
+// The module's identity (its address), as ctx.identity() is a tensor's.
+double module_id(const ModulePtr& m) { return static_cast<double>(reinterpret_cast<uintptr_t>(m.get())); }
 
 Tensor forward(const ModulePtr& m, const Tensor& input) {
   return guarded([&] { return m->forward(input); });
@@ -91,40 +97,68 @@ val forward_many(const ModulePtr& m, const val& args, bool need_weights, bool av
   return guarded([&] { return tensors_to_js(m->forward_list(inputs, {need_weights, average_attn_weights})); });
 }
 
-val named_parameters(const ModulePtr& m, bool recurse) {
-  return guarded([&] { return named_to_js(m->named_parameters(recurse)); });
+Module::Slot slot_from_name(const std::string& kind) {
+  if (kind == "parameter") return Module::Slot::Parameter;
+  if (kind == "buffer") return Module::Slot::Buffer;
+  if (kind == "module") return Module::Slot::Module;
+  return Module::Slot::None;
 }
-val named_buffers(const ModulePtr& m, bool recurse) {
-  return guarded([&] { return named_to_js(m->named_buffers(recurse)); });
-}
-// Non-persistent buffer names of this module (not recursive): those state_dict() leaves out.
-val non_persistent_buffers(const ModulePtr& m) {
+// "parameter", "buffer", "module" or "" for a local name.
+std::string slot(const ModulePtr& m, const std::string& name) {
   return guarded([&] {
-    std::vector<std::string> out;
-    nn::NamedTensors state = m->state_dict();
-    for (const auto& entry : m->named_buffers(false)) {
-      bool saved = false;
-      for (const auto& s : state) saved = saved || s.first == entry.first;
-      if (!saved) out.push_back(entry.first);
-    }
-    return strings_to_js(out);
+    static const char* const kNames[] = {"", "parameter", "buffer", "module"};
+    return std::string(kNames[static_cast<int>(m->slot(name))]);
   });
 }
-// {names, modules}: direct children (new handles; the JS layer owns them).
-val named_children(const ModulePtr& m) {
-  return guarded([&] {
-    val names = val::array();
-    val modules = val::array();
-    auto children = m->named_children();
-    for (size_t i = 0; i < children.size(); ++i) {
-      names.set(i, children[i].first);
-      modules.set(i, children[i].second);
-    }
-    val out = val::object();
-    out.set("names", names);
-    out.set("modules", modules);
-    return out;
-  });
+val slot_names(const ModulePtr& m, const std::string& kind) {
+  return guarded([&] { return strings_to_js(m->slot_names(slot_from_name(kind))); });
+}
+Tensor param(const ModulePtr& m, const std::string& name) {
+  return guarded([&] { return m->param(name); });
+}
+Tensor buffer(const ModulePtr& m, const std::string& name) {
+  return guarded([&] { return m->buffer(name); });
+}
+ModulePtr child(const ModulePtr& m, const std::string& name) {
+  return guarded([&] { return m->child(name); });
+}
+void register_parameter(const ModulePtr& m, const std::string& name, const Tensor& p) {
+  guarded([&] { m->register_parameter(name, p); });
+}
+void register_buffer(const ModulePtr& m, const std::string& name, const Tensor& b, bool persistent) {
+  guarded([&] { m->register_buffer(name, b, persistent); });
+}
+// Replaces a registered buffer's tensor, keeping whether it is persistent.
+void set_buffer(const ModulePtr& m, const std::string& name, const Tensor& b) {
+  guarded([&] { m->buffer(name) = b; });
+}
+void register_module(const ModulePtr& m, const std::string& name, const ModulePtr& c) {
+  guarded([&] { m->register_module(name, c); });
+}
+void clear_module(const ModulePtr& m, const std::string& name) {
+  guarded([&] { m->register_module(name, ModulePtr()); });
+}
+bool remove_slot(const ModulePtr& m, const std::string& name) {
+  return guarded([&] { return m->remove(name); });
+}
+
+template <typename Named>
+val names_of(const Named& named) {
+  std::vector<std::string> names;
+  for (const auto& entry : named) names.push_back(entry.first);
+  return strings_to_js(names);
+}
+val parameter_names(const ModulePtr& m, bool recurse) {
+  return guarded([&] { return names_of(m->named_parameters(recurse)); });
+}
+val buffer_names(const ModulePtr& m, bool recurse) {
+  return guarded([&] { return names_of(m->named_buffers(recurse)); });
+}
+val module_names(const ModulePtr& m) {
+  return guarded([&] { return names_of(m->named_modules()); });
+}
+val child_names(const ModulePtr& m) {
+  return guarded([&] { return names_of(m->named_children()); });
 }
 val state_dict(const ModulePtr& m) {
   return guarded([&] { return named_to_js(m->state_dict()); });
@@ -156,6 +190,38 @@ std::string module_to_string(const ModulePtr& m) {
 }
 std::string extra_repr(const ModulePtr& m) {
   return guarded([&] { return m->extra_repr(); });
+}
+
+// ---- JS modules ----
+
+// The JS function that answers a JS module's extraRepr(): given the module's id, the string, or
+// false when the JS method threw (kept on the JS side and rethrown there: no JS exception
+// crosses a C++ frame). Set once by the JS layer.
+val& js_extra_repr() {
+  static val fn = val::undefined();
+  return fn;
+}
+void set_js_extra_repr(const val& fn) { js_extra_repr() = fn; }
+
+// A kd.nn.Module subclass written in JS, as C++ sees it: a Module whose registrations, walks,
+// state and modes are the C++ ones, and whose forward stays in JS (the JS layer calls it;
+// C++ never does). Its repr asks JS for extraRepr() when the class overrides it.
+class JsModule : public Module {
+ public:
+  JsModule(const std::string& type_name, bool has_extra_repr) : Module(type_name), has_extra_repr_(has_extra_repr) {}
+  std::string extra_repr() const override {
+    if (!has_extra_repr_ || js_extra_repr().isUndefined()) return "";
+    val r = js_extra_repr()(static_cast<double>(reinterpret_cast<uintptr_t>(this)));
+    KD_CHECK(r.isString(), ValueError, type_name(), ".extraRepr() failed");
+    return r.as<std::string>();
+  }
+
+ private:
+  bool has_extra_repr_;
+};
+
+ModulePtr make_js_module(const std::string& type_name, bool has_extra_repr) {
+  return guarded([&]() -> ModulePtr { return std::make_shared<JsModule>(type_name, has_extra_repr); });
 }
 
 // ---- constructors ----
@@ -460,37 +526,6 @@ void init_kaiming(bool normal, const Tensor& t, double a, const std::string& mod
 
 Tensor undefined_tensor() { return Tensor(); }
 
-// nn.Parameter's check and alias, for registerParameter (the JS Parameter class may do this too).
-bool is_parameter(const Tensor& t) {
-  return guarded([&] { return t.defined() && t.impl()->is_parameter; });
-}
-bool is_leaf(const Tensor& t) {
-  return guarded([&] { return t.is_leaf(); });
-}
-// A detached alias (shares storage): what state_dict() hands out.
-Tensor detach(const Tensor& t) {
-  return guarded([&] { return t.detach(); });
-}
-// Copies srcs[i] into dsts[i] under no_grad (load_state_dict after the JS checks passed).
-// Checks every pair first, so a failure copies nothing.
-void copy_all(const val& dsts, const val& srcs) {
-  std::vector<Tensor> d = tensors_from_js(dsts);
-  std::vector<Tensor> s = tensors_from_js(srcs);
-  guarded([&] {
-    KD_CHECK(d.size() == s.size(), ValueError, "copy_all: ", d.size(), " destinations for ", s.size(), " sources");
-    for (size_t i = 0; i < d.size(); ++i)
-      KD_CHECK(d[i].shape() == s[i].shape(), ShapeError, "copy_all: shape mismatch at ", i);
-    kd::NoGradGuard no_grad;
-    for (size_t i = 0; i < d.size(); ++i) d[i].copy_(s[i]);
-  });
-}
-// Module.zero_grad over a list of parameters (JS modules): the same rules as the C++ one.
-void zero_grads(const val& params, bool set_to_none) {
-  std::vector<Tensor> ps = tensors_from_js(params);
-  guarded([&] {
-    for (Tensor& p : ps) kd::zero_param_grad(p, set_to_none);
-  });
-}
 // p.sparseGrad = {indices, values, shape?} (shape null when not given), or clears it (indices null).
 void set_sparse_grad(const Tensor& t, const val& indices, const val& values, const val& shape) {
   const bool clear = indices.isNull();
@@ -536,12 +571,24 @@ EMSCRIPTEN_BINDINGS(kindling_nn) {
   emscripten::class_<Module>("RawModule")
       .smart_ptr<ModulePtr>("RawModulePtr")
       .function("typeName", &type_name)
+      .function("id", &module_id)
       .function("forward", &forward)
       .function("forwardMany", &forward_many)
-      .function("namedParameters", &named_parameters)
-      .function("namedBuffers", &named_buffers)
-      .function("nonPersistentBuffers", &non_persistent_buffers)
-      .function("namedChildren", &named_children)
+      .function("slot", &slot)
+      .function("slotNames", &slot_names)
+      .function("param", &param)
+      .function("buffer", &buffer)
+      .function("child", &child)
+      .function("registerParameter", &register_parameter)
+      .function("registerBuffer", &register_buffer)
+      .function("setBuffer", &set_buffer)
+      .function("registerModule", &register_module)
+      .function("clearModule", &clear_module)
+      .function("remove", &remove_slot)
+      .function("parameterNames", &parameter_names)
+      .function("bufferNames", &buffer_names)
+      .function("moduleNames", &module_names)
+      .function("childNames", &child_names)
       .function("stateDict", &state_dict)
       .function("loadStateDict", &load_state_dict)
       .function("train", &train)
@@ -551,6 +598,8 @@ EMSCRIPTEN_BINDINGS(kindling_nn) {
       .function("toString", &module_to_string)
       .function("extraRepr", &extra_repr);
 
+  function("nnMakeJsModule", &make_js_module);
+  function("nnSetJsExtraRepr", &set_js_extra_repr);
   function("nnMakeSimple", &make_simple);
   function("nnMakeLinear", &make_linear);
   function("nnMakeBilinear", &make_bilinear);
@@ -589,11 +638,6 @@ EMSCRIPTEN_BINDINGS(kindling_nn) {
   function("nnInitKaiming", &init_kaiming);
 
   function("nnUndefinedTensor", &undefined_tensor);
-  function("nnIsParameter", &is_parameter);
-  function("nnIsLeaf", &is_leaf);
-  function("nnDetach", &detach);
-  function("nnCopyAll", &copy_all);
-  function("nnZeroGrads", &zero_grads);
   function("nnSparseGrad", &sparse_grad);
   function("nnSetSparseGrad", &set_sparse_grad);
   function("nnSparseGradDense", &sparse_grad_dense);

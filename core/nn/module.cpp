@@ -152,13 +152,8 @@ std::vector<Tensor> Module::call(std::vector<Tensor> inputs, const ForwardOption
 void Module::check_name(const std::string& name, const char* what) const {
   KD_CHECK(!name.empty(), ValueError, what, " name can't be empty string \"\"");
   KD_CHECK(name.find('.') == std::string::npos, ValueError, what, " name can't contain \".\" (got \"", name, "\")");
-  auto taken = [&](const std::string& n) {
-    for (const auto& [k, v] : parameters_) if (k == n) return std::string("parameter");
-    for (const auto& b : buffers_) if (b.name == n) return std::string("buffer");
-    for (const auto& [k, v] : children_) if (k == n) return std::string("module");
-    return std::string();
-  };
-  std::string kind = taken(name);
+  static const char* const kNames[] = {"", "parameter", "buffer", "module"};
+  std::string kind = kNames[static_cast<int>(slot(name))];
   KD_CHECK(kind.empty() || kind == what, ValueError, "attribute '", name, "' already exists as a ", kind,
            " and can't be registered as a ", what);
 }
@@ -227,6 +222,39 @@ std::shared_ptr<Module> Module::child(const std::string& name) const {
   for (const auto& [k, v] : children_)
     if (k == name) return v;
   throw IndexError(str("'", type_name_, "' object has no submodule '", name, "'"));
+}
+
+Module::Slot Module::slot(const std::string& name) const {
+  for (const auto& [k, v] : parameters_)
+    if (k == name) return Slot::Parameter;
+  for (const auto& b : buffers_)
+    if (b.name == name) return Slot::Buffer;
+  for (const auto& [k, v] : children_)
+    if (k == name) return Slot::Module;
+  return Slot::None;
+}
+
+std::vector<std::string> Module::slot_names(Slot kind) const {
+  std::vector<std::string> out;
+  if (kind == Slot::Parameter)
+    for (const auto& [k, v] : parameters_) out.push_back(k);
+  if (kind == Slot::Buffer)
+    for (const auto& b : buffers_) out.push_back(b.name);
+  if (kind == Slot::Module)
+    for (const auto& [k, v] : children_) out.push_back(k);
+  return out;
+}
+
+bool Module::remove(const std::string& name) {
+  auto erase = [&](auto& list, auto key_of) {
+    auto it = std::find_if(list.begin(), list.end(), [&](const auto& e) { return key_of(e) == name; });
+    if (it == list.end()) return false;
+    list.erase(it);
+    return true;
+  };
+  return erase(parameters_, [](const auto& e) { return e.first; }) ||
+         erase(buffers_, [](const BufferSlot& b) { return b.name; }) ||
+         erase(children_, [](const auto& e) { return e.first; });
 }
 
 std::shared_ptr<Module> Module::self_ptr() {

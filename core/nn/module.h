@@ -105,6 +105,14 @@ class Module : public std::enable_shared_from_this<Module> {
   std::shared_ptr<Module> child(const std::string& name) const;
   bool has_param(const std::string& name) const;
 
+  // What a local name is registered as (empty slots included), the local names of one kind in
+  // registration order, and PyTorch's delattr: takes the name out of whichever map holds it.
+  // The JS module system (bindings/js/nn/module.mjs) reads and writes registrations through these.
+  enum class Slot { None, Parameter, Buffer, Module };
+  Slot slot(const std::string& name) const;
+  std::vector<std::string> slot_names(Slot kind) const;
+  bool remove(const std::string& name);
+
   // ---- walks (each tensor and module listed once, first name wins, as PyTorch) ----
   std::vector<Tensor> parameters(bool recurse = true) const;
   NamedTensors named_parameters(bool recurse = true) const;

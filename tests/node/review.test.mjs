@@ -128,9 +128,11 @@ for (const build of ['st', 'mt']) {
       const seq = kd.nn.Sequential(a, b, c);
       b.dispose();
       seq.eval();
-      assert.deepEqual([seq, a, b, c].map((m) => m.training), [false, false, false, false]);
+      assert.deepEqual([seq, a, c].map((m) => m.training), [false, false, false]);
       seq.train();
-      assert.deepEqual([seq, a, b, c].map((m) => m.training), [true, true, true, true]);
+      assert.deepEqual([seq, a, c].map((m) => m.training), [true, true, true]);
+      // The disposed wrapper reads nothing (its C++ module lives on inside seq's tree).
+      assert.throws(() => b.training, kd.errors.StateError);
       seq.dispose();
     });
 

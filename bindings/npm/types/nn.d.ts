@@ -30,8 +30,8 @@ export interface LoadStateDictResult {
  */
 export declare class Module {
   constructor();
-  /** Whether the module is in training mode (train()/eval()). */
-  training: boolean;
+  /** Whether the module is in training mode (set by train()/eval() for the whole tree; read from C++). */
+  readonly training: boolean;
   /** Runs the module. Override it in subclasses. */
   forward(...inputs: any[]): any;
   /** Alias of forward(). */
@@ -62,6 +62,10 @@ export declare class Module {
   namedChildren(): Array<[string, Module]>;
   modules(): Module[];
   namedModules(prefix?: string): Array<[string, Module]>;
+  /** The module, parameter or buffer under a dotted name (PyTorch's get_submodule / get_parameter / get_buffer). */
+  getSubmodule(target: string): Module;
+  getParameter(target: string): Parameter;
+  getBuffer(target: string): Tensor;
 
   /** Parameters and persistent buffers as new aliases (they share the values). */
   stateDict(): StateDict;
@@ -79,7 +83,7 @@ export declare class Module {
   extraRepr(): string;
   /** PyTorch's repr. */
   toString(): string;
-  /** Frees the parameters and buffers of this module and its children. */
+  /** Frees the parameters and buffers of this module and its children, and their C++ modules. */
   dispose(): void;
   [attribute: string]: any;
 }
