@@ -271,3 +271,26 @@ TEST_CASE("a module without forward raises", "[nn][module]") {
   CHECK_THROWS_AS(m(ones({1})), StateError);
   CHECK(m.to_string() == "Custom()");
 }
+
+TEST_CASE("slots: what a name is, the names of one kind, and delattr", "[nn][module]") {
+  Block b;
+  CHECK(b.slot("a") == Module::Slot::Parameter);
+  CHECK(b.slot("empty") == Module::Slot::Parameter);  // an empty slot is still a parameter slot
+  CHECK(b.slot("scratch") == Module::Slot::Buffer);
+  CHECK(b.slot("inner") == Module::Slot::Module);
+  CHECK(b.slot("plain") == Module::Slot::None);  // a C++ field, not registered
+  CHECK(b.slot_names(Module::Slot::Parameter) == std::vector<std::string>{"a", "empty", "d"});
+  CHECK(b.slot_names(Module::Slot::Buffer) == std::vector<std::string>{"stat", "scratch"});
+  CHECK(b.slot_names(Module::Slot::Module) == std::vector<std::string>{"inner"});
+
+  CHECK(b.remove("stat"));
+  CHECK_FALSE(b.remove("stat"));
+  CHECK(b.remove("inner"));
+  CHECK(names_of(b.named_parameters()) == std::vector<std::string>{"a", "d"});
+  CHECK(names_of(b.state_dict()) == std::vector<std::string>{"a", "d"});
+  // A removed name is free for another kind (PyTorch: delattr, then assign).
+  b.register_buffer("inner", zeros({1}));
+  CHECK(b.slot("inner") == Module::Slot::Buffer);
+  CHECK_THROWS_WITH(b.register_parameter("inner", ones({1})),
+                    Catch::Contains("attribute 'inner' already exists as a buffer"));
+}
