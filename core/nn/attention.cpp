@@ -43,9 +43,10 @@ MultiheadAttention::MultiheadAttention(const MultiheadAttentionOptions& o)
            ", num_heads=", o.num_heads(), ")");
   KD_CHECK(o.dropout() >= 0 && o.dropout() <= 1, ValueError, "MultiheadAttention: dropout probability has to be between 0 and 1, but got ", o.dropout());
   KD_CHECK(!o.add_bias_kv(), ValueError, "MultiheadAttention: add_bias_kv=True is not supported");
-  KD_CHECK(o.kdim() >= 0 && o.vdim() >= 0, ValueError, "MultiheadAttention: kdim and vdim must be positive (0 means embed_dim)");
-  kdim_ = o.kdim() > 0 ? o.kdim() : E;
-  vdim_ = o.vdim() > 0 ? o.vdim() : E;
+  KD_CHECK(o.kdim().value_or(0) >= 0 && o.vdim().value_or(0) >= 0, ValueError,
+           "MultiheadAttention: kdim and vdim must be positive (none or 0 means embed_dim)");
+  kdim_ = o.kdim().value_or(0) > 0 ? *o.kdim() : E;
+  vdim_ = o.vdim().value_or(0) > 0 ? *o.vdim() : E;
   // Registration order (and the empty slots) as PyTorch, so named_parameters() lists alike.
   if (qkv_same_embed_dim()) {
     register_parameter("in_proj_weight", empty({3 * E, E}));

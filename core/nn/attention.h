@@ -9,6 +9,8 @@
 // a Linear's.
 #pragma once
 
+#include <optional>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -28,9 +30,21 @@ struct MultiheadAttentionOptions {
   KD_ARG(bool, bias) = true;           // in_proj_bias and out_proj.bias
   KD_ARG(bool, add_bias_kv) = false;   // not supported: true raises ValueError
   KD_ARG(bool, add_zero_attn) = false; // append a zero key/value to every sequence
-  KD_ARG(int64_t, kdim) = 0;           // key features; 0 (PyTorch's None) means embed_dim
-  KD_ARG(int64_t, vdim) = 0;           // value features; 0 (PyTorch's None) means embed_dim
+  KD_ARG(std::optional<int64_t>, kdim);  // key features; none (or 0) means embed_dim
+  KD_ARG(std::optional<int64_t>, vdim);  // value features; none (or 0) means embed_dim
   KD_ARG(bool, batch_first) = false;   // inputs/output as [N, L, E] instead of [L, N, E]
+  template <typename V>
+  void fields(V& v) {
+    v.integer("embed_dim", embed_dim_);
+    v.integer("num_heads", num_heads_);
+    v.number("dropout", dropout_);
+    v.boolean("bias", bias_);
+    v.boolean("add_bias_kv", add_bias_kv_);
+    v.boolean("add_zero_attn", add_zero_attn_);
+    v.optional_integer("kdim", kdim_);
+    v.optional_integer("vdim", vdim_);
+    v.boolean("batch_first", batch_first_);
+  }
 };
 
 class MultiheadAttention : public Module {
@@ -70,6 +84,7 @@ class MultiheadAttention : public Module {
   bool qkv_same_embed_dim() const { return kdim_ == options.embed_dim() && vdim_ == options.embed_dim(); }
 
   MultiheadAttentionOptions options;
+  Json options_json() const override { return fields_to_json(options); }
   std::shared_ptr<Linear> out_proj;
 
  private:

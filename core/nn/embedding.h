@@ -20,6 +20,16 @@ struct EmbeddingOptions {
   KD_ARG(bool, scale_grad_by_freq) = false;           // divide each row's gradient by its count in the batch
   KD_ARG(bool, sparse) = false;                       // row-sparse gradient in weight's sparse_grad
   KD_ARG(Tensor, _weight);                            // undefined; an initial [V, d] weight (shared, not copied)
+  template <typename V>
+  void fields(V& v) {
+    v.integer("num_embeddings", num_embeddings_);
+    v.integer("embedding_dim", embedding_dim_);
+    v.optional_integer("padding_idx", padding_idx_);
+    v.optional_number("max_norm", max_norm_);
+    v.number("norm_type", norm_type_);
+    v.boolean("scale_grad_by_freq", scale_grad_by_freq_);
+    v.boolean("sparse", sparse_);
+  }
 };
 
 // nn.Embedding: a [num_embeddings, embedding_dim] table, default N(0, 1) with the padding row
@@ -33,6 +43,7 @@ class Embedding : public Module {
   std::string extra_repr() const override;
   Tensor& weight() { return param("weight"); }
   EmbeddingOptions options;  // padding_idx is stored wrapped (non-negative)
+  Json options_json() const override { return fields_to_json(options); }
 };
 
 struct EmbeddingFromPretrainedOptions {
@@ -42,6 +53,15 @@ struct EmbeddingFromPretrainedOptions {
   KD_ARG(double, norm_type) = 2.;
   KD_ARG(bool, scale_grad_by_freq) = false;
   KD_ARG(bool, sparse) = false;
+  template <typename V>
+  void fields(V& v) {
+    v.boolean("freeze", freeze_);
+    v.optional_integer("padding_idx", padding_idx_);
+    v.optional_number("max_norm", max_norm_);
+    v.number("norm_type", norm_type_);
+    v.boolean("scale_grad_by_freq", scale_grad_by_freq_);
+    v.boolean("sparse", sparse_);
+  }
 };
 
 // Embedding.from_pretrained: the module's weight shares `embeddings` (2-D).
@@ -61,6 +81,18 @@ struct EmbeddingBagOptions {
   KD_ARG(bool, include_last_offset) = false;      // offsets has B+1 entries, the last ending the last bag
   KD_ARG(std::optional<int64_t>, padding_idx);    // none; such entries are left out of their bag
   KD_ARG(Tensor, _weight);                        // undefined; an initial [V, d] weight
+  template <typename V>
+  void fields(V& v) {
+    v.integer("num_embeddings", num_embeddings_);
+    v.integer("embedding_dim", embedding_dim_);
+    v.optional_number("max_norm", max_norm_);
+    v.number("norm_type", norm_type_);
+    v.boolean("scale_grad_by_freq", scale_grad_by_freq_);
+    v.choice("mode", mode_, {"sum", "mean", "max"});
+    v.boolean("sparse", sparse_);
+    v.boolean("include_last_offset", include_last_offset_);
+    v.optional_integer("padding_idx", padding_idx_);
+  }
 };
 
 // nn.EmbeddingBag: reduces bags of rows to one vector per bag ([B, d]).
@@ -79,6 +111,7 @@ class EmbeddingBag : public Module {
   std::string extra_repr() const override;
   Tensor& weight() { return param("weight"); }
   EmbeddingBagOptions options;
+  Json options_json() const override { return fields_to_json(options); }
 };
 
 }  // namespace kd::nn

@@ -23,6 +23,12 @@ struct LinearOptions {
   KD_ARG(int64_t, in_features);    // size of each input sample (required)
   KD_ARG(int64_t, out_features);   // size of each output sample (required)
   KD_ARG(bool, bias) = true;       // learn an additive bias
+  template <typename V>
+  void fields(V& v) {
+    v.integer("in_features", in_features_);
+    v.integer("out_features", out_features_);
+    v.boolean("bias", bias_);
+  }
 };
 
 // nn.Linear: y = x Wᵀ + b; weight [out, in] ~ kaiming_uniform_(a=√5), bias ~ U(±1/√in).
@@ -37,6 +43,7 @@ class Linear : public Module {
   Tensor& weight() { return param("weight"); }
   Tensor& bias() { return param("bias"); }  // undefined when built without bias
   LinearOptions options;
+  Json options_json() const override { return fields_to_json(options); }
 };
 
 struct BilinearOptions {
@@ -46,6 +53,13 @@ struct BilinearOptions {
   KD_ARG(int64_t, in2_features);  // size of each second input sample (required)
   KD_ARG(int64_t, out_features);  // size of each output sample (required)
   KD_ARG(bool, bias) = true;      // learn an additive bias
+  template <typename V>
+  void fields(V& v) {
+    v.integer("in1_features", in1_features_);
+    v.integer("in2_features", in2_features_);
+    v.integer("out_features", out_features_);
+    v.boolean("bias", bias_);
+  }
 };
 
 // nn.Bilinear: y_k = x1ᵀ W_k x2 + b_k; weight [out, in1, in2] and bias ~ U(±1/√in1).
@@ -62,6 +76,7 @@ class Bilinear : public Module {
   Tensor& weight() { return param("weight"); }
   Tensor& bias() { return param("bias"); }
   BilinearOptions options;
+  Json options_json() const override { return fields_to_json(options); }
 };
 
 // ---- activations ----
@@ -77,6 +92,9 @@ class LeakyReLU : public Module {
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   double negative_slope;  // default 0.01
+  template <typename V>
+  void fields(V& v) { v.number("negative_slope", negative_slope); }
+  Json options_json() const override { return fields_to_json(*this); }
 };
 
 class Tanh : public Module {
@@ -98,6 +116,9 @@ class GELU : public Module {
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   std::string approximate;
+  template <typename V>
+  void fields(V& v) { v.choice("approximate", approximate, {"none", "tanh"}); }
+  Json options_json() const override { return fields_to_json(*this); }
 };
 
 class SiLU : public Module {
@@ -113,6 +134,9 @@ class Softmax : public Module {
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   std::optional<int64_t> dim;
+  template <typename V>
+  void fields(V& v) { v.optional_integer("dim", dim); }
+  Json options_json() const override { return fields_to_json(*this); }
 };
 
 class LogSoftmax : public Module {
@@ -121,6 +145,9 @@ class LogSoftmax : public Module {
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   std::optional<int64_t> dim;
+  template <typename V>
+  void fields(V& v) { v.optional_integer("dim", dim); }
+  Json options_json() const override { return fields_to_json(*this); }
 };
 
 // ---- regularisation and normalisation ----
@@ -128,6 +155,11 @@ struct DropoutOptions {
   DropoutOptions(double p = 0.5) : p_(p) {}  // NOLINT: implicit, so Dropout(0.2) reads well
   KD_ARG(double, p);                 // probability of zeroing an element; default 0.5
   KD_ARG(bool, inplace) = false;     // kept for the repr; the result is always a new tensor
+  template <typename V>
+  void fields(V& v) {
+    v.number("p", p_);
+    v.boolean("inplace", inplace_);
+  }
 };
 
 // nn.Dropout: in training, zeroes elements with probability p (seeded generator) and scales
@@ -138,6 +170,7 @@ class Dropout : public Module {
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   DropoutOptions options;
+  Json options_json() const override { return fields_to_json(options); }
 };
 
 struct BatchNormOptions {
@@ -147,6 +180,14 @@ struct BatchNormOptions {
   KD_ARG(std::optional<double>, momentum) = 0.1;       // running-stat factor; nullopt: cumulative average
   KD_ARG(bool, affine) = true;                         // learn weight (ones) and bias (zeros)
   KD_ARG(bool, track_running_stats) = true;            // keep running_mean/var buffers
+  template <typename V>
+  void fields(V& v) {
+    v.integer("num_features", num_features_);
+    v.number("eps", eps_);
+    v.optional_number("momentum", momentum_);
+    v.boolean("affine", affine_);
+    v.boolean("track_running_stats", track_running_stats_);
+  }
 };
 
 // nn.BatchNorm1d. Buffers running_mean (zeros), running_var (ones), num_batches_tracked (int64
@@ -160,6 +201,7 @@ class BatchNorm1d : public Module {
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   BatchNormOptions options;
+  Json options_json() const override { return fields_to_json(options); }
 };
 
 struct LayerNormOptions {
@@ -167,6 +209,12 @@ struct LayerNormOptions {
   KD_ARG(Shape, normalized_shape);           // the trailing dims to normalise over (required)
   KD_ARG(double, eps) = 1e-5;                // added to the variance
   KD_ARG(bool, elementwise_affine) = true;   // learn weight (ones) and bias (zeros) of that shape
+  template <typename V>
+  void fields(V& v) {
+    v.int_list("normalized_shape", normalized_shape_);
+    v.number("eps", eps_);
+    v.boolean("elementwise_affine", elementwise_affine_);
+  }
 };
 
 class LayerNorm : public Module {
@@ -176,11 +224,17 @@ class LayerNorm : public Module {
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   LayerNormOptions options;
+  Json options_json() const override { return fields_to_json(options); }
 };
 
 struct FlattenOptions {
   KD_ARG(int64_t, start_dim) = 1;  // first dim to flatten
   KD_ARG(int64_t, end_dim) = -1;   // last dim to flatten
+  template <typename V>
+  void fields(V& v) {
+    v.integer("start_dim", start_dim_);
+    v.integer("end_dim", end_dim_);
+  }
 };
 
 class Flatten : public Module {
@@ -189,6 +243,7 @@ class Flatten : public Module {
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   FlattenOptions options;
+  Json options_json() const override { return fields_to_json(options); }
 };
 
 }  // namespace kd::nn

@@ -13,6 +13,12 @@ namespace kd::nn {
 
 using functional::Reduction;
 
+// The `reduction` option of every loss, by name.
+template <typename V>
+void reduction_field(V& v, Reduction& reduction) {
+  v.enumeration("reduction", reduction, {{"none", Reduction::None}, {"mean", Reduction::Mean}, {"sum", Reduction::Sum}});
+}
+
 // Base of the two-input losses: forward(input, target).
 class Loss : public Module {
  public:
@@ -22,6 +28,9 @@ class Loss : public Module {
   Tensor operator()(const Tensor& input, const Tensor& target) { return call({input, target})[0]; }
   std::vector<Tensor> forward_list(const std::vector<Tensor>& inputs, const ForwardOptions& = {}) override;
   Reduction reduction = Reduction::Mean;  // default "mean"
+  template <typename V>
+  void fields(V& v) { reduction_field(v, reduction); }
+  Json options_json() const override { return fields_to_json(*this); }
 };
 
 class MSELoss : public Loss {
@@ -44,6 +53,12 @@ class SmoothL1Loss : public Loss {
   using Loss::forward;
   Tensor forward(const Tensor& input, const Tensor& target) override;
   double beta;  // default 1.0
+  template <typename V>
+  void fields(V& v) {
+    reduction_field(v, reduction);
+    v.number("beta", beta);
+  }
+  Json options_json() const override { return fields_to_json(*this); }
 };
 
 struct CrossEntropyLossOptions {
@@ -51,6 +66,12 @@ struct CrossEntropyLossOptions {
   KD_ARG(int64_t, ignore_index) = -100;        // target value that contributes nothing
   KD_ARG(Reduction, reduction) = Reduction::Mean;
   KD_ARG(double, label_smoothing) = 0.0;       // in [0, 1]
+  template <typename V>
+  void fields(V& v) {
+    v.integer("ignore_index", ignore_index_);
+    reduction_field(v, reduction_);
+    v.number("label_smoothing", label_smoothing_);
+  }
 };
 
 class CrossEntropyLoss : public Loss {
@@ -59,12 +80,18 @@ class CrossEntropyLoss : public Loss {
   using Loss::forward;
   Tensor forward(const Tensor& input, const Tensor& target) override;
   CrossEntropyLossOptions options;
+  Json options_json() const override { return fields_to_json(options); }
 };
 
 struct NLLLossOptions {
   KD_ARG(Tensor, weight);                      // undefined; per-class weight [C]
   KD_ARG(int64_t, ignore_index) = -100;
   KD_ARG(Reduction, reduction) = Reduction::Mean;
+  template <typename V>
+  void fields(V& v) {
+    v.integer("ignore_index", ignore_index_);
+    reduction_field(v, reduction_);
+  }
 };
 
 class NLLLoss : public Loss {
@@ -73,6 +100,7 @@ class NLLLoss : public Loss {
   using Loss::forward;
   Tensor forward(const Tensor& input, const Tensor& target) override;
   NLLLossOptions options;
+  Json options_json() const override { return fields_to_json(options); }
 };
 
 class BCELoss : public Loss {
@@ -102,6 +130,12 @@ class CosineEmbeddingLoss : public Module {
   std::vector<Tensor> forward_list(const std::vector<Tensor>& inputs, const ForwardOptions& = {}) override;
   double margin;  // default 0
   Reduction reduction;
+  template <typename V>
+  void fields(V& v) {
+    v.number("margin", margin);
+    reduction_field(v, reduction);
+  }
+  Json options_json() const override { return fields_to_json(*this); }
 };
 
 class MarginRankingLoss : public Module {
@@ -113,6 +147,12 @@ class MarginRankingLoss : public Module {
   std::vector<Tensor> forward_list(const std::vector<Tensor>& inputs, const ForwardOptions& = {}) override;
   double margin;  // default 0
   Reduction reduction;
+  template <typename V>
+  void fields(V& v) {
+    v.number("margin", margin);
+    reduction_field(v, reduction);
+  }
+  Json options_json() const override { return fields_to_json(*this); }
 };
 
 // word2vec's skip-gram negative-sampling loss (see functional::negative_sampling_loss).
@@ -124,6 +164,9 @@ class NegativeSamplingLoss : public Module {
   Tensor operator()(const Tensor& center, const Tensor& context, const Tensor& negatives) { return call({center, context, negatives})[0]; }
   std::vector<Tensor> forward_list(const std::vector<Tensor>& inputs, const ForwardOptions& = {}) override;
   Reduction reduction;
+  template <typename V>
+  void fields(V& v) { reduction_field(v, reduction); }
+  Json options_json() const override { return fields_to_json(*this); }
 };
 
 }  // namespace kd::nn

@@ -16,6 +16,7 @@
 
 #include "autograd/hooks.h"
 #include "tensor/tensor.h"
+#include "util/json.h"
 
 namespace kd::nn {
 
@@ -143,6 +144,10 @@ class Module : public std::enable_shared_from_this<Module> {
 
   // PyTorch's repr: "Linear(in_features=3, out_features=2, bias=True)", nested with indent.
   virtual std::string extra_repr() const { return ""; }
+  // The module's options as JSON, with PyTorch's keyword names ({"in_features": 3, ...}; tensors
+  // such as a loss's weight are buffers, not options). Built-in modules list their options once
+  // (a `fields` member, util/option_fields.h), which also reads them in nn/factory.h.
+  virtual Json options_json() const { return Json::object(); }
   std::string to_string() const;
 
  protected:

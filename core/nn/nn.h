@@ -4,6 +4,7 @@
 
 #include "nn/container.h"
 #include "nn/embedding.h"
+#include "nn/factory.h"
 #include "nn/functional.h"
 #include "nn/init.h"
 #include "nn/layers.h"

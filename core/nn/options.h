@@ -7,6 +7,8 @@
 // the getter `eps()`.
 #pragma once
 
+#include "util/option_fields.h"
+
 #define KD_ARG(T, name)                                  \
   auto name(const T& value)->decltype(*this) {           \
     this->name##_ = value;                               \

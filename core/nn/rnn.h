@@ -47,6 +47,16 @@ struct RecurrentConfig {
   KD_ARG(bool, batch_first) = false; /* input/output as [B, T, F] instead of [T, B, F] */          \
   KD_ARG(double, dropout) = 0.0;   /* dropout on each layer's output but the last, in training */  \
   KD_ARG(bool, bidirectional) = false; /* also run each layer backwards in time */                 \
+  template <typename V>                                                                             \
+  void recurrent_fields(V& v) {                                                                    \
+    v.integer("input_size", input_size_);                                                          \
+    v.integer("hidden_size", hidden_size_);                                                        \
+    v.integer("num_layers", num_layers_);                                                          \
+    v.boolean("bias", bias_);                                                                      \
+    v.boolean("batch_first", batch_first_);                                                        \
+    v.number("dropout", dropout_);                                                                 \
+    v.boolean("bidirectional", bidirectional_);                                                    \
+  }                                                                                                \
   RecurrentConfig config() const {                                                                 \
     return {input_size_, hidden_size_, num_layers_, bias_, batch_first_, dropout_, bidirectional_, 0}; \
   }
@@ -55,15 +65,27 @@ struct RecurrentConfig {
 struct RNNOptions {
   KD_RECURRENT_OPTIONS(RNNOptions)
   KD_ARG(RNNNonlinearity, nonlinearity) = RNNNonlinearity::Tanh;
+  template <typename V>
+  void fields(V& v) {
+    recurrent_fields(v);
+    v.enumeration("nonlinearity", nonlinearity_, {{"tanh", RNNNonlinearity::Tanh}, {"relu", RNNNonlinearity::ReLU}});
+  }
 };
 
 struct LSTMOptions {
   KD_RECURRENT_OPTIONS(LSTMOptions)
   KD_ARG(int64_t, proj_size) = 0;  // project h to this size (0: no projection)
+  template <typename V>
+  void fields(V& v) {
+    recurrent_fields(v);
+    v.integer("proj_size", proj_size_);
+  }
 };
 
 struct GRUOptions {
   KD_RECURRENT_OPTIONS(GRUOptions)
+  template <typename V>
+  void fields(V& v) { recurrent_fields(v); }
 };
 
 #undef KD_RECURRENT_OPTIONS
@@ -121,6 +143,7 @@ class RNN : public RNNBase {
   // (input, h0) -> (output, h_n)
   std::vector<Tensor> forward_list(const std::vector<Tensor>& inputs, const ForwardOptions& = {}) override;
   RNNOptions options;
+  Json options_json() const override { return fields_to_json(options); }
 };
 
 // LSTM: gates i, f, g, o; c' = f*c + i*g; h' = o*tanh(c') (then h' W_hr^T with proj_size).
@@ -138,6 +161,7 @@ class LSTM : public RNNBase {
   // (input, h0, c0) -> (output, h_n, c_n)
   std::vector<Tensor> forward_list(const std::vector<Tensor>& inputs, const ForwardOptions& = {}) override;
   LSTMOptions options;
+  Json options_json() const override { return fields_to_json(options); }
 };
 
 // GRU: r = σ(W_ir x + b_ir + W_hr h + b_hr), z likewise, n = tanh(W_in x + b_in + r*(W_hn h + b_hn)),
@@ -154,6 +178,7 @@ class GRU : public RNNBase {
   // (input, h0) -> (output, h_n)
   std::vector<Tensor> forward_list(const std::vector<Tensor>& inputs, const ForwardOptions& = {}) override;
   GRUOptions options;
+  Json options_json() const override { return fields_to_json(options); }
 };
 
 // ---- cells: one time step; input [B, input_size] or unbatched [input_size] ----
@@ -165,6 +190,13 @@ struct RNNCellOptions {
   KD_ARG(int64_t, hidden_size);  // features of the hidden state (required)
   KD_ARG(bool, bias) = true;     // add bias_ih / bias_hh
   KD_ARG(RNNNonlinearity, nonlinearity) = RNNNonlinearity::Tanh;
+  template <typename V>
+  void fields(V& v) {
+    v.integer("input_size", input_size_);
+    v.integer("hidden_size", hidden_size_);
+    v.boolean("bias", bias_);
+    v.enumeration("nonlinearity", nonlinearity_, {{"tanh", RNNNonlinearity::Tanh}, {"relu", RNNNonlinearity::ReLU}});
+  }
 };
 
 struct LSTMCellOptions {
@@ -172,6 +204,12 @@ struct LSTMCellOptions {
   KD_ARG(int64_t, input_size);   // features of the input (required)
   KD_ARG(int64_t, hidden_size);  // features of the hidden state (required)
   KD_ARG(bool, bias) = true;     // add bias_ih / bias_hh
+  template <typename V>
+  void fields(V& v) {
+    v.integer("input_size", input_size_);
+    v.integer("hidden_size", hidden_size_);
+    v.boolean("bias", bias_);
+  }
 };
 
 struct GRUCellOptions {
@@ -179,6 +217,12 @@ struct GRUCellOptions {
   KD_ARG(int64_t, input_size);   // features of the input (required)
   KD_ARG(int64_t, hidden_size);  // features of the hidden state (required)
   KD_ARG(bool, bias) = true;     // add bias_ih / bias_hh
+  template <typename V>
+  void fields(V& v) {
+    v.integer("input_size", input_size_);
+    v.integer("hidden_size", hidden_size_);
+    v.boolean("bias", bias_);
+  }
 };
 
 // Parameters weight_ih [gates*hidden, input], weight_hh [gates*hidden, hidden], bias_ih, bias_hh.
@@ -211,6 +255,7 @@ class RNNCell : public RNNCellBase {
   std::vector<Tensor> forward_list(const std::vector<Tensor>& inputs, const ForwardOptions& = {}) override;
   std::string extra_repr() const override;
   RNNCellOptions options;
+  Json options_json() const override { return fields_to_json(options); }
 };
 
 class LSTMCell : public RNNCellBase {
@@ -227,6 +272,7 @@ class LSTMCell : public RNNCellBase {
   // (input, h, c) -> (h', c')
   std::vector<Tensor> forward_list(const std::vector<Tensor>& inputs, const ForwardOptions& = {}) override;
   LSTMCellOptions options;
+  Json options_json() const override { return fields_to_json(options); }
 };
 
 class GRUCell : public RNNCellBase {
@@ -240,6 +286,7 @@ class GRUCell : public RNNCellBase {
   // (input, h) -> (h')
   std::vector<Tensor> forward_list(const std::vector<Tensor>& inputs, const ForwardOptions& = {}) override;
   GRUCellOptions options;
+  Json options_json() const override { return fields_to_json(options); }
 };
 
 }  // namespace kd::nn
