@@ -226,181 +226,19 @@ ModulePtr make_js_module(const std::string& type_name, bool has_extra_repr) {
 
 // ---- constructors ----
 
-ModulePtr make_simple(const std::string& kind) {
-  return guarded([&]() -> ModulePtr {
-    if (kind == "Identity") return std::make_shared<nn::Identity>();
-    if (kind == "ReLU") return std::make_shared<nn::ReLU>();
-    if (kind == "Tanh") return std::make_shared<nn::Tanh>();
-    if (kind == "Sigmoid") return std::make_shared<nn::Sigmoid>();
-    if (kind == "SiLU") return std::make_shared<nn::SiLU>();
-    throw kd::ValueError("unknown module kind " + kind);
-  });
+// A built-in module by class name (nn::make_module): options as JSON text with PyTorch's keyword
+// names (defaults, validation and messages are the C++ ones); the tensor options (a loss's
+// weight, an embedding's _weight) as names and raw tensors.
+ModulePtr make_module(const std::string& type, const std::string& options_json, const val& tensor_names,
+                      const val& tensors) {
+  nn::NamedTensors named = named_from_js(tensor_names, tensors);
+  return guarded([&]() -> ModulePtr { return nn::make_module(type, kd::parse_json(options_json), named); });
 }
-ModulePtr make_linear(double in, double out, bool bias) {
-  return guarded([&]() -> ModulePtr {
-    return std::make_shared<nn::Linear>(nn::LinearOptions(static_cast<int64_t>(in), static_cast<int64_t>(out)).bias(bias));
-  });
+ModulePtr embedding_from_pretrained(const Tensor& embeddings, const std::string& options_json) {
+  return guarded([&]() -> ModulePtr { return nn::embedding_from_pretrained(embeddings, kd::parse_json(options_json)); });
 }
-ModulePtr make_bilinear(double in1, double in2, double out, bool bias) {
-  return guarded([&]() -> ModulePtr {
-    return std::make_shared<nn::Bilinear>(
-        nn::BilinearOptions(static_cast<int64_t>(in1), static_cast<int64_t>(in2), static_cast<int64_t>(out)).bias(bias));
-  });
-}
-ModulePtr make_leaky_relu(double slope) {
-  return guarded([&]() -> ModulePtr { return std::make_shared<nn::LeakyReLU>(slope); });
-}
-ModulePtr make_gelu(const std::string& approximate) {
-  return guarded([&]() -> ModulePtr { return std::make_shared<nn::GELU>(approximate); });
-}
-ModulePtr make_softmax(bool log, double dim) {
-  return guarded([&]() -> ModulePtr {
-    if (log) return std::make_shared<nn::LogSoftmax>(optional_int(dim));
-    return std::make_shared<nn::Softmax>(optional_int(dim));
-  });
-}
-ModulePtr make_dropout(double p, bool inplace) {
-  return guarded([&]() -> ModulePtr { return std::make_shared<nn::Dropout>(nn::DropoutOptions(p).inplace(inplace)); });
-}
-ModulePtr make_batch_norm1d(double n, double eps, double momentum, bool affine, bool track) {
-  return guarded([&]() -> ModulePtr {
-    return std::make_shared<nn::BatchNorm1d>(nn::BatchNormOptions(static_cast<int64_t>(n))
-                                                 .eps(eps)
-                                                 .momentum(optional_number(momentum))
-                                                 .affine(affine)
-                                                 .track_running_stats(track));
-  });
-}
-ModulePtr make_layer_norm(const val& shape, double eps, bool affine) {
-  kd::Shape s = shape_from_js(shape);
-  return guarded([&]() -> ModulePtr {
-    return std::make_shared<nn::LayerNorm>(nn::LayerNormOptions(s).eps(eps).elementwise_affine(affine));
-  });
-}
-ModulePtr make_flatten(double start, double end) {
-  return guarded([&]() -> ModulePtr {
-    return std::make_shared<nn::Flatten>(
-        nn::FlattenOptions().start_dim(static_cast<int64_t>(start)).end_dim(static_cast<int64_t>(end)));
-  });
-}
-ModulePtr make_embedding(double num, double dim, double padding_idx, double max_norm, double norm_type,
-                         bool scale_grad_by_freq, bool sparse, const Tensor& weight) {
-  return guarded([&]() -> ModulePtr {
-    return std::make_shared<nn::Embedding>(nn::EmbeddingOptions(static_cast<int64_t>(num), static_cast<int64_t>(dim))
-                                               .padding_idx(optional_int(padding_idx))
-                                               .max_norm(optional_number(max_norm))
-                                               .norm_type(norm_type)
-                                               .scale_grad_by_freq(scale_grad_by_freq)
-                                               .sparse(sparse)
-                                               ._weight(weight));
-  });
-}
-ModulePtr embedding_from_pretrained(const Tensor& embeddings, bool freeze, double padding_idx, double max_norm,
-                                    double norm_type, bool scale_grad_by_freq, bool sparse) {
-  return guarded([&]() -> ModulePtr {
-    return nn::embedding_from_pretrained(embeddings, nn::EmbeddingFromPretrainedOptions()
-                                                         .freeze(freeze)
-                                                         .padding_idx(optional_int(padding_idx))
-                                                         .max_norm(optional_number(max_norm))
-                                                         .norm_type(norm_type)
-                                                         .scale_grad_by_freq(scale_grad_by_freq)
-                                                         .sparse(sparse));
-  });
-}
-ModulePtr make_embedding_bag(double num, double dim, double max_norm, double norm_type, bool scale_grad_by_freq,
-                             const std::string& mode, bool sparse, bool include_last_offset, double padding_idx,
-                             const Tensor& weight) {
-  return guarded([&]() -> ModulePtr {
-    return std::make_shared<nn::EmbeddingBag>(
-        nn::EmbeddingBagOptions(static_cast<int64_t>(num), static_cast<int64_t>(dim))
-            .max_norm(optional_number(max_norm))
-            .norm_type(norm_type)
-            .scale_grad_by_freq(scale_grad_by_freq)
-            .mode(mode)
-            .sparse(sparse)
-            .include_last_offset(include_last_offset)
-            .padding_idx(optional_int(padding_idx))
-            ._weight(weight));
-  });
-}
-// kind: "RNN", "LSTM" or "GRU".
-ModulePtr make_recurrent(const std::string& kind, double input, double hidden, double layers, bool bias,
-                         bool batch_first, double dropout, bool bidirectional, const std::string& nonlinearity,
-                         double proj_size) {
-  return guarded([&]() -> ModulePtr {
-    auto in = static_cast<int64_t>(input);
-    auto h = static_cast<int64_t>(hidden);
-    auto n = static_cast<int64_t>(layers);
-    if (kind == "LSTM") {
-      return std::make_shared<nn::LSTM>(nn::LSTMOptions(in, h).num_layers(n).bias(bias).batch_first(batch_first)
-                                            .dropout(dropout).bidirectional(bidirectional)
-                                            .proj_size(static_cast<int64_t>(proj_size)));
-    }
-    if (kind == "GRU") {
-      return std::make_shared<nn::GRU>(nn::GRUOptions(in, h).num_layers(n).bias(bias).batch_first(batch_first)
-                                           .dropout(dropout).bidirectional(bidirectional));
-    }
-    KD_CHECK(nonlinearity == "tanh" || nonlinearity == "relu", ValueError, "Unknown nonlinearity '", nonlinearity,
-             "'. Select from 'tanh' or 'relu'.");
-    return std::make_shared<nn::RNN>(nn::RNNOptions(in, h).num_layers(n).bias(bias).batch_first(batch_first)
-                                         .dropout(dropout).bidirectional(bidirectional)
-                                         .nonlinearity(nonlinearity == "relu" ? nn::RNNNonlinearity::ReLU
-                                                                              : nn::RNNNonlinearity::Tanh));
-  });
-}
-// kind: "RNNCell", "LSTMCell" or "GRUCell".
-ModulePtr make_cell(const std::string& kind, double input, double hidden, bool bias, const std::string& nonlinearity) {
-  return guarded([&]() -> ModulePtr {
-    auto in = static_cast<int64_t>(input);
-    auto h = static_cast<int64_t>(hidden);
-    if (kind == "LSTMCell") return std::make_shared<nn::LSTMCell>(nn::LSTMCellOptions(in, h).bias(bias));
-    if (kind == "GRUCell") return std::make_shared<nn::GRUCell>(nn::GRUCellOptions(in, h).bias(bias));
-    KD_CHECK(nonlinearity == "tanh" || nonlinearity == "relu", ValueError, "Unknown nonlinearity: ", nonlinearity);
-    return std::make_shared<nn::RNNCell>(nn::RNNCellOptions(in, h).bias(bias).nonlinearity(
-        nonlinearity == "relu" ? nn::RNNNonlinearity::ReLU : nn::RNNNonlinearity::Tanh));
-  });
-}
-ModulePtr make_multihead_attention(double embed_dim, double num_heads, double dropout, bool bias, bool add_bias_kv,
-                                   bool add_zero_attn, double kdim, double vdim, bool batch_first) {
-  return guarded([&]() -> ModulePtr {
-    return std::make_shared<nn::MultiheadAttention>(
-        nn::MultiheadAttentionOptions(static_cast<int64_t>(embed_dim), static_cast<int64_t>(num_heads))
-            .dropout(dropout)
-            .bias(bias)
-            .add_bias_kv(add_bias_kv)
-            .add_zero_attn(add_zero_attn)
-            .kdim(static_cast<int64_t>(kdim))
-            .vdim(static_cast<int64_t>(vdim))
-            .batch_first(batch_first));
-  });
-}
-// Every loss module; each kind reads the arguments it has.
-ModulePtr make_loss(const std::string& kind, const std::string& reduction_name, const Tensor& weight,
-                    const Tensor& pos_weight, double ignore_index, double label_smoothing, double beta,
-                    double margin) {
-  return guarded([&]() -> ModulePtr {
-    F::Reduction r = reduction(reduction_name);
-    if (kind == "MSELoss") return std::make_shared<nn::MSELoss>(r);
-    if (kind == "L1Loss") return std::make_shared<nn::L1Loss>(r);
-    if (kind == "SmoothL1Loss") return std::make_shared<nn::SmoothL1Loss>(r, beta);
-    if (kind == "CrossEntropyLoss") {
-      return std::make_shared<nn::CrossEntropyLoss>(nn::CrossEntropyLossOptions()
-                                                        .weight(weight)
-                                                        .ignore_index(static_cast<int64_t>(ignore_index))
-                                                        .reduction(r)
-                                                        .label_smoothing(label_smoothing));
-    }
-    if (kind == "NLLLoss") {
-      return std::make_shared<nn::NLLLoss>(
-          nn::NLLLossOptions().weight(weight).ignore_index(static_cast<int64_t>(ignore_index)).reduction(r));
-    }
-    if (kind == "BCELoss") return std::make_shared<nn::BCELoss>(weight, r);
-    if (kind == "BCEWithLogitsLoss") return std::make_shared<nn::BCEWithLogitsLoss>(weight, r, pos_weight);
-    if (kind == "CosineEmbeddingLoss") return std::make_shared<nn::CosineEmbeddingLoss>(margin, r);
-    if (kind == "MarginRankingLoss") return std::make_shared<nn::MarginRankingLoss>(margin, r);
-    if (kind == "NegativeSamplingLoss") return std::make_shared<nn::NegativeSamplingLoss>(r);
-    throw kd::ValueError("unknown loss " + kind);
-  });
+std::string options_json(const ModulePtr& m) {
+  return guarded([&] { return m->options_json().dump(); });
 }
 
 // ---- functional ----
@@ -596,27 +434,13 @@ EMSCRIPTEN_BINDINGS(kindling_nn) {
       .function("zeroGrad", &zero_grad)
       .function("requiresGrad", &module_requires_grad)
       .function("toString", &module_to_string)
-      .function("extraRepr", &extra_repr);
+      .function("extraRepr", &extra_repr)
+      .function("optionsJson", &options_json);
 
+  function("nnMakeModule", &make_module);
+  function("nnEmbeddingFromPretrained", &embedding_from_pretrained);
   function("nnMakeJsModule", &make_js_module);
   function("nnSetJsExtraRepr", &set_js_extra_repr);
-  function("nnMakeSimple", &make_simple);
-  function("nnMakeLinear", &make_linear);
-  function("nnMakeBilinear", &make_bilinear);
-  function("nnMakeLeakyReLU", &make_leaky_relu);
-  function("nnMakeGELU", &make_gelu);
-  function("nnMakeSoftmax", &make_softmax);
-  function("nnMakeDropout", &make_dropout);
-  function("nnMakeBatchNorm1d", &make_batch_norm1d);
-  function("nnMakeLayerNorm", &make_layer_norm);
-  function("nnMakeFlatten", &make_flatten);
-  function("nnMakeEmbedding", &make_embedding);
-  function("nnEmbeddingFromPretrained", &embedding_from_pretrained);
-  function("nnMakeEmbeddingBag", &make_embedding_bag);
-  function("nnMakeRecurrent", &make_recurrent);
-  function("nnMakeCell", &make_cell);
-  function("nnMakeMultiheadAttention", &make_multihead_attention);
-  function("nnMakeLoss", &make_loss);
 
   function("nnLinear", &f_linear);
   function("nnBilinear", &f_bilinear);

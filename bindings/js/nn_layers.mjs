@@ -4,7 +4,7 @@ import { describe } from './errors.mjs';
 
 export function installLayers(ctx, nn, nnArgs, modules) {
   const { raw, errors, Tensor, typeError, checkInt, checkNumber, checkOptions } = ctx;
-  const { parseOptions, optTensor, tensorArg, withInputs, dimArg, REDUCTION, EMBEDDING_OPTS } = nnArgs;
+  const { parseOptions, optTensor, tensorArg, withInputs } = nnArgs;
   const { Module, BuiltinModule, builtinClasses, factory, call } = modules;
 
   const wrapAll = (handles) => Array.from(handles, (h) => ctx.wrap(h));
@@ -29,12 +29,71 @@ export function installLayers(ctx, nn, nnArgs, modules) {
   }
 
 
-  // Declares a built-in module: `make(...args)` returns the raw handle; extra methods optional.
-  function builtin(name, make, methods = {}, Base = BuiltinModule) {
-    const Cls = { [name]: class extends Base {
+  // ---- built-in modules ----
+  //
+  // Each is declared once below: its positional arguments and the kinds of its options (for the
+  // JS type checks and messages). The defaults, the range checks and the construction are C++'s
+  // (nn::make_module, core/nn/factory.h): options cross as JSON with PyTorch's names (camelCase
+  // here, snake_case there), and an option left out takes the C++ default. Options read back
+  // as properties (lin.inFeatures, emb.paddingIdx), from the C++ module (options_json()).
+
+  const snakeCase = (key) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  const isPlainObject = (x) => x !== null && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype;
+
+  // Checks one option value against its kind ('int', 'num', 'bool', 'str', 'shape', 'tensor';
+  // '?' allows null) and returns it as it crosses.
+  function checkKind(v, kind, name) {
+    if (v === null && kind.endsWith('?')) return null;
+    const base = kind.replace('?', '');
+    if (base === 'int') return checkInt(v, name);
+    if (base === 'num') return checkNumber(v, name);
+    if (base === 'bool') return ctx.checkBool(v, name);
+    if (base === 'str') {
+      if (typeof v !== 'string') throw typeError(`${name} must be a string, got ${describe(v)}`);
+      return v;
+    }
+    if (base === 'shape') return ctx.shapeArgs([typeof v === 'number' ? [v] : v]);
+    return v;  // tensors: checked by optTensor
+  }
+
+  // (positional..., {options}) -> [JSON text, tensor names, raw tensors] for nnMakeModule.
+  function moduleOptions(what, spec, args) {
+    const positional = [...args];
+    const last = positional[positional.length - 1];
+    const given = positional.length && isPlainObject(last) ? { ...checkOptions(positional.pop(), what) } : {};
+    if (positional.length > spec.args.length) {
+      throw typeError(`${what}: takes at most ${spec.args.length} positional argument(s), got ${positional.length}`);
+    }
+    spec.args.forEach((key, i) => {
+      if (positional[i] === undefined) return;
+      if (key in given) throw typeError(`${what}: got two values for '${key}'`);
+      given[key] = positional[i];
+    });
+    const options = {};
+    const tensorNames = [];
+    const tensors = [];
+    for (const [key, v] of Object.entries(given)) {
+      const kind = spec.kinds[key];
+      if (kind === undefined) throw typeError(`${what}: unknown option '${key}' (expected one of ${Object.keys(spec.kinds).join(', ')})`);
+      if (v === undefined) continue;
+      if (kind.startsWith('tensor')) {
+        if (v === null) continue;
+        tensorNames.push(spec.tensorNames?.[key] ?? snakeCase(key));
+        tensors.push(optTensor(v, `${what}: ${key}`));
+      } else {
+        options[snakeCase(key)] = checkKind(v, kind, `${what}: ${key}`);
+      }
+    }
+    return [JSON.stringify(options), tensorNames, tensors];
+  }
+
+  // Declares a built-in module; extra methods (a forward with another signature) optional.
+  function builtin(name, spec, methods = {}) {
+    const Cls = { [name]: class extends BuiltinModule {
       constructor(...args) {
         // A raw handle passed by wrapModule / fromPretrained is used as is.
-        super(args[0] instanceof raw.RawModule && args.length === 1 ? args[0] : make(...args));
+        super(args[0] instanceof raw.RawModule && args.length === 1 ? args[0]
+          : ctx.call(raw.nnMakeModule, name, ...moduleOptions(`${name}()`, spec, args)));
       }
     } }[name];
     for (const [k, v] of Object.entries(methods)) {
@@ -45,81 +104,45 @@ export function installLayers(ctx, nn, nnArgs, modules) {
     return Cls;
   }
 
-  const mk = (fn, ...args) => ctx.call(fn, ...args);
-  const int = (x, what) => checkInt(x, what);
+  const REDUCTION_KIND = { reduction: 'str' };
+  const spec = (args, kinds = {}, tensorNames = undefined) => ({ args, kinds: { ...Object.fromEntries(args.map((a) => [a, kinds[a] ?? 'int'])), ...kinds }, tensorNames });
 
-  builtin('Identity', () => mk(raw.nnMakeSimple, 'Identity'));
-  for (const n of ['ReLU', 'Tanh', 'Sigmoid', 'SiLU']) builtin(n, () => mk(raw.nnMakeSimple, n));
-  builtin('Linear', (inF, outF, opts) => {
-    const { bias } = parseOptions(opts, 'Linear()', { bias: ['bool', true] });
-    return mk(raw.nnMakeLinear, int(inF, 'Linear(): inFeatures'), int(outF, 'Linear(): outFeatures'), bias);
-  });
-  builtin('Bilinear', (in1, in2, out, opts) => {
-    const { bias } = parseOptions(opts, 'Bilinear()', { bias: ['bool', true] });
-    return mk(raw.nnMakeBilinear, int(in1, 'Bilinear(): in1Features'), int(in2, 'Bilinear(): in2Features'), int(out, 'Bilinear(): outFeatures'), bias);
-  }, {
+  for (const n of ['Identity', 'ReLU', 'Tanh', 'Sigmoid', 'SiLU']) builtin(n, spec([]));
+  builtin('Linear', spec(['inFeatures', 'outFeatures'], { bias: 'bool' }));
+  builtin('Bilinear', spec(['in1Features', 'in2Features', 'outFeatures'], { bias: 'bool' }), {
     forward(input1, input2) { return this._forwardMany('Bilinear.forward()', [input1, input2])[0]; },
   });
-  builtin('LeakyReLU', (slope = 0.01) => {
-    if (typeof slope === 'object' && slope !== null) ({ negativeSlope: slope } = parseOptions(slope, 'LeakyReLU()', { negativeSlope: ['num', 0.01] }));
-    return mk(raw.nnMakeLeakyReLU, checkNumber(slope, 'LeakyReLU(): negativeSlope'));
-  });
-  builtin('GELU', (opts) => {
-    const { approximate } = parseOptions(opts, 'GELU()', { approximate: ['str', 'none'] });
-    return mk(raw.nnMakeGELU, approximate);
-  });
-  builtin('Softmax', (dim) => mk(raw.nnMakeSoftmax, false, dimArg(dim, 'Softmax()')));
-  builtin('LogSoftmax', (dim) => mk(raw.nnMakeSoftmax, true, dimArg(dim, 'LogSoftmax()')));
-  builtin('Dropout', (p = 0.5, opts) => {
-    if (typeof p === 'object' && p !== null) [p, opts] = [p.p ?? 0.5, { inplace: p.inplace }];
-    const { inplace } = parseOptions(opts, 'Dropout()', { inplace: ['bool', false] });
-    return mk(raw.nnMakeDropout, checkNumber(p, 'Dropout(): p'), inplace);
-  });
-  builtin('BatchNorm1d', (n, opts) => {
-    const o = parseOptions(opts, 'BatchNorm1d()', { eps: ['num', 1e-5], momentum: ['num?', 0.1], affine: ['bool', true], trackRunningStats: ['bool', true] });
-    return mk(raw.nnMakeBatchNorm1d, int(n, 'BatchNorm1d(): numFeatures'), o.eps, o.momentum, o.affine, o.trackRunningStats);
-  });
-  builtin('LayerNorm', (shape, opts) => {
-    const o = parseOptions(opts, 'LayerNorm()', { eps: ['num', 1e-5], elementwiseAffine: ['bool', true] });
-    return mk(raw.nnMakeLayerNorm, ctx.shapeArgs([typeof shape === 'number' ? [shape] : shape]), o.eps, o.elementwiseAffine);
-  });
-  builtin('Flatten', (startDim = 1, endDim = -1) => {
-    if (typeof startDim === 'object') ({ startDim, endDim } = parseOptions(startDim, 'Flatten()', { startDim: ['int', 1], endDim: ['int', -1] }));
-    return mk(raw.nnMakeFlatten, int(startDim, 'Flatten(): startDim'), int(endDim, 'Flatten(): endDim'));
-  });
+  builtin('LeakyReLU', spec(['negativeSlope'], { negativeSlope: 'num' }));
+  builtin('GELU', spec([], { approximate: 'str' }));
+  builtin('Softmax', spec(['dim'], { dim: 'int?' }));
+  builtin('LogSoftmax', spec(['dim'], { dim: 'int?' }));
+  builtin('Dropout', spec(['p'], { p: 'num', inplace: 'bool' }));
+  builtin('BatchNorm1d', spec(['numFeatures'], { eps: 'num', momentum: 'num?', affine: 'bool', trackRunningStats: 'bool' }));
+  builtin('LayerNorm', spec(['normalizedShape'], { normalizedShape: 'shape', eps: 'num', elementwiseAffine: 'bool' }));
+  builtin('Flatten', spec(['startDim', 'endDim']));
 
-  const Embedding = builtin('Embedding', (num, dim, opts) => {
-    const o = parseOptions(opts, 'Embedding()', { ...EMBEDDING_OPTS, weight: ['tensor?', null] });
-    return mk(raw.nnMakeEmbedding, int(num, 'Embedding(): numEmbeddings'), int(dim, 'Embedding(): embeddingDim'), o.paddingIdx, o.maxNorm, o.normType, o.scaleGradByFreq, o.sparse, optTensor(o.weight));
-  });
+  const EMBEDDING_KINDS = { paddingIdx: 'int?', maxNorm: 'num?', normType: 'num', scaleGradByFreq: 'bool', sparse: 'bool' };
+  const Embedding = builtin('Embedding', spec(['numEmbeddings', 'embeddingDim'], { ...EMBEDDING_KINDS, weight: 'tensor?' }, { weight: '_weight' }));
   Embedding.prototype._inputDtype = 'int64';
   /** Embedding.fromPretrained(embeddings, {freeze = true, paddingIdx, maxNorm, ...}): shares the tensor. */
   Embedding.fromPretrained = function fromPretrained(embeddings, opts) {
-    const o = parseOptions(opts, 'Embedding.fromPretrained()', { freeze: ['bool', true], ...EMBEDDING_OPTS });
-    const h = mk(raw.nnEmbeddingFromPretrained, tensorArg(embeddings, 'Embedding.fromPretrained(): embeddings'), o.freeze, o.paddingIdx, o.maxNorm, o.normType, o.scaleGradByFreq, o.sparse);
-    return new Embedding(h);
+    const what = 'Embedding.fromPretrained()';
+    const weight = tensorArg(embeddings, `${what}: embeddings`);
+    const [json] = moduleOptions(what, spec([], { freeze: 'bool', ...EMBEDDING_KINDS }), [opts ?? {}]);
+    return new Embedding(ctx.call(raw.nnEmbeddingFromPretrained, weight, json));
   };
   nn.Embedding.fromPretrained = Embedding.fromPretrained;
 
-  const EmbeddingBag = builtin('EmbeddingBag', (num, dim, opts) => {
-    const o = parseOptions(opts, 'EmbeddingBag()', {
-      maxNorm: ['num?', null], normType: ['num', 2], scaleGradByFreq: ['bool', false], mode: ['str', 'mean'], sparse: ['bool', false],
-      includeLastOffset: ['bool', false], paddingIdx: ['int?', null], weight: ['tensor?', null],
-    });
-    return mk(raw.nnMakeEmbeddingBag, int(num, 'EmbeddingBag(): numEmbeddings'), int(dim, 'EmbeddingBag(): embeddingDim'), o.maxNorm, o.normType, o.scaleGradByFreq, o.mode, o.sparse, o.includeLastOffset, o.paddingIdx, optTensor(o.weight));
-  }, {
+  builtin('EmbeddingBag', spec(['numEmbeddings', 'embeddingDim'], {
+    maxNorm: 'num?', normType: 'num', scaleGradByFreq: 'bool', mode: 'str', sparse: 'bool', includeLastOffset: 'bool', paddingIdx: 'int?', weight: 'tensor?',
+  }, { weight: '_weight' }), {
     /** forward(input, offsets = null, perSampleWeights = null) -> [B, d]. */
     forward(input, offsets = null, perSampleWeights = null) {
       return this._forwardMany('EmbeddingBag.forward()', [input, offsets, perSampleWeights], true, true, ['int64', 'int64', 'float32'])[0];
     },
   });
-  void EmbeddingBag;
 
-  const RECURRENT_OPTS = { numLayers: ['int', 1], bias: ['bool', true], batchFirst: ['bool', false], dropout: ['num', 0], bidirectional: ['bool', false] };
-  const recurrent = (kind, extra) => (input, hidden, opts) => {
-    const o = parseOptions(opts, `${kind}()`, { ...RECURRENT_OPTS, ...extra });
-    return mk(raw.nnMakeRecurrent, kind, int(input, `${kind}(): inputSize`), int(hidden, `${kind}(): hiddenSize`), o.numLayers, o.bias, o.batchFirst, o.dropout, o.bidirectional, o.nonlinearity ?? 'tanh', o.projSize ?? 0);
-  };
+  const RECURRENT_KINDS = { numLayers: 'int', bias: 'bool', batchFirst: 'bool', dropout: 'num', bidirectional: 'bool' };
   const stateArgs = (hx, what) => {
     if (hx === undefined || hx === null) return [null, null];
     if (!Array.isArray(hx) || hx.length !== 2) throw typeError(`${what}: hx must be [h, c] or null, got ${describe(hx)}`);
@@ -129,37 +152,28 @@ export function installLayers(ctx, nn, nnArgs, modules) {
   const rnnForward = {
     forward(input, hx = null) { return this._forwardMany(`${this.constructor.name}.forward()`, [input, hx]); },
   };
-  builtin('RNN', recurrent('RNN', { nonlinearity: ['str', 'tanh'] }), rnnForward);
-  builtin('GRU', recurrent('GRU', {}), rnnForward);
-  builtin('LSTM', recurrent('LSTM', { projSize: ['int', 0] }), {
+  builtin('RNN', spec(['inputSize', 'hiddenSize'], { ...RECURRENT_KINDS, nonlinearity: 'str' }), rnnForward);
+  builtin('GRU', spec(['inputSize', 'hiddenSize'], RECURRENT_KINDS), rnnForward);
+  builtin('LSTM', spec(['inputSize', 'hiddenSize'], { ...RECURRENT_KINDS, projSize: 'int' }), {
     /** forward(input, [h0, c0] = null) -> [output, [hN, cN]]. */
     forward(input, hx = null) {
       const [out, h, c] = this._forwardMany('LSTM.forward()', [input, ...stateArgs(hx, 'LSTM.forward()')]);
       return [out, [h, c]];
     },
   });
-  const cell = (kind, extra = {}) => (input, hidden, opts) => {
-    const o = parseOptions(opts, `${kind}()`, { bias: ['bool', true], ...extra });
-    return mk(raw.nnMakeCell, kind, int(input, `${kind}(): inputSize`), int(hidden, `${kind}(): hiddenSize`), o.bias, o.nonlinearity ?? 'tanh');
-  };
   const cellForward = {
     /** forward(input, hx = null) -> h'. */
     forward(input, hx = null) { return this._forwardMany(`${this.constructor.name}.forward()`, [input, hx])[0]; },
   };
-  builtin('RNNCell', cell('RNNCell', { nonlinearity: ['str', 'tanh'] }), cellForward);
-  builtin('GRUCell', cell('GRUCell'), cellForward);
-  builtin('LSTMCell', cell('LSTMCell'), {
+  builtin('RNNCell', spec(['inputSize', 'hiddenSize'], { bias: 'bool', nonlinearity: 'str' }), cellForward);
+  builtin('GRUCell', spec(['inputSize', 'hiddenSize'], { bias: 'bool' }), cellForward);
+  builtin('LSTMCell', spec(['inputSize', 'hiddenSize'], { bias: 'bool' }), {
     /** forward(input, [h, c] = null) -> [h', c']. */
     forward(input, hx = null) { return this._forwardMany('LSTMCell.forward()', [input, ...stateArgs(hx, 'LSTMCell.forward()')]); },
   });
-  builtin('MultiheadAttention', (embedDim, numHeads, opts) => {
-    const o = parseOptions(opts, 'MultiheadAttention()', {
-      dropout: ['num', 0], bias: ['bool', true], addBiasKv: ['bool', false], addZeroAttn: ['bool', false],
-      kdim: ['int?', null], vdim: ['int?', null], batchFirst: ['bool', false],
-    });
-    return mk(raw.nnMakeMultiheadAttention, int(embedDim, 'MultiheadAttention(): embedDim'), int(numHeads, 'MultiheadAttention(): numHeads'),
-      o.dropout, o.bias, o.addBiasKv, o.addZeroAttn, Number.isNaN(o.kdim) ? 0 : o.kdim, Number.isNaN(o.vdim) ? 0 : o.vdim, o.batchFirst);
-  }, {
+  builtin('MultiheadAttention', spec(['embedDim', 'numHeads'], {
+    dropout: 'num', bias: 'bool', addBiasKv: 'bool', addZeroAttn: 'bool', kdim: 'int?', vdim: 'int?', batchFirst: 'bool',
+  }), {
     /** forward(query, key, value, {keyPaddingMask, needWeights = true, attnMask, averageAttnWeights = true}) -> [output, weights | null]. */
     forward(query, key, value, opts) {
       const o = parseOptions(opts, 'MultiheadAttention.forward()', {
@@ -171,20 +185,17 @@ export function installLayers(ctx, nn, nnArgs, modules) {
 
   // ---- loss modules ----
   const LOSSES = {
-    MSELoss: {}, L1Loss: {}, SmoothL1Loss: { beta: ['num', 1] },
-    CrossEntropyLoss: { weight: ['tensor?', null], ignoreIndex: ['int', -100], labelSmoothing: ['num', 0] },
-    NLLLoss: { weight: ['tensor?', null], ignoreIndex: ['int', -100] },
-    BCELoss: { weight: ['tensor?', null] },
-    BCEWithLogitsLoss: { weight: ['tensor?', null], posWeight: ['tensor?', null] },
-    CosineEmbeddingLoss: { margin: ['num', 0] }, MarginRankingLoss: { margin: ['num', 0] }, NegativeSamplingLoss: {},
+    MSELoss: {}, L1Loss: {}, SmoothL1Loss: { beta: 'num' },
+    CrossEntropyLoss: { weight: 'tensor?', ignoreIndex: 'int', labelSmoothing: 'num' },
+    NLLLoss: { weight: 'tensor?', ignoreIndex: 'int' },
+    BCELoss: { weight: 'tensor?' },
+    BCEWithLogitsLoss: { weight: 'tensor?', posWeight: 'tensor?' },
+    CosineEmbeddingLoss: { margin: 'num' }, MarginRankingLoss: { margin: 'num' }, NegativeSamplingLoss: {},
   };
   const THREE_INPUT = new Set(['CosineEmbeddingLoss', 'MarginRankingLoss', 'NegativeSamplingLoss']);
   const INT_TARGET = new Set(['CrossEntropyLoss', 'NLLLoss']);
-  for (const [name, spec] of Object.entries(LOSSES)) {
-    builtin(name, (opts) => {
-      const o = parseOptions(opts, `${name}()`, { reduction: REDUCTION, ...spec });
-      return mk(raw.nnMakeLoss, name, o.reduction, optTensor(o.weight), optTensor(o.posWeight), o.ignoreIndex ?? -100, o.labelSmoothing ?? 0, o.beta ?? 1, o.margin ?? 0);
-    }, THREE_INPUT.has(name) ? {
+  for (const [name, kinds] of Object.entries(LOSSES)) {
+    builtin(name, spec([], { ...REDUCTION_KIND, ...kinds }), THREE_INPUT.has(name) ? {
       forward(a, b, c) { return this._forwardMany(`${name}.forward()`, [a, b, c])[0]; },
     } : {
       /** forward(input, target); target may be a Tensor or an array (int64 class indices for CrossEntropyLoss/NLLLoss). */

@@ -432,11 +432,30 @@ export function makeModuleClass(ctx, kd, args) {
     return entries;
   }
 
+  // A built-in module's options (Module::options_json(), PyTorch's names in camelCase) as
+  // read-only properties of its class, defined once per class (a registered parameter of the
+  // same name, such as Linear's bias, is an own attribute and comes first).
+  const OPTIONS_DEFINED = Symbol('kindling.optionGetters');
+  const camelCase = (key) => key.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
+  function defineOptionGetters(proto, handle) {
+    if (Object.prototype.hasOwnProperty.call(proto, OPTIONS_DEFINED)) return;
+    Object.defineProperty(proto, OPTIONS_DEFINED, { value: true });
+    for (const key of Object.keys(JSON.parse(call(handle, 'optionsJson')))) {
+      const prop = camelCase(key);
+      if (prop in proto) continue;
+      Object.defineProperty(proto, prop, {
+        get() { return JSON.parse(call(this._handle, 'optionsJson'))[key]; },
+        configurable: true,
+      });
+    }
+  }
+
   // A module backed by a C++ built-in module (its raw handle). Its registrations are already in
   // C++; the constructor only makes them attributes (empty slots as null, as PyTorch's None).
   class BuiltinModule extends Module {
     constructor(handle) {
       super({ [BUILTIN]: handle });
+      if (new.target !== GenericBuiltin) defineOptionGetters(new.target.prototype, handle);
       const adopted = (h) => {
         const t = ctx.wrap(h);
         return t && ctx.adopt(t);

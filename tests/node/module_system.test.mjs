@@ -149,6 +149,41 @@ for (const build of ['st', 'mt']) {
       net.dispose();
     });
 
+    test('built-in options are built in C++ with its defaults and read back from it', () => {
+      const lin = kd.nn.Linear(3, 2, { bias: false });
+      assert.deepEqual([lin.inFeatures, lin.outFeatures], [3, 2]);
+      assert.equal(lin.bias, null);  // the parameter slot, not the option
+      const emb = kd.nn.Embedding(10, 4, { paddingIdx: -1 });
+      assert.deepEqual([emb.numEmbeddings, emb.embeddingDim, emb.paddingIdx, emb.maxNorm, emb.normType, emb.sparse], [10, 4, 9, null, 2, false]);
+      const bn = kd.nn.BatchNorm1d(5);
+      assert.deepEqual([bn.numFeatures, bn.eps, bn.momentum, bn.affine, bn.trackRunningStats], [5, 1e-5, 0.1, true, true]);
+      const ln = kd.nn.LayerNorm(4);
+      assert.deepEqual(ln.normalizedShape, [4]);
+      const lstm = kd.nn.LSTM(3, 4, { numLayers: 2 });
+      assert.deepEqual([lstm.inputSize, lstm.hiddenSize, lstm.numLayers, lstm.projSize, lstm.batchFirst], [3, 4, 2, 0, false]);
+      const mha = kd.nn.MultiheadAttention(4, 2);
+      assert.deepEqual([mha.embedDim, mha.numHeads, mha.kdim, mha.dropout], [4, 2, null, 0]);
+      assert.deepEqual([mha.out_proj.inFeatures, mha.out_proj.outFeatures], [4, 4]);  // a C++ child
+      const ce = kd.nn.CrossEntropyLoss({ labelSmoothing: 0.1 });
+      assert.deepEqual([ce.reduction, ce.ignoreIndex, ce.labelSmoothing], ['mean', -100, 0.1]);
+      assert.equal(kd.nn.Dropout(0.2).p, 0.2);
+      assert.equal(kd.nn.LeakyReLU({ negativeSlope: 0.3 }).negativeSlope, 0.3);
+      assert.equal(kd.nn.Softmax(1).dim, 1);
+      for (const m of [lin, emb, bn, ln, lstm, mha, ce]) m.dispose();
+    });
+
+    test('bad built-in options: the JS checks, then the C++ ones; nothing is built', () => {
+      const before = kd.memory().liveTensors;
+      assert.throws(() => kd.nn.Linear(3), { name: 'TypeError', message: 'Linear() missing required option "out_features"' });
+      assert.throws(() => kd.nn.Linear(3, 2, 1), { name: 'TypeError', message: 'Linear(): takes at most 2 positional argument(s), got 3' });
+      assert.throws(() => kd.nn.Linear(3, 2, { inFeatures: 4 }), /got two values for 'inFeatures'/);
+      assert.throws(() => kd.nn.GELU({ approximate: 'fast' }), { name: 'ValueError', message: 'GELU option "approximate" must be one of "none", "tanh", got "fast"' });
+      assert.throws(() => kd.nn.MSELoss({ reduction: 'avg' }), kd.errors.ValueError);
+      assert.throws(() => kd.nn.Embedding(3, 2, { weight: 'w' }), kd.errors.TypeError);
+      assert.throws(() => kd.nn.BatchNorm1d(3, { momentum: '0.1' }), kd.errors.TypeError);
+      assert.equal(kd.memory().liveTensors, before);
+    });
+
     test('dispose() frees the tensors of JS and built-in modules alike', () => {
       const before = kd.memory().liveTensors;
       const net = kd.tidy(() => {

@@ -98,6 +98,9 @@ export interface BuiltinClass<M extends Module, A extends any[]> {
 export declare class Linear extends Module {
   weight: Parameter;
   bias: Parameter | null;
+  /** Options, read from the C++ module (every built-in module has its options as read-only camelCase properties). */
+  readonly inFeatures: number;
+  readonly outFeatures: number;
   forward(input: TensorInput): Tensor;
   call(input: TensorInput): Tensor;
 }
@@ -114,6 +117,14 @@ export declare class UnaryModule extends Module {
 }
 export declare class Embedding extends Module {
   weight: Parameter;
+  readonly numEmbeddings: number;
+  readonly embeddingDim: number;
+  /** Stored wrapped (non-negative), as PyTorch. */
+  readonly paddingIdx: number | null;
+  readonly maxNorm: number | null;
+  readonly normType: number;
+  readonly scaleGradByFreq: boolean;
+  readonly sparse: boolean;
   /** int64 indices of any shape -> shape + [embeddingDim]. */
   forward(input: TensorInput): Tensor;
   call(input: TensorInput): Tensor;
