@@ -84,48 +84,6 @@ bool has_gradient(const Tensor& param) {
   return param.impl()->grad != nullptr || param.impl()->sparse_grad != nullptr;
 }
 
-JsonOptionReader::JsonOptionReader(const Json& json, const char* optimizer, bool require_all)
-    : json_(json), optimizer_(optimizer), require_all_(require_all) {
-  KD_CHECK(json.is_object(), ValueError, optimizer, " options must be a JSON object, got ", json.type_name());
-}
-
-const Json* JsonOptionReader::find(const char* key) {
-  seen_.emplace_back(key);
-  const Json* value = json_.find(key);
-  KD_CHECK(value != nullptr || !require_all_, ValueError, optimizer_, " param group is missing the option \"", key, "\"");
-  return value;
-}
-
-void JsonOptionReader::number(const char* key, double& out) {
-  const Json* v = find(key);
-  if (!v) return;
-  KD_CHECK(v->is_number(), ValueError, optimizer_, " option \"", key, "\" must be a number, got ", v->type_name());
-  out = v->as_double();
-}
-
-void JsonOptionReader::boolean(const char* key, bool& out) {
-  const Json* v = find(key);
-  if (!v) return;
-  KD_CHECK(v->is_bool(), ValueError, optimizer_, " option \"", key, "\" must be a boolean, got ", v->type_name());
-  out = v->as_bool();
-}
-
-void JsonOptionReader::number_pair(const char* key, std::pair<double, double>& out) {
-  const Json* v = find(key);
-  if (!v) return;
-  KD_CHECK(v->is_array() && v->size() == 2 && (*v)[0].is_number() && (*v)[1].is_number(), ValueError, optimizer_,
-           " option \"", key, "\" must be a list of two numbers");
-  out = {(*v)[0].as_double(), (*v)[1].as_double()};
-}
-
-void JsonOptionReader::finish() const {
-  for (const auto& kv : json_.as_object()) {
-    bool known = false;
-    for (const std::string& k : seen_) known = known || k == kv.first;
-    KD_CHECK(known, ValueError, optimizer_, " has no option named \"", kv.first, "\"");
-  }
-}
-
 float* param_data(const Tensor& param, const char* optimizer) {
   KD_CHECK(param.is_contiguous(), StateError, optimizer, ": parameters must be contiguous (got strides ",
            shape_str(param.strides()), " for shape ", shape_str(param.shape()), ")");

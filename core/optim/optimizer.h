@@ -23,6 +23,7 @@
 
 #include "tensor/tensor.h"
 #include "util/json.h"
+#include "util/option_fields.h"
 
 namespace kd {
 namespace optim {
@@ -66,45 +67,6 @@ struct OptimizerOptions {
   virtual void set_cycle_momentum(double value);
 };
 
-namespace detail {
-// An options struct lists its fields once, in PyTorch's key order, in a `fields(visitor)` member;
-// these two visitors turn that list into to_json and from_json.
-//
-// JsonOptionReader reads option values out of a JSON object: each call takes one key (raising
-// ValueError when it is missing and require_all, or has the wrong type); finish() rejects keys
-// nobody asked for.
-class JsonOptionReader {
- public:
-  JsonOptionReader(const Json& json, const char* optimizer, bool require_all);
-  void number(const char* key, double& out);
-  void boolean(const char* key, bool& out);
-  void number_pair(const char* key, std::pair<double, double>& out);
-  void finish() const;
-
- private:
-  const Json* find(const char* key);
-  const Json& json_;
-  const char* optimizer_;
-  bool require_all_;
-  std::vector<std::string> seen_;
-};
-
-// JsonOptionWriter writes the fields into a JSON object, in the order they are visited.
-class JsonOptionWriter {
- public:
-  void number(const char* key, double value) { out_.set(key, value); }
-  void boolean(const char* key, bool value) { out_.set(key, value); }
-  void number_pair(const char* key, const std::pair<double, double>& value) {
-    out_.set(key, Json::Array{value.first, value.second});
-  }
-  Json take() { return std::move(out_); }
-
- private:
-  Json out_ = Json::object();
-};
-
-}  // namespace detail
-
 // What OneCycleLR cycles along with the learning rate, if anything.
 enum class CycleMomentum { None, Momentum, Beta1 };
 
@@ -132,7 +94,7 @@ struct OptionsFor : OptimizerOptions {
   }
   Json to_json() const override {
     Self copy = self();
-    detail::JsonOptionWriter writer;
+    OptionWriter writer;
     copy.fields(writer);
     return writer.take();
   }
@@ -140,7 +102,7 @@ struct OptionsFor : OptimizerOptions {
   // (validate(), PyTorch's messages): on error nothing changes.
   void from_json(const Json& json, bool require_all) override {
     Self next = self();
-    detail::JsonOptionReader reader(json, self().optimizer_name(), require_all);
+    OptionReader reader(json, self().optimizer_name(), require_all);
     next.fields(reader);
     reader.finish();
     next.validate();

@@ -6,14 +6,16 @@
 
 namespace kd {
 
-OptionReader::OptionReader(const Json& json, const char* owner)
-    : json_(json), owner_(owner) {
+OptionReader::OptionReader(const Json& json, const char* owner, bool require_all)
+    : json_(json), owner_(owner), require_all_(require_all) {
   KD_CHECK(json.is_object(), ValueError, owner, " options must be a JSON object, got ", json.type_name());
 }
 
 const Json* OptionReader::find(const char* key) {
   seen_.emplace_back(key);
-  return json_.find(key);
+  const Json* value = json_.find(key);
+  KD_CHECK(value != nullptr || !require_all_, ValueError, owner_, " param group is missing the option \"", key, "\"");
+  return value;
 }
 
 void OptionReader::number(const char* key, double& out) {
@@ -99,6 +101,14 @@ void OptionReader::int_list(const char* key, Shape& out) {
     values.push_back(e.as_int());
   }
   out = values;
+}
+
+void OptionReader::number_pair(const char* key, std::pair<double, double>& out) {
+  const Json* v = find(key);
+  if (!v) return;
+  KD_CHECK(v->is_array() && v->size() == 2 && (*v)[0].is_number() && (*v)[1].is_number(), ValueError, owner_,
+           " option \"", key, "\" must be a list of two numbers");
+  out = {(*v)[0].as_double(), (*v)[1].as_double()};
 }
 
 void OptionReader::finish() const {

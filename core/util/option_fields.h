@@ -13,9 +13,9 @@
 // read_fields(json, "TSNE", opts) reads into a copy and assigns only when every key was valid,
 // so an error changes nothing. Absent keys keep their value; unknown keys and wrong types are
 // ValueErrors naming the owner and the key. Range checks belong to the owner (a validate(), or
-// the constructor the options are given to). Used by the estimators (util/estimator_options.h)
-// and the nn modules (nn/factory.h); the optimizers' options have their own pair
-// (optim/optimizer.h) for PyTorch's param-group rules.
+// the constructor the options are given to). Used by the estimators (util/estimator_options.h),
+// the nn modules (nn/factory.h) and the optimizers (optim/optimizer.h, where a param group's
+// options must all be present: require_all).
 #pragma once
 
 #include <cstdint>
@@ -33,7 +33,8 @@ namespace kd {
 
 class OptionReader {
  public:
-  OptionReader(const Json& json, const char* owner);
+  // require_all: a key the fields ask for and `json` lacks raises (an optimizer's param group).
+  OptionReader(const Json& json, const char* owner, bool require_all = false);
   void number(const char* key, double& out);
   void integer(const char* key, int64_t& out);
   void boolean(const char* key, bool& out);
@@ -60,6 +61,8 @@ class OptionReader {
   }
   // A list of integers (a shape).
   void int_list(const char* key, Shape& out);
+  // Two numbers, e.g. Adam's betas.
+  void number_pair(const char* key, std::pair<double, double>& out);
   // Rejects keys no field asked for.
   void finish() const;
 
@@ -67,6 +70,7 @@ class OptionReader {
   const Json* find(const char* key);
   const Json& json_;
   const char* owner_;
+  bool require_all_;
   std::vector<std::string> seen_;
 };
 
@@ -89,6 +93,9 @@ class OptionWriter {
   void enumeration(const char* key, const E& value, std::initializer_list<std::pair<const char*, E>> names) {
     for (const auto& n : names)
       if (n.second == value) out_.set(key, n.first);
+  }
+  void number_pair(const char* key, const std::pair<double, double>& value) {
+    out_.set(key, Json::Array{value.first, value.second});
   }
   void int_list(const char* key, const Shape& value) {
     Json::Array a;
