@@ -1,14 +1,8 @@
-// Element-wise math and softmax rows, written once over a per-ISA vector layer.
-//
-// A vector layer V (wasm_simd.cpp: 4 lanes of wasm SIMD128; native_avx2.cpp: 8 lanes of AVX2)
-// provides, on V::F (a register of V::width floats):
-//   load, store, splat, add, sub, mul, div, max, min, round (to nearest even), abs,
-//   clamp(x, lo, hi) (NaN stays NaN), lt(a, b) and eq(a, b) (lane masks), select(mask, a, b),
-//   pow2(n) (2^n for whole n in [-126, 127]), exponent(x) (the unbiased exponent e of a
-//   normal x, as a float) and mantissa(x) (x / 2^e, in [1, 2)), and hmax / hsum (reductions).
-// The algorithms below use only those, so each ISA gets the same code and the same results.
-// The scalar reference (scalar.cpp) uses the C library; tests hold every table to it within
-// float32 rounding (a few ulp).
+// Element-wise math and softmax rows, written once over the vector layer V of simd_kernels.h
+// (the layer's contract is there). The algorithms use only the layer, so each ISA gets the
+// same code and the same results. The scalar reference
+// (scalar.cpp) uses the C library; tests hold every table to it within float32 rounding (a
+// few ulp).
 //
 // Accuracy (measured against double precision over wide ranges): exp and log within 2 ulp;
 // tanh and sigmoid within 3e-7 absolute and a few ulp relative; gelu within 3e-7 absolute.
@@ -22,6 +16,17 @@ namespace kd::vmath {
 template <class V>
 struct Math {
   using F = typename V::F;
+
+  // 2^n for whole n in [-126, 127]: n + 127 in the exponent field.
+  static F pow2(F n) { return V::from_bits(V::shl(V::iadd(V::to_int(n), V::isplat(127)), 23)); }
+  // The unbiased exponent e of a normal x, as a float.
+  static F exponent(F x) {
+    return V::to_float(V::isub(V::iand(V::shr(V::bits_of(x), 23), V::isplat(0xff)), V::isplat(127)));
+  }
+  // x / 2^e for a normal x, in [1, 2): x's mantissa under the exponent of 1.
+  static F mantissa(F x) {
+    return V::from_bits(V::ior(V::iand(V::bits_of(x), V::isplat(0x007fffff)), V::isplat(0x3f800000)));
+  }
 
   // e^x: x = n·ln2 + r with |r| <= ln2/2, e^r by a degree-6 polynomial (Cephes' expf
   // coefficients), times 2^n built in two halves so that n may reach the ends of the float
@@ -39,7 +44,7 @@ struct Math {
     p = V::add(V::mul(p, r), V::splat(5.0000001201e-1f));
     p = V::add(V::add(V::mul(V::mul(p, r), r), r), V::splat(1.0f));
     const F half = V::round(V::mul(n, V::splat(0.5f)));  // n = half + (n - half), each within range
-    return V::mul(V::mul(p, V::pow2(half)), V::pow2(V::sub(n, half)));
+    return V::mul(V::mul(p, pow2(half)), pow2(V::sub(n, half)));
   }
 
   // log x: x = m·2^e with m in [sqrt(1/2), sqrt(2)), log(m) = f - f²/2 + f³·P(f) with
@@ -48,8 +53,8 @@ struct Math {
   static F log(F x) {
     const F tiny = V::lt(x, V::splat(std::numeric_limits<float>::min()));
     const F scaled = V::select(tiny, V::mul(x, V::splat(8388608.0f)), x);
-    F e = V::select(tiny, V::sub(V::exponent(scaled), V::splat(23.0f)), V::exponent(scaled));
-    F m = V::mantissa(scaled);                                  // [1, 2)
+    F e = V::select(tiny, V::sub(exponent(scaled), V::splat(23.0f)), exponent(scaled));
+    F m = mantissa(scaled);                                     // [1, 2)
     const F big = V::lt(V::splat(1.41421356237f), m);           // fold into [sqrt(1/2), sqrt(2))
     m = V::select(big, V::mul(m, V::splat(0.5f)), m);
     e = V::select(big, V::add(e, V::splat(1.0f)), e);
