@@ -46,41 +46,49 @@ struct Div {
 // units busy), then one vector, then one float at a time.
 constexpr int64_t kUnroll = 4;
 
-// out[i] = a[i] op b[i]
-template <class V, template <class> class Op>
-void f32_vbinary(int64_t n, const float* a, const float* b, float* out) {
+// The second operand of a binary op: an array (b[i]) or one value for every i (c).
+template <class V>
+struct ArrayOperand {
+  const float* b;
+  typename V::F vec(int64_t i) const { return V::load(b + i); }
+  float one(int64_t i) const { return b[i]; }
+};
+template <class V>
+struct SplatOperand {
+  float c;
+  typename V::F v;
+  explicit SplatOperand(float value) : c(value), v(V::splat(value)) {}
+  typename V::F vec(int64_t) const { return v; }
+  float one(int64_t) const { return c; }
+};
+
+// out[i] = a[i] op b(i)
+template <class V, template <class> class Op, class B>
+void map_binary(int64_t n, const float* a, const B& b, float* out) {
   constexpr int64_t W = V::width;
   int64_t i = 0;
   for (; i + kUnroll * W <= n; i += kUnroll * W) {
     const typename V::F a0 = V::load(a + i), a1 = V::load(a + i + W), a2 = V::load(a + i + 2 * W),
                         a3 = V::load(a + i + 3 * W);
-    const typename V::F b0 = V::load(b + i), b1 = V::load(b + i + W), b2 = V::load(b + i + 2 * W),
-                        b3 = V::load(b + i + 3 * W);
-    V::store(out + i, Op<V>::vec(a0, b0));
-    V::store(out + i + W, Op<V>::vec(a1, b1));
-    V::store(out + i + 2 * W, Op<V>::vec(a2, b2));
-    V::store(out + i + 3 * W, Op<V>::vec(a3, b3));
+    V::store(out + i, Op<V>::vec(a0, b.vec(i)));
+    V::store(out + i + W, Op<V>::vec(a1, b.vec(i + W)));
+    V::store(out + i + 2 * W, Op<V>::vec(a2, b.vec(i + 2 * W)));
+    V::store(out + i + 3 * W, Op<V>::vec(a3, b.vec(i + 3 * W)));
   }
-  for (; i + W <= n; i += W) V::store(out + i, Op<V>::vec(V::load(a + i), V::load(b + i)));
-  for (; i < n; ++i) out[i] = Op<V>::one(a[i], b[i]);
+  for (; i + W <= n; i += W) V::store(out + i, Op<V>::vec(V::load(a + i), b.vec(i)));
+  for (; i < n; ++i) out[i] = Op<V>::one(a[i], b.one(i));
+}
+
+// out[i] = a[i] op b[i]
+template <class V, template <class> class Op>
+void f32_vbinary(int64_t n, const float* a, const float* b, float* out) {
+  map_binary<V, Op>(n, a, ArrayOperand<V>{b}, out);
 }
 
 // out[i] = a[i] op c
 template <class V, template <class> class Op>
 void f32_vbinaryc(int64_t n, const float* a, float c, float* out) {
-  constexpr int64_t W = V::width;
-  const typename V::F vc = V::splat(c);
-  int64_t i = 0;
-  for (; i + kUnroll * W <= n; i += kUnroll * W) {
-    const typename V::F a0 = V::load(a + i), a1 = V::load(a + i + W), a2 = V::load(a + i + 2 * W),
-                        a3 = V::load(a + i + 3 * W);
-    V::store(out + i, Op<V>::vec(a0, vc));
-    V::store(out + i + W, Op<V>::vec(a1, vc));
-    V::store(out + i + 2 * W, Op<V>::vec(a2, vc));
-    V::store(out + i + 3 * W, Op<V>::vec(a3, vc));
-  }
-  for (; i + W <= n; i += W) V::store(out + i, Op<V>::vec(V::load(a + i), vc));
-  for (; i < n; ++i) out[i] = Op<V>::one(a[i], c);
+  map_binary<V, Op>(n, a, SplatOperand<V>(c), out);
 }
 
 // y[i] += alpha * x[i]
