@@ -79,59 +79,41 @@ void gemm_pack_b(int64_t kc, int64_t nc, const float* B, int64_t ldb, bool trans
   }
 }
 
-// One thread's share: C[M,N] = beta * C + op(A) @ op(B), M, N > 0.
+// C = beta * C for a general beta (not 0 or 1), before the products are accumulated.
+inline void gemm_scale(int64_t M, int64_t N, float* C, int64_t ldc, float beta) {
+  for (int64_t i = 0; i < M; ++i) {
+    for (int64_t j = 0; j < N; ++j) C[i * ldc + j] *= beta;
+  }
+}
+
+// The tiles of one packed depth block: rows [r0, r1) of op(A) times strips [s0, s1) of the
+// packed B block (kc x nc, b_pack), into C (offset to the block's first column). A is packed
+// here, kMC rows at a time, into this thread's buffer. accumulate: C += product, else C =.
 template <class UK>
-void gemm_serial(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, bool transA,
-                 const float* B, int64_t ldb, bool transB, float* C, int64_t ldc, float beta) {
+void gemm_tiles(int64_t r0, int64_t r1, int64_t s0, int64_t s1, int64_t nc, int64_t kc, const float* A,
+                int64_t lda, bool transA, const float* b_pack, float* C, int64_t ldc, bool accumulate) {
   constexpr int MR = UK::MR, NR = UK::NR;
   constexpr int64_t MC = std::max<int64_t>(1, kGemmMCTarget / MR) * MR;
-  if (beta != 0.0f && beta != 1.0f) {  // general beta: scale once, then accumulate
-    for (int64_t i = 0; i < M; ++i) {
-      for (int64_t j = 0; j < N; ++j) C[i * ldc + j] *= beta;
-    }
-    beta = 1.0f;
-  }
-  if (K == 0) {  // empty sum: C = beta * C
-    if (beta == 0.0f) {
-      for (int64_t i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, 0.0f);
-    }
-    return;
-  }
-
-  // Per-thread packing buffers, kept between calls (no allocation per gemm once warm).
-  thread_local std::vector<float> a_pack, b_pack;
+  thread_local std::vector<float> a_pack;  // kept between calls: no allocation once warm
   a_pack.resize(static_cast<size_t>(MC * kGemmKC));
-  b_pack.resize(static_cast<size_t>(kGemmKC * ceil_div(kGemmNC, NR) * NR));
-
-  for (int64_t jc = 0; jc < N; jc += kGemmNC) {
-    const int64_t nc = std::min(kGemmNC, N - jc);
-    for (int64_t pc = 0; pc < K; pc += kGemmKC) {
-      const int64_t kc = std::min(kGemmKC, K - pc);
-      gemm_pack_b<NR>(kc, nc, transB ? B + jc * ldb + pc : B + pc * ldb + jc, ldb, transB,
-                      b_pack.data());
-      // The first depth block overwrites C when beta is 0; later blocks add to it.
-      const bool accumulate = beta != 0.0f || pc > 0;
-      for (int64_t ic = 0; ic < M; ic += MC) {
-        const int64_t mc = std::min(MC, M - ic);
-        gemm_pack_a<MR>(mc, kc, transA ? A + pc * lda + ic : A + ic * lda + pc, lda, transA,
-                        a_pack.data());
-        for (int64_t jr = 0; jr < nc; jr += NR) {
-          const int64_t nr = std::min<int64_t>(NR, nc - jr);
-          const float* b_strip = b_pack.data() + jr * kc;
-          for (int64_t ir = 0; ir < mc; ir += MR) {
-            const int64_t mr = std::min<int64_t>(MR, mc - ir);
-            const float* a_strip = a_pack.data() + ir * kc;
-            float* c = C + (ic + ir) * ldc + jc + jr;
-            if (mr == MR && nr == NR) {
-              UK::tile(kc, a_strip, b_strip, c, ldc, accumulate);
-            } else {  // edge tile: compute it whole, keep the part inside C
-              float tile[MR * NR];
-              UK::tile(kc, a_strip, b_strip, tile, NR, false);
-              for (int64_t r = 0; r < mr; ++r) {
-                for (int64_t q = 0; q < nr; ++q) {
-                  c[r * ldc + q] = accumulate ? c[r * ldc + q] + tile[r * NR + q] : tile[r * NR + q];
-                }
-              }
+  for (int64_t ic = r0; ic < r1; ic += MC) {
+    const int64_t mc = std::min(MC, r1 - ic);
+    gemm_pack_a<MR>(mc, kc, transA ? A + ic : A + ic * lda, lda, transA, a_pack.data());
+    for (int64_t s = s0; s < s1; ++s) {
+      const int64_t jr = s * NR, nr = std::min<int64_t>(NR, nc - jr);
+      const float* b_strip = b_pack + jr * kc;
+      for (int64_t ir = 0; ir < mc; ir += MR) {
+        const int64_t mr = std::min<int64_t>(MR, mc - ir);
+        const float* a_strip = a_pack.data() + ir * kc;
+        float* c = C + (ic + ir) * ldc + jr;
+        if (mr == MR && nr == NR) {
+          UK::tile(kc, a_strip, b_strip, c, ldc, accumulate);
+        } else {  // edge tile: compute it whole, keep the part inside C
+          float tile[MR * NR];
+          UK::tile(kc, a_strip, b_strip, tile, NR, false);
+          for (int64_t r = 0; r < mr; ++r) {
+            for (int64_t q = 0; q < nr; ++q) {
+              c[r * ldc + q] = accumulate ? c[r * ldc + q] + tile[r * NR + q] : tile[r * NR + q];
             }
           }
         }
@@ -140,28 +122,53 @@ void gemm_serial(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, b
   }
 }
 
-// The table entry: splits big products over the thread pool by whole tiles, along M when C
-// is tall and along N when it is wide, so each thread packs only what it multiplies.
+// The table entry: C[M,N] = beta * C + op(A) @ op(B), GotoBLAS loop order. For each depth
+// block of each column block, B is packed once (by the caller, in a buffer kept between
+// calls) and its tiles are shared out: over the pool by rows of tiles when C has enough of
+// them to go round, else by columns of tiles, in chunks of at least the pool's grain of work.
+// Every element of C is computed by one thread in the same order, so the result does not
+// depend on the thread count.
 template <class UK>
 void gemm_blocked(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, bool transA,
                   const float* B, int64_t ldb, bool transB, float* C, int64_t ldc, float beta) {
+  constexpr int MR = UK::MR, NR = UK::NR;
   if (M <= 0 || N <= 0) return;
-  if (M * N * K <= kGemmParallelThreshold || get_num_threads() == 1) {
-    gemm_serial<UK>(M, N, K, A, lda, transA, B, ldb, transB, C, ldc, beta);
+  if (beta != 0.0f && beta != 1.0f) {  // general beta: scale once, then accumulate
+    gemm_scale(M, N, C, ldc, beta);
+    beta = 1.0f;
+  }
+  if (K == 0) {  // empty sum: C = beta * C
+    if (beta == 0.0f) {
+      for (int64_t i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, 0.0f);
+    }
     return;
   }
-  if (M >= N) {
-    parallel_for(ceil_div(M, UK::MR), 1, [&](int64_t begin, int64_t end) {
-      const int64_t i0 = begin * UK::MR, i1 = std::min(M, end * UK::MR);
-      gemm_serial<UK>(i1 - i0, N, K, transA ? A + i0 : A + i0 * lda, lda, transA, B, ldb, transB,
-                      C + i0 * ldc, ldc, beta);
-    });
-  } else {
-    parallel_for(ceil_div(N, UK::NR), 1, [&](int64_t begin, int64_t end) {
-      const int64_t j0 = begin * UK::NR, j1 = std::min(N, end * UK::NR);
-      gemm_serial<UK>(M, j1 - j0, K, A, lda, transA, transB ? B + j0 * ldb : B + j0, ldb, transB,
-                      C + j0, ldc, beta);
-    });
+  thread_local std::vector<float> b_pack;
+  b_pack.resize(static_cast<size_t>(kGemmKC * ceil_div(kGemmNC, NR) * NR));
+  const int64_t row_tiles = ceil_div(M, MR);
+  const bool split_rows = row_tiles >= 2 * get_num_threads();
+  for (int64_t jc = 0; jc < N; jc += kGemmNC) {
+    const int64_t nc = std::min(kGemmNC, N - jc);
+    const int64_t strips = ceil_div(nc, NR);
+    for (int64_t pc = 0; pc < K; pc += kGemmKC) {
+      const int64_t kc = std::min(kGemmKC, K - pc);
+      gemm_pack_b<NR>(kc, nc, transB ? B + jc * ldb + pc : B + pc * ldb + jc, ldb, transB, b_pack.data());
+      // The first depth block overwrites C when beta is 0; later blocks add to it.
+      const bool accumulate = beta != 0.0f || pc > 0;
+      const float* a_block = transA ? A + pc * lda : A + pc;
+      float* c_block = C + jc;
+      const float* packed = b_pack.data();
+      if (split_rows) {
+        parallel_for(row_tiles, grain_for(int64_t(MR) * nc * kc), [&](int64_t begin, int64_t end) {
+          gemm_tiles<UK>(begin * MR, std::min(M, end * MR), 0, strips, nc, kc, a_block, lda, transA, packed,
+                         c_block, ldc, accumulate);
+        });
+      } else {
+        parallel_for(strips, grain_for(int64_t(NR) * M * kc), [&](int64_t begin, int64_t end) {
+          gemm_tiles<UK>(0, M, begin, end, nc, kc, a_block, lda, transA, packed, c_block, ldc, accumulate);
+        });
+      }
+    }
   }
 }
 

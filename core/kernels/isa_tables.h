@@ -14,8 +14,4 @@ extern const KernelTable wasmsimd_table;
 extern const KernelTable avx2_table;
 #endif
 
-// Work below this many multiply-adds (M*N*K) runs on the calling thread: about 100 µs of
-// work, well above what waking pool threads costs in wasm (tens of µs).
-constexpr int64_t kGemmParallelThreshold = int64_t(128) * 128 * 128;
-
 }  // namespace kd::detail

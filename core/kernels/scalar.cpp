@@ -115,11 +115,7 @@ void f32_gemm__scalar(int64_t M, int64_t N, int64_t K, const float* A, int64_t l
       }
     }
   };
-  if (M * N * K <= detail::kGemmParallelThreshold) {
-    rows(0, M);
-  } else {
-    parallel_for(M, 1, rows);
-  }
+  parallel_for(M, grain_for(N * K), rows);
 }
 
 }  // namespace

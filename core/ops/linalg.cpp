@@ -47,10 +47,9 @@ void batched_gemm(const Tensor& a, const Tensor& b, const Tensor& out) {
   };
   // One large product threads inside gemm; many small ones (attention heads, a batch of
   // sequences) would each run on one core, so split the batch over the pool instead.
-  const int64_t flops_per_batch = M * N * K;
-  if (batches > 1 && flops_per_batch < 64 * 64 * 64) {
-    const int64_t grain = std::max<int64_t>(1, (64 * 64 * 64) / std::max<int64_t>(flops_per_batch, 1));
-    parallel_for(batches, grain, run);
+  const int64_t work_per_batch = M * N * K;
+  if (batches > 1 && work_per_batch < kMinChunkWork) {
+    parallel_for(batches, grain_for(work_per_batch), run);
   } else {
     run(0, batches);
   }

@@ -20,9 +20,11 @@ void set_num_threads(int) {}
 int get_num_threads() { return 1; }
 void shutdown_thread_pool() {}
 
-void parallel_for(int64_t n, int64_t /*grain*/, const std::function<void(int64_t, int64_t)>& fn) {
+namespace detail {
+void parallel_for_pooled(int64_t n, int64_t /*grain*/, const std::function<void(int64_t, int64_t)>& fn) {
   if (n > 0) fn(0, n);
 }
+}  // namespace detail
 
 #else
 
@@ -35,6 +37,9 @@ constexpr int kMaxThreads = 4;  // must not exceed -sPTHREAD_POOL_SIZE, or threa
 #else
 constexpr int kMaxThreads = 1024;
 #endif
+
+// How many times an idle worker checks for a new job before it sleeps.
+constexpr int kSpinIterations = 1 << 16;
 
 int clamp_threads(int n) { return std::min(std::max(n, 1), kMaxThreads); }
 
@@ -94,6 +99,8 @@ struct Pool {
   std::vector<std::thread> workers;
   Job* job = nullptr;
   uint64_t generation = 0;
+  // `generation`, readable without the mutex: what an idle worker watches while it spins.
+  std::atomic<uint64_t> published_generation{0};
   int active = 0;  // workers currently holding a pointer to `job`
   bool stop = false;
 
@@ -103,6 +110,13 @@ struct Pool {
     tl_inside_pool = true;
     std::unique_lock<std::mutex> lock(mutex);
     for (;;) {
+      // Watch for the next job a while before sleeping: in a training step the next parallel
+      // op often comes within microseconds, and waking a sleeping thread costs tens of them
+      // in wasm. The spin is bounded (about 50-100 µs), so an idle pool sleeps.
+      lock.unlock();
+      for (int i = 0; i < kSpinIterations && published_generation.load(std::memory_order_acquire) == seen; ++i) {
+      }
+      lock.lock();
       work_cv.wait(lock, [&] { return stop || generation != seen; });
       if (stop) return;
       seen = generation;
@@ -150,6 +164,7 @@ struct Pool {
       std::lock_guard<std::mutex> lock(mutex);
       job = &j;
       ++generation;
+      published_generation.store(generation, std::memory_order_release);
     }
     work_cv.notify_all();
     tl_inside_pool = true;
@@ -186,7 +201,7 @@ void shutdown_thread_pool() {
   p.stop_workers();
 }
 
-void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
+void detail::parallel_for_pooled(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
   if (n <= 0) return;
   grain = std::max<int64_t>(grain, 1);
   int threads = get_num_threads();

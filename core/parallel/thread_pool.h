@@ -4,7 +4,8 @@
 // none smaller than `grain`, and calls fn(begin, end) once per chunk. The caller and the
 // pool's workers claim chunks as they come free; it returns when every chunk is done.
 //
-// - Small work (n <= grain) or one thread: fn(0, n) runs inline on the caller, with no locking.
+// - Work of one chunk (n < 2 * grain) or one thread: fn(0, n) runs inline on the caller, with
+//   no locking and no allocation.
 // - Workers are started on first use and persist; a call from inside a chunk (nested
 //   parallel_for), or while another thread is using the pool, runs inline.
 // - If fn throws in any chunk, every other chunk still runs to completion, then the first
@@ -34,12 +35,38 @@ namespace kd {
 void set_num_threads(int n);
 int get_num_threads();
 
-void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t begin, int64_t end)>& fn);
+namespace detail {
+// parallel_for's pooled path, for work of at least two grains on more than one thread.
+void parallel_for_pooled(int64_t n, int64_t grain, const std::function<void(int64_t begin, int64_t end)>& fn);
+}  // namespace detail
 
-// The grain of element-wise work (values per chunk): waking a pool thread costs tens of
-// microseconds in wasm, about what a vector op does to 64k values, so smaller work stays on
-// the calling thread and 2 threads are never slower than 1.
-constexpr int64_t kElementwiseGrain = int64_t(1) << 16;
+// Work that makes one chunk calls fn directly, without wrapping it in a std::function (which
+// allocates for most lambdas): the common case of a small op costs a comparison.
+template <class Fn>
+void parallel_for(int64_t n, int64_t grain, const Fn& fn) {
+  if (n <= 0) return;
+  if (grain < 1) grain = 1;
+  if (n / grain < 2 || get_num_threads() == 1) {
+    fn(int64_t(0), n);
+    return;
+  }
+  detail::parallel_for_pooled(n, grain, fn);
+}
+
+// The grain rule, the one place that says how much work is worth another thread. Work is
+// counted in multiply-adds of a SIMD kernel; one value of an element-wise op counts
+// kElementwiseCost (it waits on memory). Waking a pool thread costs tens of microseconds in
+// wasm, so a chunk must carry at least kMinChunkWork (about 20 µs of a wasm sgemm, 64k
+// values of a vector op): callers pass grain_for(work per item) as parallel_for's grain, and
+// anything below two grains runs on the calling thread, so 2 threads are never slower than 1.
+constexpr int64_t kMinChunkWork = int64_t(1) << 18;
+constexpr int64_t kElementwiseCost = 4;
+constexpr int64_t grain_for(int64_t work_per_item) {
+  const int64_t w = work_per_item < 1 ? 1 : work_per_item;
+  return (kMinChunkWork + w - 1) / w;
+}
+// The grain of element-wise work (values per chunk).
+constexpr int64_t kElementwiseGrain = grain_for(kElementwiseCost);
 
 // Joins and destroys the workers (node does not exit while pthreads live). The pool is
 // re-created on the next parallel_for. A no-op when called from inside a chunk.
