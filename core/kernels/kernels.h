@@ -2,8 +2,9 @@
 //
 // Names follow XNNPACK: datatype, op. Each table holds one implementation per op; scalar.cpp
 // is the plain reference (the oracle the tests compare the others with), wasm_simd.cpp the
-// 128-bit wasm SIMD one, native_avx2.cpp the x86 AVX2+FMA one. kernels() picks one: at compile
-// time under Emscripten, by cpuid natively.
+// 128-bit wasm SIMD one, native_avx2.cpp the x86 AVX2+FMA one; the SIMD tables share every
+// kernel but the gemm micro-tile (simd_kernels.h). kernels() picks one: at compile time under
+// Emscripten, by cpuid natively.
 //
 // Conventions for every kernel:
 // - n, M, N, K >= 0 (0 does nothing); pointers may be null only when their length is 0.
@@ -15,7 +16,7 @@
 //     transB == false: B is [K,N] with row stride ldb; true: B is stored [N,K] (stride ldb).
 //     C is [M,N] with row stride ldc. beta == 0 overwrites C without reading it (old NaNs
 //     vanish); beta == 1 accumulates; other values scale C first.
-//   C must not overlap A or B. Large products (M*N*K > 128^3) are split over the thread pool.
+//   C must not overlap A or B. Large products are split over the thread pool (grain_for).
 // - f32_vexp .. f32_vgelu: out[i] = f(x[i]), out may alias x. The scalar reference calls the C
 //   library; the vector tables use the polynomials of vmath.h (within a few ulp of it).
 // - f32_softmax / f32_log_softmax: one row of n values, out must not overlap x; a row of all

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <set>
@@ -89,6 +90,23 @@ TEST_CASE("thread_pool: small work and one thread run inline on the caller", "[t
     CHECK(std::this_thread::get_id() == caller);
     CHECK((b == 0 && e == 1000));
   });
+}
+
+TEST_CASE("thread_pool: the grain rule keeps chunks of at least kMinChunkWork", "[thread_pool]") {
+  ThreadCountGuard guard;
+  kd::set_num_threads(4);
+  for (int64_t work : {int64_t(0), int64_t(1), int64_t(3), kd::kElementwiseCost, int64_t(1000), kd::kMinChunkWork - 1,
+                       kd::kMinChunkWork, 10 * kd::kMinChunkWork}) {
+    const int64_t grain = kd::grain_for(work);
+    CHECK(grain >= 1);
+    CHECK(grain * std::max<int64_t>(work, 1) >= kd::kMinChunkWork);          // a chunk is worth a thread
+    CHECK((grain - 1) * std::max<int64_t>(work, 1) < kd::kMinChunkWork);      // and no bigger than it must be
+  }
+  CHECK(kd::kElementwiseGrain == kd::grain_for(kd::kElementwiseCost));
+  // Just under two grains of work is one chunk on the caller; two grains is two chunks.
+  const int64_t grain = kd::grain_for(1000);
+  CHECK(chunks_of(2 * grain - 1, grain).size() == 1);
+  CHECK(chunks_of(2 * grain, grain).size() == 2);
 }
 
 TEST_CASE("thread_pool: work really runs on several threads", "[thread_pool]") {
