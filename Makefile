@@ -9,6 +9,7 @@
 #   make bench-playground   the playground's steps/s in the page's worker vs node, and its fps
 #   make fuzz    the libFuzzer targets, FUZZ_SECONDS (default 600) each, under nice -n 19 (-j5: side by side)
 #   make test-property-long   the property tests with many more cases (KD_PROPERTY_RUNS)
+#   make optable rewrite the files generated from the op table (bindings/optable/tensor_ops.mjs)
 #   make clean   remove every build output
 
 SHELL := /bin/bash
@@ -39,7 +40,7 @@ SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_chec
 BENCH_DEPS_STAMP := bench/node_modules/.kindling-installed
 
 .PHONY: deps deps-apt deps-node build build-native build-wasm web-texts build-asan build-tsan test test-native \
-  test-node test-browser test-package test-property test-property-long test-sanitize fuzz play bench bench-playground clean
+  test-node test-browser test-package test-property test-property-long test-sanitize fuzz play bench bench-playground optable clean
 
 deps: deps-apt deps-node $(WEB_DEPS_STAMP) $(PACKAGE_DEPS_STAMP) $(PROPERTY_DEPS_STAMP)
 
@@ -178,6 +179,10 @@ play: build
 # A benchmark, not a test: it prints figures and never fails on time (~7 min).
 bench-playground: build-wasm
 	node bench/playground.mjs
+
+# The files made from the op table are committed; tests/node/optable.test.mjs fails when stale.
+optable:
+	node bindings/optable/generate.mjs
 
 clean:
 	rm -rf build build-wasm build-asan build-tsan bindings/npm/dist web/public/wasm web/public/texts web/dist

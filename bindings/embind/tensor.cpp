@@ -1,12 +1,20 @@
-// The raw Embind block, tensor part: factories, the RawTensor class (every kd::Tensor method),
-// free functions (cat, stack, where, one_hot) and nn.Parameter.
+// The raw Embind block, tensor part: factories, free functions (cat, stack, where, one_hot),
+// nn.Parameter, the RawTensor handle class, and the tensor methods of the op table
+// (tensor_ops.inc, generated from bindings/optable/tensor_ops.mjs).
 //
-// Thin on purpose: argument handling, defaults and camelCase options live in
-// bindings/js/tensor.mjs, which validates everything before calling in. Conventions (see
-// convert.h): shapes are JS arrays of numbers, int64 scalars are doubles, an absent optional
-// number is NaN, an absent optional shape is null, dtypes are names. In-place methods return
-// nothing (the JS method returns `this`); methods returning two tensors return a JS array of
-// two new handles. Every body runs inside guarded() (see boundary.h).
+// Thin on purpose: argument handling, defaults and camelCase options live in bindings/js/,
+// which validates everything before calling in. Conventions (see convert.h): shapes are JS
+// arrays of numbers, int64 scalars are doubles, an absent optional number is NaN, an absent
+// optional shape is null, dtypes are names. Every body runs inside guarded() (see boundary.h).
+//
+// The address ABI. A JS Tensor holds its tensor by address: a heap kd::Tensor (one shared_ptr)
+// made by owned() and freed by tensorRelease(), one per JS wrapper. The table's functions
+// ('Tensor.add', 'Tensor.mul.Scalar', ...) take and return addresses, so an op is one Embind call
+// with plain numbers in and out and no Embind class handle, whose making costs more than a small
+// op. An address 0 is an undefined tensor; whether a returned tensor is an nn.Parameter is in
+// the call's status words. The other raw functions (nn, optim, serialization) take RawTensor
+// handles: JS makes one from an address when it needs one (tensorHandle), and turns a returned
+// handle into an address (tensorAddress).
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -32,12 +40,30 @@ using kd::wasm::optional_shape_from_js;
 using kd::wasm::shape_from_js;
 using kd::wasm::shape_to_js;
 
-// A JS number next to a tensor: whole numbers count as integers (JS cannot tell 2 from 2.0).
-inline kd::Scalar js_number(double value) { return kd::Scalar::from_js_number(value); }
-
 namespace {
 
 int64_t i64(double x) { return static_cast<int64_t>(x); }
+
+// ---- the address ABI (above) ----
+
+using TensorAddress = uintptr_t;
+
+Tensor& at(TensorAddress address) { return *reinterpret_cast<Tensor*>(address); }
+// An optional tensor argument: 0 stands for none (an undefined Tensor).
+Tensor optional_at(TensorAddress address) { return address == 0 ? Tensor() : at(address); }
+
+// A result handed to JS: a new heap Tensor (0 when undefined), its flags in the status words.
+TensorAddress owned(Tensor t) {
+  kd::wasm::record_result(t);
+  if (!t.defined()) return 0;
+  return reinterpret_cast<TensorAddress>(new Tensor(std::move(t)));
+}
+val owned_pair(std::pair<Tensor, Tensor> p) {
+  val out = val::array();
+  out.set(0, static_cast<double>(owned(std::move(p.first))));
+  out.set(1, static_cast<double>(owned(std::move(p.second))));
+  return out;
+}
 
 // ---- factories ----
 
@@ -128,31 +154,20 @@ Tensor make_parameter(const Tensor& data, bool requires_grad) {
 
 // ---- values out ----
 
-val to_float32(const Tensor& t) {
+val to_float32(TensorAddress address) {
   return guarded([&] {
-    std::vector<float> values = t.to_vector<float>();
+    std::vector<float> values = at(address).to_vector<float>();
     return val::global("Float32Array").new_(emscripten::typed_memory_view(values.size(), values.data()));
   });
 }
-val to_float64(const Tensor& t) {
+val to_float64(TensorAddress address) {
   return guarded([&] {
-    std::vector<double> values = t.to_vector<double>();
+    std::vector<double> values = at(address).to_vector<double>();
     return val::global("Float64Array").new_(emscripten::typed_memory_view(values.size(), values.data()));
   });
 }
 
-val pair_to_js(const std::pair<Tensor, Tensor>& p) {
-  val out = val::array();
-  out.set(0, val(p.first));
-  out.set(1, val(p.second));
-  return out;
-}
-
 }  // namespace
-
-// Method bodies, one line each: G(expr) runs expr guarded and returns its value.
-#define G(...) guarded([&] { return __VA_ARGS__; })
-#define GV(...) guarded([&] { __VA_ARGS__; })
 
 EMSCRIPTEN_BINDINGS(kindling_tensor) {
   using emscripten::function;
@@ -179,147 +194,16 @@ EMSCRIPTEN_BINDINGS(kindling_tensor) {
   function("oneHot", &one_hot);
   function("makeParameter", &make_parameter);
 
-  emscripten::class_<Tensor>("RawTensor")
-      // identity and geometry
-      .function("defined", +[](const Tensor& t) { return t.defined(); })
-      .function("implId", +[](const Tensor& t) { return static_cast<double>(reinterpret_cast<uintptr_t>(t.impl())); })
-      .function("isParameter", +[](const Tensor& t) { return t.defined() && t.impl()->is_parameter; })
-      .function("shape", +[](const Tensor& t) { return G(shape_to_js(t.shape())); })
-      .function("strides", +[](const Tensor& t) { return G(shape_to_js(t.strides())); })
-      .function("dtype", +[](const Tensor& t) { return G(std::string(kd::dtype_name(t.dtype()))); })
-      .function("dim", +[](const Tensor& t) { return G(static_cast<double>(t.dim())); })
-      .function("numel", +[](const Tensor& t) { return G(static_cast<double>(t.numel())); })
-      .function("storageOffset", +[](const Tensor& t) { return G(static_cast<double>(t.storage_offset())); })
-      .function("isContiguous", +[](const Tensor& t) { return G(t.is_contiguous()); })
-      // values out
-      .function("toFloat32Array", &to_float32)
-      .function("toFloat64Array", &to_float64)
-      .function("item", +[](const Tensor& t) { return G(t.item<double>()); })
-      .function("toString", +[](const Tensor& t) { return G(t.to_string()); })
-      // autograd
-      .function("requiresGrad", +[](const Tensor& t) { return G(t.requires_grad()); })
-      .function("setRequiresGrad", +[](Tensor& t, bool flag) { GV(t.requires_grad_(flag)); })
-      .function("grad", +[](const Tensor& t) { return G(t.grad()); })
-      .function("setGrad", +[](Tensor& t, const Tensor& g) { GV(t.set_grad(g)); })
-      .function("clearGrad", +[](Tensor& t) { GV(t.set_grad(Tensor())); })
-      .function("isLeaf", +[](const Tensor& t) { return G(t.is_leaf()); })
-      .function("gradFnName", +[](const Tensor& t) { return G(t.grad_fn() ? t.grad_fn()->name() : std::string()); })
-      .function("version", +[](const Tensor& t) { return G(static_cast<double>(t.version())); })
-      .function("retainGrad", +[](Tensor& t) { GV(t.retain_grad()); })
-      .function("retainsGrad", +[](const Tensor& t) { return G(t.impl() != nullptr && t.impl()->retains_grad); })
-      .function("backward", +[](const Tensor& t, bool retain_graph, bool create_graph) { GV(t.backward(Tensor(), retain_graph, create_graph)); })
-      .function("backwardWith", +[](const Tensor& t, const Tensor& g, bool retain_graph, bool create_graph) { GV(t.backward(g, retain_graph, create_graph)); })
-      .function("detach", +[](const Tensor& t) { return G(t.detach()); })
-      .function("detach_", +[](Tensor& t) { GV(t.detach_()); })
-      .function("data", +[](const Tensor& t) { return G(t.data()); })
-      // views
-      .function("view", +[](const Tensor& t, const val& s) { Shape shape = shape_from_js(s); return G(t.view(shape)); })
-      .function("reshape", +[](const Tensor& t, const val& s) { Shape shape = shape_from_js(s); return G(t.reshape(shape)); })
-      .function("contiguous", +[](const Tensor& t) { return G(t.contiguous()); })
-      .function("transpose", +[](const Tensor& t, double d0, double d1) { return G(t.transpose(i64(d0), i64(d1))); })
-      .function("permute", +[](const Tensor& t, const val& d) { Shape dims = shape_from_js(d); return G(t.permute(dims)); })
-      .function("t", +[](const Tensor& t) { return G(t.t()); })
-      .function("unsqueeze", +[](const Tensor& t, double d) { return G(t.unsqueeze(i64(d))); })
-      .function("squeeze", +[](const Tensor& t) { return G(t.squeeze()); })
-      .function("squeezeDim", +[](const Tensor& t, double d) { return G(t.squeeze(i64(d))); })
-      .function("expand", +[](const Tensor& t, const val& s) { Shape shape = shape_from_js(s); return G(t.expand(shape)); })
-      .function("expandAs", +[](const Tensor& t, const Tensor& o) { return G(t.expand_as(o)); })
-      .function("narrow", +[](const Tensor& t, double d, double s, double n) { return G(t.narrow(i64(d), i64(s), i64(n))); })
-      .function("select", +[](const Tensor& t, double d, double i) { return G(t.select(i64(d), i64(i))); })
-      .function("slice", +[](const Tensor& t, double d, double s, double e, double step) {
-        return G(t.slice(i64(d), optional_int(s), optional_int(e), i64(step)));
-      })
-      .function("flatten", +[](const Tensor& t, double s, double e) { return G(t.flatten(i64(s), i64(e))); })
-      .function("asStrided", +[](const Tensor& t, const val& s, const val& st, double off) {
-        Shape shape = shape_from_js(s);
-        Shape strides = shape_from_js(st);
-        return G(t.as_strided(shape, strides, i64(off)));
-      })
-      // copies
-      .function("clone", +[](const Tensor& t) { return G(t.clone()); })
-      .function("to", +[](const Tensor& t, const std::string& d) { return G(t.to(dtype_from_name(d))); })
-      .function("indexSelect", +[](const Tensor& t, double d, const Tensor& i) { return G(t.index_select(i64(d), i)); })
-      .function("gather", +[](const Tensor& t, double d, const Tensor& i) { return G(t.gather(i64(d), i)); })
-      .function("scatterAdd", +[](const Tensor& t, double d, const Tensor& i, const Tensor& s) { return G(t.scatter_add(i64(d), i, s)); })
-      .function("maskedFill", +[](const Tensor& t, const Tensor& m, double v) { return G(t.masked_fill(m, v)); })
-      // element-wise
-      .function("add", +[](const Tensor& a, const Tensor& b, double alpha) { return G(a.add(b, alpha)); })
-      .function("addScalar", +[](const Tensor& a, double b) { return G(a.add(js_number(b))); })
-      .function("sub", +[](const Tensor& a, const Tensor& b, double alpha) { return G(a.sub(b, alpha)); })
-      .function("subScalar", +[](const Tensor& a, double b) { return G(a.sub(js_number(b))); })
-      .function("rsubScalar", +[](const Tensor& a, double b) { return G(js_number(b) - a); })
-      .function("rdivScalar", +[](const Tensor& a, double b) { return G(js_number(b) / a); })
-      .function("mul", +[](const Tensor& a, const Tensor& b) { return G(a.mul(b)); })
-      .function("mulScalar", +[](const Tensor& a, double b) { return G(a.mul(js_number(b))); })
-      .function("div", +[](const Tensor& a, const Tensor& b) { return G(a.div(b)); })
-      .function("divScalar", +[](const Tensor& a, double b) { return G(a.div(js_number(b))); })
-      .function("pow", +[](const Tensor& a, const Tensor& b) { return G(a.pow(b)); })
-      .function("powScalar", +[](const Tensor& a, double b) { return G(a.pow(js_number(b))); })
-      .function("neg", +[](const Tensor& t) { return G(t.neg()); })
-      .function("exp", +[](const Tensor& t) { return G(t.exp()); })
-      .function("log", +[](const Tensor& t) { return G(t.log()); })
-      .function("sqrt", +[](const Tensor& t) { return G(t.sqrt()); })
-      .function("abs", +[](const Tensor& t) { return G(t.abs()); })
-      .function("tanh", +[](const Tensor& t) { return G(t.tanh()); })
-      .function("sigmoid", +[](const Tensor& t) { return G(t.sigmoid()); })
-      .function("relu", +[](const Tensor& t) { return G(t.relu()); })
-      .function("gelu", +[](const Tensor& t) { return G(t.gelu()); })
-      .function("clamp", +[](const Tensor& t, double lo, double hi) { return G(t.clamp(optional_number(lo), optional_number(hi))); })
-      .function("eq", +[](const Tensor& a, const Tensor& b) { return G(a.eq(b)); })
-      .function("ne", +[](const Tensor& a, const Tensor& b) { return G(a.ne(b)); })
-      .function("lt", +[](const Tensor& a, const Tensor& b) { return G(a.lt(b)); })
-      .function("le", +[](const Tensor& a, const Tensor& b) { return G(a.le(b)); })
-      .function("gt", +[](const Tensor& a, const Tensor& b) { return G(a.gt(b)); })
-      .function("ge", +[](const Tensor& a, const Tensor& b) { return G(a.ge(b)); })
-      .function("eqScalar", +[](const Tensor& a, double b) { return G(a.eq(js_number(b))); })
-      .function("neScalar", +[](const Tensor& a, double b) { return G(a.ne(js_number(b))); })
-      .function("ltScalar", +[](const Tensor& a, double b) { return G(a.lt(js_number(b))); })
-      .function("leScalar", +[](const Tensor& a, double b) { return G(a.le(js_number(b))); })
-      .function("gtScalar", +[](const Tensor& a, double b) { return G(a.gt(js_number(b))); })
-      .function("geScalar", +[](const Tensor& a, double b) { return G(a.ge(js_number(b))); })
-      .function("logicalNot", +[](const Tensor& t) { return G(t.logical_not()); })
-      // reductions
-      .function("sum", +[](const Tensor& t) { return G(t.sum()); })
-      .function("sumDims", +[](const Tensor& t, const val& d, bool k) { Shape dims = shape_from_js(d); return G(t.sum(dims, k)); })
-      .function("mean", +[](const Tensor& t) { return G(t.mean()); })
-      .function("meanDims", +[](const Tensor& t, const val& d, bool k) { Shape dims = shape_from_js(d); return G(t.mean(dims, k)); })
-      .function("max", +[](const Tensor& t) { return G(t.max()); })
-      .function("maxDim", +[](const Tensor& t, double d, bool k) { return G(pair_to_js(t.max(i64(d), k))); })
-      .function("min", +[](const Tensor& t) { return G(t.min()); })
-      .function("minDim", +[](const Tensor& t, double d, bool k) { return G(pair_to_js(t.min(i64(d), k))); })
-      .function("argmax", +[](const Tensor& t, double d, bool k) { return G(t.argmax(optional_int(d), k)); })
-      .function("argmin", +[](const Tensor& t, double d, bool k) { return G(t.argmin(optional_int(d), k)); })
-      .function("var", +[](const Tensor& t, const val& d, bool unbiased, bool k) {
-        std::optional<Shape> dims = optional_shape_from_js(d);
-        return G(t.var(dims, unbiased, k));
-      })
-      .function("std", +[](const Tensor& t, const val& d, bool unbiased, bool k) {
-        std::optional<Shape> dims = optional_shape_from_js(d);
-        return G(t.std(dims, unbiased, k));
-      })
-      .function("norm", +[](const Tensor& t, double p, const val& d, bool k) {
-        std::optional<Shape> dims = optional_shape_from_js(d);
-        return G(t.norm(p, dims, k));
-      })
-      .function("softmax", +[](const Tensor& t, double d) { return G(t.softmax(i64(d))); })
-      .function("logSoftmax", +[](const Tensor& t, double d) { return G(t.log_softmax(i64(d))); })
-      // linear algebra
-      .function("matmul", +[](const Tensor& a, const Tensor& b) { return G(a.matmul(b)); })
-      .function("mm", +[](const Tensor& a, const Tensor& b) { return G(a.mm(b)); })
-      .function("bmm", +[](const Tensor& a, const Tensor& b) { return G(a.bmm(b)); })
-      // in place
-      .function("add_", +[](Tensor& t, const Tensor& o, double alpha) { GV(t.add_(o, alpha)); })
-      .function("addScalar_", +[](Tensor& t, double o) { GV(t.add_(js_number(o))); })
-      .function("sub_", +[](Tensor& t, const Tensor& o, double alpha) { GV(t.sub_(o, alpha)); })
-      .function("mul_", +[](Tensor& t, const Tensor& o) { GV(t.mul_(o)); })
-      .function("mul_Scalar", +[](Tensor& t, double o) { GV(t.mul_(js_number(o))); })
-      .function("div_", +[](Tensor& t, const Tensor& o) { GV(t.div_(o)); })
-      .function("div_Scalar", +[](Tensor& t, double o) { GV(t.div_(js_number(o))); })
-      .function("zero_", +[](Tensor& t) { GV(t.zero_()); })
-      .function("fill_", +[](Tensor& t, double v) { GV(t.fill_(v)); })
-      .function("copy_", +[](Tensor& t, const Tensor& s) { GV(t.copy_(s)); })
-      .function("normal_", +[](Tensor& t, double mean, double std) { GV(t.normal_(mean, std)); })
-      .function("uniform_", +[](Tensor& t, double from, double to) { GV(t.uniform_(from, to)); })
-      .function("clamp_", +[](Tensor& t, double lo, double hi) { GV(t.clamp_(optional_number(lo), optional_number(hi))); })
-      .function("maskedFill_", +[](Tensor& t, const Tensor& m, double v) { GV(t.masked_fill_(m, v)); });
+  // Handles and addresses (the address ABI, above).
+  emscripten::class_<Tensor>("RawTensor");
+  function("tensorAddress", +[](const Tensor& handle) { return guarded([&] { return owned(handle); }); });
+  function("tensorHandle", +[](TensorAddress address) { return guarded([&] { return at(address); }); });
+  function("tensorRelease", +[](TensorAddress address) { delete &at(address); });
+  // Two wrappers share a TensorImpl when this is equal (x.grad gives a new wrapper each time).
+  function("tensorImplId", +[](TensorAddress address) { return static_cast<double>(reinterpret_cast<uintptr_t>(at(address).impl())); });
+  function("tensorToFloat32Array", &to_float32);
+  function("tensorToFloat64Array", &to_float64);
+
+  // The table's methods, one raw function per overload.
+#include "tensor_ops.inc"
 }

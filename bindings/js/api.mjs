@@ -3,7 +3,11 @@
 // makeApi(raw) builds one `kd` object per loaded module. The work is split by file:
 //   errors.mjs     the error classes and describe(), imported by every other file
 //   api.mjs        the context every part shares (errors, handles, scopes) — this file
-//   tensor.mjs     Tensor/Parameter, factories, autograd, noGrad, tidy/keep/memory, backend
+//   checks.mjs     argument checks
+//   tensor.mjs     the tensor part of kd, from: tensor_class.mjs (Tensor/Parameter, the op call
+//                  path, hand-written methods), tensor_ops.mjs (the methods generated from the op
+//                  table, bindings/optable), factories.mjs, runtime.mjs (grad mode, tidy/keep/memory,
+//                  backend, shutdown)
 //   autograd.mjs   kd.autograd (anomaly detection)
 //   nn.mjs         kd.nn, kd.nn.functional, kd.nn.init
 //   optim.mjs      kd.optim
@@ -19,6 +23,9 @@
 //   - arguments are validated and converted in JS before entering C++, so that no JS
 //     exception is ever thrown from inside a C++ frame.
 import { KindlingError, describe, errors, makeError, typeError } from './errors.mjs';
+import {
+  checkBool, checkBytes, checkDtype, checkInt, checkNumber, checkOptions, checkShape,
+} from './checks.mjs';
 import { installAutogradApi } from './autograd.mjs';
 import { installTensorApi, makeTensorClasses } from './tensor.mjs';
 import { installNnApi } from './nn.mjs';
@@ -27,15 +34,6 @@ import { installSerializeApi } from './serialize.mjs';
 import { installManifoldApi } from './manifold.mjs';
 
 export { KindlingError, describe, errors, typeError };
-
-function checkShape(dims, what = 'shape') {
-  if (!Array.isArray(dims) || !dims.every((d) => Number.isSafeInteger(d))) {
-    throw typeError(`${what} must be integers, got ${describe(dims)}`);
-  }
-  if (dims.some((d) => d < 0)) throw new errors.ValueError(`${what} must be non-negative, got [${dims.join(', ')}]`);
-  return dims;
-}
-
 
 /**
  * The context shared by tensor.mjs, nn.mjs, optim.mjs and serialize.mjs. Members:
@@ -53,23 +51,29 @@ export function createContext(raw, { build = 'st', numThreads } = {}) {
     describe,
     closed: false,
     shutdownHooks: [],
+    checkBool,
+    checkBytes,
+    checkDtype,
+    checkInt,
+    checkNumber,
+    checkOptions,
   };
 
   // The CallStatus words of bindings/embind/boundary.h, read from wasm memory after each call
   // (raw.HEAP32 is the current view, also after the memory grew): [error, defined, parameter].
   const STATUS = raw.callStatusAddress() / 4;
-  /** Whether the Tensor returned by the last raw call is defined / an nn.Parameter. */
-  ctx.resultDefined = () => raw.HEAP32[STATUS + 1] !== 0;
-  ctx.resultIsParameter = () => raw.HEAP32[STATUS + 2] !== 0;
-
-  // The call failed: free what it returned and throw the recorded error, its stack starting
-  // at the caller's line (V8).
-  function fail(result, site) {
-    freeRawResult(result);
+  ctx.statusIndex = STATUS;
+  // After a raw call whose error word is set (the caller freed what it returned): throws the
+  // recorded error, its stack starting at the caller's line (V8).
+  ctx.throwCallError = function throwCallError(site) {
     const { kind, message } = raw.takeError();
     const error = makeError(kind, message);
     Error.captureStackTrace?.(error, site);
     throw error;
+  };
+  function fail(result, site) {
+    freeRawResult(result);
+    ctx.throwCallError(site);
   }
 
   /** Runs a raw call; a recorded C++ error becomes a thrown KindlingError subclass. */

@@ -85,6 +85,8 @@ Tensor pow(const Tensor& base, Scalar exponent);
 Tensor exp(const Tensor& t);
 Tensor log(const Tensor& t);
 Tensor sqrt(const Tensor& t);
+// x·x, as torch.square: pow(x, 2), so an integral tensor gives int64 and the node is PowBackward0.
+Tensor square(const Tensor& t);
 Tensor abs(const Tensor& t);
 Tensor clamp(const Tensor& t, std::optional<double> min, std::optional<double> max);
 Tensor tanh(const Tensor& t);

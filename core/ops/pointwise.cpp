@@ -317,6 +317,8 @@ Tensor pow(const Tensor& base, Scalar exponent_scalar) {
   return out;
 }
 
+Tensor square(const Tensor& t) { return pow(t, 2); }
+
 Tensor pow(const Tensor& base, const Tensor& exponent) {
   Shape shape = broadcast_shapes(base.shape(), exponent.shape(), "pow");
   Tensor out = map_binary<float, float>(as_dtype(base, DType::Float32), as_dtype(exponent, DType::Float32), shape,

@@ -196,85 +196,9 @@ Tensor Tensor::data() const {
   return alias;
 }
 
-// ---- methods that forward to the free functions ----
+// ---- methods that forward to the free functions (made from the op table) ----
 
-Tensor Tensor::view(const Shape& s) const { return kd::view(*this, s); }
-Tensor Tensor::reshape(const Shape& s) const { return kd::reshape(*this, s); }
-Tensor Tensor::contiguous() const { return kd::contiguous(*this); }
-Tensor Tensor::transpose(int64_t a, int64_t b) const { return kd::transpose(*this, a, b); }
-Tensor Tensor::permute(const Shape& dims) const { return kd::permute(*this, dims); }
-Tensor Tensor::t() const { return kd::t(*this); }
-Tensor Tensor::unsqueeze(int64_t d) const { return kd::unsqueeze(*this, d); }
-Tensor Tensor::squeeze() const { return kd::squeeze(*this); }
-Tensor Tensor::squeeze(int64_t d) const { return kd::squeeze(*this, d); }
-Tensor Tensor::expand(const Shape& s) const { return kd::expand(*this, s); }
-Tensor Tensor::expand_as(const Tensor& o) const { return kd::expand(*this, o.shape()); }
-Tensor Tensor::narrow(int64_t d, int64_t start, int64_t len) const { return kd::narrow(*this, d, start, len); }
-Tensor Tensor::select(int64_t d, int64_t i) const { return kd::select(*this, d, i); }
-Tensor Tensor::slice(int64_t d, std::optional<int64_t> s, std::optional<int64_t> e, int64_t step) const { return kd::slice(*this, d, s, e, step); }
-Tensor Tensor::flatten(int64_t s, int64_t e) const { return kd::flatten(*this, s, e); }
-Tensor Tensor::as_strided(const Shape& s, const Shape& st, int64_t off) const { return kd::as_strided(*this, s, st, off); }
-
-Tensor Tensor::clone() const { return kd::clone(*this); }
-Tensor Tensor::to(DType d) const { return kd::to_dtype(*this, d); }
-Tensor Tensor::index_select(int64_t d, const Tensor& i) const { return kd::index_select(*this, d, i); }
-Tensor Tensor::gather(int64_t d, const Tensor& i) const { return kd::gather(*this, d, i); }
-Tensor Tensor::scatter_add(int64_t d, const Tensor& i, const Tensor& s) const { return kd::scatter_add(*this, d, i, s); }
-Tensor Tensor::masked_fill(const Tensor& m, double v) const { return kd::masked_fill(*this, m, v); }
-
-Tensor Tensor::add(const Tensor& o, double alpha) const { return kd::add(*this, o, alpha); }
-Tensor Tensor::add(Scalar o) const { return kd::add(*this, wrapped_scalar(*this, o)); }
-Tensor Tensor::sub(const Tensor& o, double alpha) const { return kd::sub(*this, o, alpha); }
-Tensor Tensor::sub(Scalar o) const { return kd::sub(*this, wrapped_scalar(*this, o)); }
-Tensor Tensor::mul(const Tensor& o) const { return kd::mul(*this, o); }
-Tensor Tensor::mul(Scalar o) const { return kd::mul(*this, o); }
-Tensor Tensor::div(const Tensor& o) const { return kd::div(*this, o); }
-Tensor Tensor::div(Scalar o) const { return kd::div(*this, o); }
-Tensor Tensor::neg() const { return kd::neg(*this); }
-Tensor Tensor::pow(const Tensor& e) const { return kd::pow(*this, e); }
-Tensor Tensor::pow(Scalar e) const { return kd::pow(*this, e); }
-Tensor Tensor::exp() const { return kd::exp(*this); }
-Tensor Tensor::log() const { return kd::log(*this); }
-Tensor Tensor::sqrt() const { return kd::sqrt(*this); }
-Tensor Tensor::abs() const { return kd::abs(*this); }
-Tensor Tensor::clamp(std::optional<double> lo, std::optional<double> hi) const { return kd::clamp(*this, lo, hi); }
-Tensor Tensor::tanh() const { return kd::tanh(*this); }
-Tensor Tensor::sigmoid() const { return kd::sigmoid(*this); }
-Tensor Tensor::relu() const { return kd::relu(*this); }
-Tensor Tensor::gelu() const { return kd::gelu(*this); }
-Tensor Tensor::eq(const Tensor& o) const { return kd::eq(*this, o); }
-Tensor Tensor::ne(const Tensor& o) const { return kd::ne(*this, o); }
-Tensor Tensor::lt(const Tensor& o) const { return kd::lt(*this, o); }
-Tensor Tensor::le(const Tensor& o) const { return kd::le(*this, o); }
-Tensor Tensor::gt(const Tensor& o) const { return kd::gt(*this, o); }
-Tensor Tensor::ge(const Tensor& o) const { return kd::ge(*this, o); }
-Tensor Tensor::eq(Scalar o) const { return kd::eq(*this, wrapped_scalar(*this, o)); }
-Tensor Tensor::ne(Scalar o) const { return kd::ne(*this, wrapped_scalar(*this, o)); }
-Tensor Tensor::lt(Scalar o) const { return kd::lt(*this, wrapped_scalar(*this, o)); }
-Tensor Tensor::le(Scalar o) const { return kd::le(*this, wrapped_scalar(*this, o)); }
-Tensor Tensor::gt(Scalar o) const { return kd::gt(*this, wrapped_scalar(*this, o)); }
-Tensor Tensor::ge(Scalar o) const { return kd::ge(*this, wrapped_scalar(*this, o)); }
-Tensor Tensor::logical_not() const { return kd::logical_not(*this); }
-
-Tensor Tensor::sum() const { return kd::sum(*this); }
-Tensor Tensor::sum(const Shape& d, bool k) const { return kd::sum(*this, d, k); }
-Tensor Tensor::mean() const { return kd::mean(*this); }
-Tensor Tensor::mean(const Shape& d, bool k) const { return kd::mean(*this, d, k); }
-Tensor Tensor::max() const { return kd::max(*this); }
-std::pair<Tensor, Tensor> Tensor::max(int64_t d, bool k) const { return kd::max(*this, d, k); }
-Tensor Tensor::min() const { return kd::min(*this); }
-std::pair<Tensor, Tensor> Tensor::min(int64_t d, bool k) const { return kd::min(*this, d, k); }
-Tensor Tensor::argmax(std::optional<int64_t> d, bool k) const { return kd::argmax(*this, d, k); }
-Tensor Tensor::argmin(std::optional<int64_t> d, bool k) const { return kd::argmin(*this, d, k); }
-Tensor Tensor::var(std::optional<Shape> d, bool u, bool k) const { return kd::var(*this, d, u, k); }
-Tensor Tensor::std(std::optional<Shape> d, bool u, bool k) const { return kd::std(*this, d, u, k); }
-Tensor Tensor::norm(double p, std::optional<Shape> d, bool k) const { return kd::norm(*this, p, d, k); }
-Tensor Tensor::softmax(int64_t d) const { return kd::softmax(*this, d); }
-Tensor Tensor::log_softmax(int64_t d) const { return kd::log_softmax(*this, d); }
-
-Tensor Tensor::matmul(const Tensor& o) const { return kd::matmul(*this, o); }
-Tensor Tensor::mm(const Tensor& o) const { return kd::mm(*this, o); }
-Tensor Tensor::bmm(const Tensor& o) const { return kd::bmm(*this, o); }
+#include "tensor/tensor_methods_impl.inc"
 
 Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }

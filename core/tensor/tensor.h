@@ -137,10 +137,8 @@ class Tensor {
   template <typename T = float> std::vector<T> to_vector() const;
   std::string to_string() const;  // PyTorch's repr: "tensor([[1., 2.]], requires_grad=True)"
 
-  // ---- autograd ----
+  // ---- autograd (the rest of it is in the op table) ----
   bool requires_grad() const { return checked().requires_grad; }
-  Tensor& requires_grad_(bool requires_grad = true);
-  Tensor grad() const;
   void set_grad(const Tensor& grad);
   bool is_leaf() const { return checked().grad_fn == nullptr; }
   // A view written in place since it was made reports its regenerated history (as torch).
@@ -156,112 +154,13 @@ class Tensor {
   // Calls `hook(grad)` each time a gradient for this tensor is computed; a defined return value
   // replaces the gradient (autograd/hooks.h). Raises on a tensor that does not require grad.
   RemovableHandle register_hook(std::function<Tensor(const Tensor&)> hook);
-  // Shares storage and version counter, no autograd history (torch.Tensor.detach).
-  Tensor detach() const;
-  Tensor& detach_();
-  // Shares storage, but a fresh version counter and no history (torch.Tensor.data): changes
-  // made through it are invisible to autograd, as in PyTorch.
-  Tensor data() const;
-
-  // ---- views (share storage) ----
-  Tensor view(const Shape& shape) const;
-  Tensor reshape(const Shape& shape) const;
-  Tensor contiguous() const;
-  Tensor transpose(int64_t dim0, int64_t dim1) const;
-  Tensor permute(const Shape& dims) const;
-  Tensor t() const;
-  Tensor unsqueeze(int64_t dim) const;
-  Tensor squeeze() const;
-  Tensor squeeze(int64_t dim) const;
-  Tensor expand(const Shape& shape) const;
-  Tensor expand_as(const Tensor& other) const;
-  Tensor narrow(int64_t dim, int64_t start, int64_t length) const;
-  Tensor select(int64_t dim, int64_t index) const;
-  Tensor slice(int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end, int64_t step = 1) const;
-  Tensor flatten(int64_t start_dim = 0, int64_t end_dim = -1) const;
-  Tensor as_strided(const Shape& shape, const Shape& strides, int64_t storage_offset) const;
   Tensor operator[](int64_t index) const { return select(0, index); }
 
-  // ---- copies ----
-  Tensor clone() const;
-  Tensor to(DType dtype) const;
-  Tensor index_select(int64_t dim, const Tensor& index) const;
-  Tensor gather(int64_t dim, const Tensor& index) const;
-  Tensor scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const;
-  Tensor masked_fill(const Tensor& mask, double value) const;
-
-  // ---- element-wise ----
-  Tensor add(const Tensor& other, double alpha = 1) const;
-  Tensor add(Scalar other) const;
-  Tensor sub(const Tensor& other, double alpha = 1) const;
-  Tensor sub(Scalar other) const;
-  Tensor mul(const Tensor& other) const;
-  Tensor mul(Scalar other) const;
-  Tensor div(const Tensor& other) const;
-  Tensor div(Scalar other) const;
-  Tensor neg() const;
-  Tensor pow(const Tensor& exponent) const;
-  Tensor pow(Scalar exponent) const;
-  Tensor exp() const;
-  Tensor log() const;
-  Tensor sqrt() const;
-  Tensor abs() const;
-  Tensor clamp(std::optional<double> min, std::optional<double> max) const;
-  Tensor tanh() const;
-  Tensor sigmoid() const;
-  Tensor relu() const;
-  Tensor gelu() const;
-  Tensor eq(const Tensor& other) const;
-  Tensor ne(const Tensor& other) const;
-  Tensor lt(const Tensor& other) const;
-  Tensor le(const Tensor& other) const;
-  Tensor gt(const Tensor& other) const;
-  Tensor ge(const Tensor& other) const;
-  Tensor eq(Scalar other) const;
-  Tensor ne(Scalar other) const;
-  Tensor lt(Scalar other) const;
-  Tensor le(Scalar other) const;
-  Tensor gt(Scalar other) const;
-  Tensor ge(Scalar other) const;
-  Tensor logical_not() const;
-
-  // ---- reductions ----
-  Tensor sum() const;
-  Tensor sum(const Shape& dims, bool keepdim = false) const;
-  Tensor mean() const;
-  Tensor mean(const Shape& dims, bool keepdim = false) const;
-  Tensor max() const;
-  std::pair<Tensor, Tensor> max(int64_t dim, bool keepdim = false) const;
-  Tensor min() const;
-  std::pair<Tensor, Tensor> min(int64_t dim, bool keepdim = false) const;
-  Tensor argmax(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
-  Tensor argmin(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
-  Tensor var(std::optional<Shape> dims = std::nullopt, bool unbiased = true, bool keepdim = false) const;
-  Tensor std(std::optional<Shape> dims = std::nullopt, bool unbiased = true, bool keepdim = false) const;
-  Tensor norm(double p = 2, std::optional<Shape> dims = std::nullopt, bool keepdim = false) const;
-  Tensor softmax(int64_t dim) const;
-  Tensor log_softmax(int64_t dim) const;
-
-  // ---- linear algebra ----
-  Tensor matmul(const Tensor& other) const;
-  Tensor mm(const Tensor& other) const;
-  Tensor bmm(const Tensor& other) const;
-
-  // ---- in place (bump the version counter) ----
-  Tensor& add_(const Tensor& other, double alpha = 1);
-  Tensor& add_(Scalar other);
-  Tensor& sub_(const Tensor& other, double alpha = 1);
-  Tensor& mul_(const Tensor& other);
-  Tensor& mul_(Scalar other);
-  Tensor& div_(const Tensor& other);
-  Tensor& div_(Scalar other);
-  Tensor& zero_();
-  Tensor& fill_(double value);
-  Tensor& copy_(const Tensor& src);
-  Tensor& normal_(double mean = 0, double std = 1);
-  Tensor& uniform_(double from = 0, double to = 1);
-  Tensor& clamp_(std::optional<double> min, std::optional<double> max);
-  Tensor& masked_fill_(const Tensor& mask, double value);
+  // Every op method (views, copies, element-wise, reductions, linear algebra, in place) and
+  // requires_grad_/grad/detach/data: declared once in the op table, bindings/optable/tensor_ops.mjs.
+  // detach() shares storage and version counter, without history; data() shares storage with a
+  // fresh version counter, so changes through it are invisible to autograd (both as torch).
+#include "tensor/tensor_methods.inc"
 
  private:
   TensorImpl& checked() const;

@@ -116,6 +116,7 @@ const std::map<std::string, OpFn>& dispatcher() {
       {"exp", [](const Inputs& x, const Json&) { return Outputs{kd::exp(x[0])}; }},
       {"log", [](const Inputs& x, const Json&) { return Outputs{kd::log(x[0])}; }},
       {"sqrt", [](const Inputs& x, const Json&) { return Outputs{kd::sqrt(x[0])}; }},
+      {"square", [](const Inputs& x, const Json&) { return Outputs{x[0].square()}; }},
       {"abs", [](const Inputs& x, const Json&) { return Outputs{kd::abs(x[0])}; }},
       {"clamp", [](const Inputs& x, const Json& a) { return Outputs{kd::clamp(x[0], opt_num(a, "min"), opt_num(a, "max"))}; }},
       {"tanh", [](const Inputs& x, const Json&) { return Outputs{kd::tanh(x[0])}; }},

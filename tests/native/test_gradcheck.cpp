@@ -137,6 +137,7 @@ TEST_CASE("gradcheck: element-wise ops", "[gradcheck]") {
       {"exp", {F({2, 3})}, [](V x) { return x[0].exp(); }},
       {"log", {F({2, 3}, Domain::Positive)}, [](V x) { return x[0].log(); }},
       {"sqrt", {F({2, 3}, Domain::Positive)}, [](V x) { return x[0].sqrt(); }},
+      {"square", {F({2, 3})}, [](V x) { return x[0].square(); }},
       {"abs", {F({2, 3}, Domain::AwayFromZero)}, [](V x) { return x[0].abs(); }},
       {"clamp both", {F({3, 4})}, [](V x) { return x[0].clamp(-0.5, 0.7); }},
       {"clamp min", {F({3, 4})}, [](V x) { return x[0].clamp(0.1, std::nullopt); }},

@@ -1,5 +1,7 @@
 // Types of the tensor side of Kindling: Tensor, Parameter, factories, autograd, grad mode,
-// memory scopes, errors, backend. Hand-written to match bindings/js/tensor.mjs and api.mjs.
+// memory scopes, errors, backend. Hand-written to match bindings/js/, except the methods made
+// from the op table, which tensor_ops.d.ts holds (generated) and Tensor and TensorApi extend.
+import type { TensorOpFunctions, TensorOps } from './tensor_ops.js';
 
 /** The three element types. int64 values cross as JS numbers (exact up to 2^53). */
 export type DType = 'float32' | 'int64' | 'bool';
@@ -72,17 +74,11 @@ export declare class Tensor {
   protected constructor(handle: never, token: never);
 
   // ---- geometry ----
-  readonly shape: number[];
-  readonly dtype: DType;
   readonly ndim: number;
   size(): number[];
   size(dim: number): number;
   stride(): number[];
   stride(dim: number): number;
-  dim(): number;
-  numel(): number;
-  storageOffset(): number;
-  isContiguous(): boolean;
   /** True once dispose() ran. Any other use of a disposed tensor throws StateError. */
   readonly isDisposed: boolean;
 
@@ -100,18 +96,12 @@ export declare class Tensor {
 
   // ---- autograd ----
   requiresGrad: boolean;
-  requiresGrad_(flag?: boolean): this;
   /** The gradient (a new wrapper each read), or null; assign a Tensor, a sparse gradient (as `sparseGrad`) or null. */
   get grad(): Tensor | null;
   set grad(g: Tensor | SparseGradInput | null);
   setGrad(g: Tensor | null): this;
-  readonly isLeaf: boolean;
   /** Name of the node that made this tensor ('MulBackward0'), or null for a leaf. */
   readonly gradFn: string | null;
-  /** The version counter (torch's _version). */
-  readonly version: number;
-  readonly retainsGrad: boolean;
-  retainGrad(): this;
   backward(gradient?: TensorLike | null, options?: BackwardOptions): void;
   backward(options: BackwardOptions): void;
   /**
@@ -119,48 +109,19 @@ export declare class Tensor {
    * kd.autograd.grad()); a Tensor it returns (same shape) replaces the gradient.
    */
   registerHook(fn: (grad: Tensor) => Tensor | void | null | undefined): RemovableHandle;
-  detach(): Tensor;
-  detach_(): this;
-  /** torch's .data: the same values without history; changes are invisible to autograd. */
-  readonly data: Tensor;
 
   // ---- views ----
-  view(...shape: number[]): Tensor;
-  view(shape: Shape): Tensor;
   viewAs(other: Tensor): Tensor;
-  reshape(...shape: number[]): Tensor;
-  reshape(shape: Shape): Tensor;
-  contiguous(): Tensor;
-  transpose(dim0: number, dim1: number): Tensor;
-  permute(...dims: number[]): Tensor;
-  permute(dims: Shape): Tensor;
-  t(): Tensor;
   /** All dims reversed. */
   readonly T: Tensor;
-  unsqueeze(dim: number): Tensor;
   squeeze(dim?: number): Tensor;
-  expand(...shape: number[]): Tensor;
-  expand(shape: Shape): Tensor;
-  expandAs(other: Tensor): Tensor;
-  narrow(dim: number, start: number, length: number): Tensor;
-  select(dim: number, index: number): Tensor;
   /** x[index] of PyTorch: select(0, index). */
   get(index: number): Tensor;
-  /** x[start:end:step] along dim; null start/end: from the beginning / to the end. */
-  slice(dim: number, start?: number | null, end?: number | null, step?: number): Tensor;
-  flatten(startDim?: number, endDim?: number): Tensor;
-  asStrided(size: Shape, stride: Shape, storageOffset?: number): Tensor;
 
   // ---- copies ----
-  clone(): Tensor;
-  to(dtype: DType): Tensor;
   float(): Tensor;
   long(): Tensor;
   bool(): Tensor;
-  indexSelect(dim: number, index: Tensor): Tensor;
-  gather(dim: number, index: Tensor): Tensor;
-  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor;
-  maskedFill(mask: Tensor, value: number | boolean): Tensor;
 
   // ---- element-wise ----
   add(other: Tensor | number, options?: AlphaOptions): Tensor;
@@ -169,27 +130,8 @@ export declare class Tensor {
   rsub(other: Tensor | number, options?: AlphaOptions): Tensor;
   /** other / this. */
   rdiv(other: Tensor | number): Tensor;
-  mul(other: Tensor | number): Tensor;
-  div(other: Tensor | number): Tensor;
-  pow(exponent: Tensor | number): Tensor;
-  neg(): Tensor;
-  exp(): Tensor;
-  log(): Tensor;
-  sqrt(): Tensor;
-  abs(): Tensor;
-  tanh(): Tensor;
-  sigmoid(): Tensor;
-  relu(): Tensor;
-  gelu(): Tensor;
   clamp(min?: number | null, max?: number | null): Tensor;
   clamp(bounds: { min?: number | null; max?: number | null }): Tensor;
-  eq(other: Tensor | number): Tensor;
-  ne(other: Tensor | number): Tensor;
-  lt(other: Tensor | number): Tensor;
-  le(other: Tensor | number): Tensor;
-  gt(other: Tensor | number): Tensor;
-  ge(other: Tensor | number): Tensor;
-  logicalNot(): Tensor;
 
   // ---- reductions ----
   sum(options?: KeepdimOptions): Tensor;
@@ -209,29 +151,16 @@ export declare class Tensor {
   std(dim?: number | readonly number[] | null, options?: VarOptions): Tensor;
   std(options: VarOptions): Tensor;
   norm(p?: number, dim?: number | readonly number[] | null, options?: KeepdimOptions | boolean): Tensor;
-  softmax(dim: number): Tensor;
-  logSoftmax(dim: number): Tensor;
-
-  // ---- linear algebra ----
-  matmul(other: Tensor): Tensor;
-  mm(other: Tensor): Tensor;
-  bmm(other: Tensor): Tensor;
 
   // ---- in place (bump the version; return this) ----
   add_(other: Tensor | number, options?: AlphaOptions): this;
   sub_(other: Tensor | number, options?: AlphaOptions): this;
-  mul_(other: Tensor | number): this;
-  div_(other: Tensor | number): this;
-  zero_(): this;
-  fill_(value: number | boolean): this;
-  copy_(src: Tensor): this;
   normal_(mean?: number, std?: number): this;
   normal_(options: { mean?: number; std?: number }): this;
   uniform_(from?: number, to?: number): this;
   uniform_(options: { from?: number; to?: number }): this;
   clamp_(min?: number | null, max?: number | null): this;
   clamp_(bounds: { min?: number | null; max?: number | null }): this;
-  maskedFill_(mask: Tensor, value: number | boolean): this;
 
   // ---- memory ----
   /** Frees this handle (values live on while other tensors use them). Idempotent. */
@@ -239,6 +168,8 @@ export declare class Tensor {
   /** Same as kd.keep(this). */
   keep(): this;
 }
+/** The methods made from the op table (tensor_ops.d.ts): views, copies, element-wise, ... */
+export interface Tensor extends TensorOps {}
 
 /**
  * nn.Parameter: shares `data`'s storage, is a leaf, prints "Parameter containing:", and is not
@@ -314,7 +245,7 @@ export interface LoadOptions {
 export type TidyResult = unknown;
 
 /** The tensor part of a loaded module (`kd`). */
-export interface TensorApi {
+export interface TensorApi extends TensorOpFunctions {
   readonly Tensor: typeof Tensor;
   readonly Parameter: typeof Parameter;
   readonly KindlingError: typeof KindlingError;
@@ -364,26 +295,7 @@ export interface TensorApi {
   add(a: Tensor, b: Tensor | number, options?: AlphaOptions): Tensor;
   sub(a: Tensor, b: Tensor | number, options?: AlphaOptions): Tensor;
   rsub(a: Tensor, b: Tensor | number, options?: AlphaOptions): Tensor;
-  mul(a: Tensor, b: Tensor | number): Tensor;
-  div(a: Tensor, b: Tensor | number): Tensor;
-  pow(a: Tensor, exponent: Tensor | number): Tensor;
-  neg(x: Tensor): Tensor;
-  exp(x: Tensor): Tensor;
-  log(x: Tensor): Tensor;
-  sqrt(x: Tensor): Tensor;
-  abs(x: Tensor): Tensor;
-  tanh(x: Tensor): Tensor;
-  sigmoid(x: Tensor): Tensor;
-  relu(x: Tensor): Tensor;
-  gelu(x: Tensor): Tensor;
   clamp(x: Tensor, min?: number | null, max?: number | null): Tensor;
-  eq(a: Tensor, b: Tensor | number): Tensor;
-  ne(a: Tensor, b: Tensor | number): Tensor;
-  lt(a: Tensor, b: Tensor | number): Tensor;
-  le(a: Tensor, b: Tensor | number): Tensor;
-  gt(a: Tensor, b: Tensor | number): Tensor;
-  ge(a: Tensor, b: Tensor | number): Tensor;
-  logicalNot(x: Tensor): Tensor;
   sum(x: Tensor, dim?: number | readonly number[], options?: KeepdimOptions | boolean): Tensor;
   mean(x: Tensor, dim?: number | readonly number[], options?: KeepdimOptions | boolean): Tensor;
   max(x: Tensor): Tensor;
@@ -395,32 +307,7 @@ export interface TensorApi {
   var(x: Tensor, dim?: number | readonly number[] | null, options?: VarOptions): Tensor;
   std(x: Tensor, dim?: number | readonly number[] | null, options?: VarOptions): Tensor;
   norm(x: Tensor, p?: number, dim?: number | readonly number[] | null, options?: KeepdimOptions | boolean): Tensor;
-  softmax(x: Tensor, dim: number): Tensor;
-  logSoftmax(x: Tensor, dim: number): Tensor;
-  matmul(a: Tensor, b: Tensor): Tensor;
-  mm(a: Tensor, b: Tensor): Tensor;
-  bmm(a: Tensor, b: Tensor): Tensor;
-  view(x: Tensor, ...shape: number[]): Tensor;
-  view(x: Tensor, shape: Shape): Tensor;
-  reshape(x: Tensor, ...shape: number[]): Tensor;
-  reshape(x: Tensor, shape: Shape): Tensor;
-  transpose(x: Tensor, dim0: number, dim1: number): Tensor;
-  permute(x: Tensor, ...dims: number[]): Tensor;
-  permute(x: Tensor, dims: Shape): Tensor;
-  t(x: Tensor): Tensor;
-  unsqueeze(x: Tensor, dim: number): Tensor;
   squeeze(x: Tensor, dim?: number): Tensor;
-  flatten(x: Tensor, startDim?: number, endDim?: number): Tensor;
-  narrow(x: Tensor, dim: number, start: number, length: number): Tensor;
-  select(x: Tensor, dim: number, index: number): Tensor;
-  expand(x: Tensor, ...shape: number[]): Tensor;
-  expand(x: Tensor, shape: Shape): Tensor;
-  clone(x: Tensor): Tensor;
-  detach(x: Tensor): Tensor;
-  indexSelect(x: Tensor, dim: number, index: Tensor): Tensor;
-  gather(x: Tensor, dim: number, index: Tensor): Tensor;
-  scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor;
-  maskedFill(x: Tensor, mask: Tensor, value: number | boolean): Tensor;
 
   // ---- grad mode (fn must be synchronous; the mode is restored also when fn throws) ----
   noGrad<T>(fn: () => T): T;
