@@ -147,18 +147,30 @@ export function makeTensorClasses(ctx) {
     #a = 0;        // the address (0 once disposed)
     #h = null;     // the RawTensor handle, made when a raw function needs one
     #scope = null;
+    // Whether the backstop watches this wrapper. A wrapper inside a kd.tidy scope needs no
+    // backstop (the scope frees it), so it is registered only when it leaves scopes: registering
+    // costs about as much as a small op.
+    #registered = false;
 
     /** Internal: tensors come from kd.tensor(), kd.zeros() and the other factories. */
     constructor(address, token) {
       if (token !== TOKEN) throw typeError('use kd.tensor(), kd.zeros() or another factory to make tensors');
       this.#a = address;
       state.liveTensors++;
-      registry?.register(this, address, this);
       const scope = scopes.length === 0 ? null : scopes[scopes.length - 1];
       if (scope !== null) {
         scope.add(this);
         this.#scope = scope;
+      } else {
+        this.#watch();
       }
+    }
+
+    #watch() {
+      if (this.#registered || registry === null) return;
+      this.#registered = true;
+      registry.register(this, this.#a, this);
+      if (this.#h !== null) registry.register(this, this.#h, this);
     }
 
     static {
@@ -176,20 +188,20 @@ export function makeTensorClasses(ctx) {
       const a = addressOf(t);
       if (t.#h === null) {
         t.#h = raw.tensorHandle(a);
-        registry?.register(t, t.#h, t);
+        if (t.#registered) registry.register(t, t.#h, t);
       }
       return t.#h;
     }
 
     static untrack(t) {
-      t.#scope?.delete(t);
-      t.#scope = null;
+      Tensor.moveTo(t, null);
     }
 
     static moveTo(t, scope) {
       t.#scope?.delete(t);
       t.#scope = scope;
-      scope?.add(t);
+      if (scope === null) t.#watch();
+      else scope.add(t);
     }
 
     static scopeOf(t) { return t.#scope; }
@@ -460,7 +472,7 @@ export function makeTensorClasses(ctx) {
         this.#scope.delete(this);
         this.#scope = null;
       }
-      registry?.unregister(this);
+      if (this.#registered) registry.unregister(this);
       this.#a = 0;
       state.liveTensors--;
       if (!ctx.closed) {
