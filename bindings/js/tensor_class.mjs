@@ -544,7 +544,7 @@ export function makeTensorClasses(ctx) {
     handle.delete();
     return result(address);
   };
-  ctx.wrapResult = ctx.wrap;
+  ctx.wrapResult = ctx.wrap;  // the name nn code uses for a handle a method returned
   ctx.unwrap = (t) => Tensor.handleOf(t);
   ctx.identity = (t) => raw.tensorImplId(addressOf(t));
   ctx.adopt = (t) => {
