@@ -5,6 +5,7 @@
 #include "autograd/autograd.h"
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
+#include "autograd/rule.h"
 #include "decomposition/pca.h"
 #include "manifold/tsne.h"
 #include "neighbors/neighbors.h"

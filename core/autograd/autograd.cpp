@@ -1,7 +1,8 @@
 #include "autograd/autograd.h"
 
+#include <algorithm>
+
 #include "autograd/node.h"
-#include "ops/ops.h"
 
 namespace kd::autograd {
 namespace {
@@ -20,7 +21,8 @@ std::vector<Tensor> make_seeds(const std::vector<Tensor>& outputs, const std::ve
     if (!seed.defined()) {
       KD_CHECK(out.numel() == 1, StateError, "grad can be implicitly created only for scalar outputs (got shape ",
                shape_str(out.shape()), ")");
-      seed = ones(out.shape());
+      seed = Tensor::make(out.shape(), DType::Float32);
+      std::fill_n(seed.data<float>(), seed.numel(), 1.0f);
     } else {
       KD_CHECK(seed.shape() == out.shape(), ShapeError, "Mismatch in shape: grad_output[", i, "] has a shape of ",
                shape_str(seed.shape()), " and output[", i, "] has a shape of ", shape_str(out.shape()), ".");

@@ -2,29 +2,93 @@
 // RNN does not overflow the small wasm stack), running each node once all the gradients
 // flowing into it have been summed.
 #include <atomic>
+#include <cstring>
 #include <queue>
 #include <unordered_map>
 
 #include "autograd/anomaly_mode.h"
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
-#include "ops/ops.h"
-#include "ops/view_backward.h"
+#include "autograd/view_backward.h"
+#include "kernels/kernels.h"
+#include "tensor/iter.h"
 
 namespace kd {
 namespace {
 thread_local bool grad_enabled = true;
 std::atomic<uint64_t> next_sequence_nr{0};
 
-// Adds `g` into `slot`, which may still be empty. Records history only in a backward with
-// create_graph (grad mode is on then), where the sum must be differentiable too.
-void accumulate(Tensor& slot, const Tensor& g) {
-  if (!g.defined()) return;
-  if (!slot.defined()) {
-    slot = g;
+// The engine sums gradients of one tensor: float32, one shape. That needs no dtype promotion,
+// no broadcasting and no history, so it is a plain loop over the vector kernel; only in a
+// backward with create_graph is the sum recorded (Tensor::add), to be differentiated again.
+
+// True when nothing but `t` can see its values (no other handle, view or alias of its
+// storage): the engine may then add into it, or hand it to a leaf as its .grad, in place.
+bool sole_owner(const Tensor& t) {
+  const TensorImpl* impl = t.impl();
+  return t.impl_ptr().use_count() == 1 && impl->storage.use_count() == 1 && !impl->view_base && !impl->grad_fn &&
+         !impl->requires_grad && impl->dtype == DType::Float32 && t.is_contiguous();
+}
+
+// dst += src, element by element (float32, one shape, dst without internal overlap).
+void add_into(const Tensor& dst, const Tensor& src) {
+  const KernelTable& k = kernels();
+  float* d = dst.data<float>();
+  const float* s = src.data<float>();
+  if (dst.is_contiguous() && src.is_contiguous()) {
+    k.f32_vadd(dst.numel(), d, s, d);
     return;
   }
-  slot = add(slot, g);
+  for_each_row<2>(dst.shape(), {dst.strides(), src.strides()},
+                  [&](const std::array<int64_t, 2>& off, const std::array<int64_t, 2>& st, int64_t n) {
+                    if (st[0] == 1 && st[1] == 1) {
+                      k.f32_vadd(n, d + off[0], s + off[1], d + off[0]);
+                      return;
+                    }
+                    for (int64_t i = 0; i < n; ++i) d[off[0] + i * st[0]] += s[off[1] + i * st[1]];
+                  });
+}
+
+// A fresh contiguous float32 copy of `t`'s values.
+Tensor fresh_copy(const Tensor& t) {
+  Tensor out = Tensor::make(t.shape(), DType::Float32);
+  float* o = out.data<float>();
+  const float* s = t.data<float>();
+  if (t.is_contiguous()) {
+    std::memcpy(o, s, static_cast<size_t>(t.numel()) * sizeof(float));
+    return out;
+  }
+  for_each_row<2>(t.shape(), {out.strides(), t.strides()},
+                  [&](const std::array<int64_t, 2>& off, const std::array<int64_t, 2>& st, int64_t n) {
+                    for (int64_t i = 0; i < n; ++i) o[off[0] + i] = s[off[1] + i * st[1]];
+                  });
+  return out;
+}
+
+// Adds `g` into `slot`, which may still be empty.
+void accumulate(Tensor& slot, Tensor&& g) {
+  if (!g.defined()) return;
+  if (!slot.defined()) {
+    slot = std::move(g);
+    return;
+  }
+  if (GradMode::is_enabled()) {
+    slot = slot.add(g);
+    return;
+  }
+  KD_CHECK(slot.shape() == g.shape() && slot.dtype() == DType::Float32 && g.dtype() == DType::Float32, RuntimeError,
+           "autograd: two gradients of one tensor differ: ", dtype_name(slot.dtype()), " ", shape_str(slot.shape()),
+           " and ", dtype_name(g.dtype()), " ", shape_str(g.shape()));
+  if (sole_owner(slot)) {
+    add_into(slot, g);
+  } else if (sole_owner(g)) {
+    add_into(g, slot);  // float addition commutes exactly
+    slot = std::move(g);
+  } else {
+    Tensor sum = fresh_copy(slot);
+    add_into(sum, g);
+    slot = std::move(sum);
+  }
 }
 }  // namespace
 
@@ -104,23 +168,35 @@ Tensor SavedTensor::unpack(const Node& owner) const {
   return Tensor(alias);
 }
 
+namespace {
+// Adds a gradient into an existing .grad in place, as `grad += g` (the version counter moves).
+void add_into_grad(const std::shared_ptr<TensorImpl>& grad, const Tensor& g) {
+  Tensor dst(grad);
+  check_inplace(dst, "AccumulateGrad");
+  KD_CHECK(dst.shape() == g.shape() && dst.dtype() == DType::Float32, ShapeError, "AccumulateGrad: the gradient ",
+           dtype_name(g.dtype()), " ", shape_str(g.shape()), " does not match .grad, ", dtype_name(dst.dtype()), " ",
+           shape_str(dst.shape()));
+  add_into(dst, g);
+  dst.bump_version();
+}
+}  // namespace
+
 std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>&& grad_outputs) {
-  const Tensor& g = grad_outputs[0];
+  Tensor& g = grad_outputs[0];
   if (!g.defined()) return {};
   if (GradMode::is_enabled()) {
     // create_graph: .grad keeps the history of the gradient, and a second gradient is added
     // out of place, recorded (an in-place add would rewrite the first one's history).
-    leaf_->grad = (leaf_->grad ? add(Tensor(leaf_->grad), g) : g.clone()).impl_ptr();
+    leaf_->grad = (leaf_->grad ? Tensor(leaf_->grad).add(g) : g.clone()).impl_ptr();
     return {};
   }
-  NoGradGuard no_grad;
-  if (!leaf_->grad) {
-    // A fresh, contiguous copy: the incoming gradient may alias a buffer of some other node.
-    Tensor c = g.contiguous();
-    leaf_->grad = (c.same(g) ? g.clone() : c).impl_ptr();
-  } else {
-    Tensor(leaf_->grad).add_(g);
+  if (leaf_->grad) {
+    add_into_grad(leaf_->grad, g);
+    return {};
   }
+  // The gradient itself when nothing else can see it, else a fresh contiguous copy (the
+  // incoming gradient may alias a buffer of some other node, or a tensor a hook kept).
+  leaf_->grad = (sole_owner(g) ? std::move(g) : fresh_copy(g)).impl_ptr();
   return {};
 }
 
@@ -297,7 +373,7 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
     Edge e = gradient_edge(roots[i]);
     Pending& p = pending[e.node.get()];
     p.grads.resize(e.node->num_outputs);
-    accumulate(p.grads[e.input_nr], seeds[i]);
+    accumulate(p.grads[e.input_nr], Tensor(seeds[i]));
   }
   for (auto& [node, p] : pending)
     if (p.dependencies == 0) ready.push(node);
@@ -317,9 +393,8 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
     for (size_t k = 0; k < node->retained_outputs.size() && k < grads.size(); ++k) {
       auto impl = node->retained_outputs[k].lock();
       if (!impl || !grads[k].defined()) continue;
-      NoGradGuard no_grad;
-      if (impl->grad) Tensor(impl->grad).add_(grads[k]);
-      else impl->grad = grads[k].clone().impl_ptr();
+      if (impl->grad) add_into_grad(impl->grad, grads[k]);
+      else impl->grad = fresh_copy(grads[k]).impl_ptr();
     }
 
     bool runs = true;
@@ -344,7 +419,7 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
       if (!e.valid()) continue;
       Pending& next = pending[e.node.get()];
       next.grads.resize(e.node->num_outputs);
-      if (i < input_grads.size()) accumulate(next.grads[e.input_nr], input_grads[i]);
+      if (i < input_grads.size()) accumulate(next.grads[e.input_nr], std::move(input_grads[i]));
       if (--next.dependencies == 0) ready.push(e.node.get());
     }
   }

@@ -5,8 +5,7 @@
 // in-place op, the rest of the base's gradient flows to its old history.
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
-#include "ops/ops.h"
-#include "ops/view_backward.h"
+#include "autograd/view_backward.h"
 
 namespace kd {
 namespace {
@@ -15,32 +14,16 @@ class CopySlices final : public Node {
  public:
   CopySlices(Geometry base, Geometry view) : base_(std::move(base)), view_(std::move(view)) {}
   // grads[0] has the base's shape. Output 0 goes to the base's old history with the region
-  // zeroed (it was overwritten); output 1 goes to the in-place result's history.
+  // zeroed (it was overwritten); output 1 goes to the in-place result's history: the gradient
+  // read at the view's places. Both are maps over the storage the two share, recorded in a
+  // backward with create_graph.
   std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
     const Tensor& g = grads[0];
-    // Lay the gradient out like the storage the base and the view share, so the view's region
-    // can be read by its geometry, then zero that region for the base's old history.
-    Tensor buffer = zeros({storage_extent()});
-    Tensor base_view = buffer.as_strided(base_.shape, base_.strides, base_.offset - min_offset());
-    base_view.copy_(g);
-    Tensor region = buffer.as_strided(view_.shape, view_.strides, view_.offset - min_offset());
-    Tensor region_grad = region.clone();
-    region.zero_();
-    Tensor rest = base_view.clone();
-    return {rest, region_grad};
+    return {zero_region(g, base_, view_), scatter_to_geometry("AsStridedBackward0", g, view_, base_)};
   }
   std::string name() const override { return "CopySlices"; }
 
  private:
-  int64_t min_offset() const { return std::min(base_.offset, view_.offset); }
-  int64_t storage_extent() const {
-    auto hi = [](const Geometry& g) {
-      int64_t h = g.offset;
-      for (size_t i = 0; i < g.shape.size(); ++i) h += (g.shape[i] - 1) * g.strides[i];
-      return h + 1;
-    };
-    return std::max(hi(base_), hi(view_)) - min_offset();
-  }
   Geometry base_;
   Geometry view_;
 };

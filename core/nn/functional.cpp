@@ -8,6 +8,7 @@
 
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
+#include "autograd/rule.h"
 #include "kernels/kernels.h"
 #include "ops/ops.h"
 #include "ops/pointwise.h"

@@ -1,10 +1,11 @@
-// Indexing ops that copy: index_select, gather, scatter_add, cat, stack, where, masked_fill,
-// one_hot. Every index is validated before anything is written.
+// Ops that copy: clone, to_dtype, and the indexing ops index_select, gather, scatter_add, cat,
+// stack, where, masked_fill, one_hot. Every index is validated before anything is written.
 #include <algorithm>
 #include <cstring>
 #include <type_traits>
 
 #include "autograd/grad_mode.h"
+#include "autograd/rule.h"
 #include "kernels/kernels.h"
 #include "ops/ops.h"
 #include "ops/pointwise.h"
@@ -103,6 +104,24 @@ Tensor scattered_gradient(const Shape& input_shape, int64_t d, const Tensor& ind
 }
 
 }  // namespace
+
+// ---- clone and dtype conversion ----
+
+Tensor clone(const Tensor& t) {
+  Tensor out = Tensor::make(t.shape(), t.dtype());
+  copy_values(out, t);
+  record_rule("CloneBackward0", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>&) {
+    return std::vector<Tensor>{g};
+  }, {t}, out, {});
+  return out;
+}
+
+Tensor to_dtype(const Tensor& t, DType dtype) {
+  if (t.dtype() == dtype) return t;
+  Tensor out = Tensor::make(t.shape(), dtype);
+  copy_values(out, t);  // no gradient flows through a change of dtype away from float
+  return out;
+}
 
 Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index) {
   check_index_tensor(index, "index_select");

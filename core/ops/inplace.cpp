@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "autograd/grad_mode.h"
+#include "autograd/rule.h"
 #include "autograd/node.h"
 #include "kernels/kernels.h"
 #include "ops/ops.h"

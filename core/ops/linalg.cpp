@@ -1,6 +1,7 @@
 // Matrix products: mm and bmm are primitives over the gemm kernel; matmul composes them with
 // PyTorch's rank rules (1-D operands, batch broadcasting) so its gradient comes for free.
 #include "autograd/grad_mode.h"
+#include "autograd/rule.h"
 #include "kernels/kernels.h"
 #include "ops/ops.h"
 #include "ops/pointwise.h"

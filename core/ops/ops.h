@@ -117,8 +117,6 @@ Tensor std(const Tensor& t, std::optional<Shape> dims = std::nullopt, bool unbia
 Tensor norm(const Tensor& t, double p = 2, std::optional<Shape> dims = std::nullopt, bool keepdim = false);
 Tensor softmax(const Tensor& t, int64_t dim);
 Tensor log_softmax(const Tensor& t, int64_t dim);
-// Sums `t` down to `shape` (the inverse of broadcasting); used by every broadcasting backward.
-Tensor sum_to(const Tensor& t, const Shape& shape);
 
 // ---- linear algebra (ops/linalg.cpp) ----
 Tensor matmul(const Tensor& a, const Tensor& b);

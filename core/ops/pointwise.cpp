@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "autograd/grad_mode.h"
+#include "autograd/rule.h"
 #include "kernels/kernels.h"
 #include "ops/ops.h"
 #include "parallel/thread_pool.h"
@@ -24,14 +25,6 @@ void check_subtraction_operands(const Tensor& a, const Tensor& b) {
            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.");
   KD_CHECK(a.dtype() != DType::Bool && b.dtype() != DType::Bool, TypeError,
            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
-}
-
-Shape broadcast_strides(const Tensor& t, const Shape& shape) {
-  Shape strides(shape.size(), 0);
-  size_t lead = shape.size() - t.shape().size();
-  for (size_t i = 0; i < t.shape().size(); ++i)
-    strides[lead + i] = t.shape()[i] == 1 ? 0 : t.strides()[i];
-  return strides;
 }
 
 namespace {
@@ -140,12 +133,6 @@ Tensor arith_values(Arith op, const Tensor& a, const Tensor& b, double alpha, co
   return type == DType::Bool ? to_dtype(out, DType::Bool) : out;
 }
 
-std::vector<Tensor> unpack_all(const RuleBackward& node) {
-  std::vector<Tensor> out;
-  for (const SavedTensor& s : node.saved) out.push_back(s.unpack(node));
-  return out;
-}
-
 // ---- float unary ops ----
 using UnaryKernel = void (*)(int64_t, const float*, float*);
 
@@ -176,52 +163,6 @@ void copy_values(const Tensor& dst, const Tensor& src) {
     case DType::Int64: copy_from<int64_t>(dst, src); break;
     case DType::Bool: copy_from<bool>(dst, src); break;
   }
-}
-
-std::vector<Tensor> RuleBackward::apply(std::vector<Tensor>&& grads) {
-  std::vector<Tensor> result = rule(*this, grads[0], unpack_all(*this));
-  // Broadcast inputs get their gradient summed back to their own shape.
-  for (size_t i = 0; i < result.size() && i < input_shapes.size(); ++i)
-    if (result[i].defined() && result[i].shape() != input_shapes[i]) result[i] = sum_to(result[i], input_shapes[i]);
-  return result;
-}
-
-void RuleBackward::release_saved() {
-  for (SavedTensor& s : saved) s.release();
-}
-
-std::shared_ptr<RuleBackward> record_rule(const char* op, RuleBackward::Rule rule, const std::vector<Tensor>& inputs,
-                                          Tensor& out, std::vector<Tensor> to_save, bool saves_output, double scalar) {
-  if (!any_requires_grad(inputs)) return nullptr;
-  KD_CHECK(out.dtype() == DType::Float32, TypeError, op, ": gradients need a float32 result");
-  auto node = std::make_shared<RuleBackward>();
-  node->op = op;
-  node->rule = rule;
-  node->scalar = scalar;
-  // An undefined input (an index or a condition, which gets no gradient) has no shape.
-  for (const Tensor& in : inputs) node->input_shapes.push_back(in.defined() ? in.shape() : Shape{});
-  set_history(node, inputs, {&out});
-  for (size_t i = 0; i < to_save.size(); ++i)
-    node->saved.emplace_back(to_save[i], saves_output && i + 1 == to_save.size());
-  return node;
-}
-
-// ---- clone and dtype conversion ----
-
-Tensor clone(const Tensor& t) {
-  Tensor out = Tensor::make(t.shape(), t.dtype());
-  copy_values(out, t);
-  record_rule("CloneBackward0", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>&) {
-    return std::vector<Tensor>{g};
-  }, {t}, out, {});
-  return out;
-}
-
-Tensor to_dtype(const Tensor& t, DType dtype) {
-  if (t.dtype() == dtype) return t;
-  Tensor out = Tensor::make(t.shape(), dtype);
-  copy_values(out, t);  // no gradient flows through a change of dtype away from float
-  return out;
 }
 
 // ---- arithmetic ----

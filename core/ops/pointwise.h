@@ -1,11 +1,8 @@
-// Helpers shared by the ops: dtype promotion, strided copies, and RuleBackward, the node that
-// most single-output ops record.
+// Helpers shared by the op families: dtype promotion, the operands of `-`, strided copies.
 #pragma once
 
-#include <functional>
-
-#include "autograd/node.h"
-#include "ops/iter.h"
+#include "tensor/iter.h"
+#include "tensor/tensor.h"
 
 namespace kd {
 
@@ -18,31 +15,5 @@ void check_subtraction_operands(const Tensor& a, const Tensor& b);
 
 // Copies `src` (broadcast to dst's shape, converted to dst's dtype) into dst's elements.
 void copy_values(const Tensor& dst, const Tensor& src);
-
-// The backward of a single-output op: a plain function (no captures) over the saved tensors,
-// so the node holds its tensors itself and nothing forms a reference cycle. Gradients that
-// come out with a broadcast shape are summed back to their input's shape.
-struct RuleBackward final : Node {
-  using Rule = std::vector<Tensor> (*)(const RuleBackward& node, const Tensor& grad, const std::vector<Tensor>& saved);
-  const char* op = "";
-  Rule rule = nullptr;
-  std::vector<SavedTensor> saved;
-  std::vector<Shape> input_shapes;
-  double scalar = 0;  // alpha, an exponent or a bound, as the op needs
-  Shape dims;         // reduced or indexed dims, as the op needs
-  bool keepdim = false;
-
-  bool needs_grad(size_t input) const { return input < next_edges.size() && next_edges[input].valid(); }
-  std::vector<Tensor> apply(std::vector<Tensor>&& grads) override;
-  std::string name() const override { return op; }
-  void release_saved() override;
-};
-
-// Records `out` as computed by `op` from `inputs` when any of them requires grad. `to_save`
-// lists the tensors the rule reads (output last, marked by `saves_output`).
-// Returns the node (for ops that set more fields), or null when nothing was recorded.
-std::shared_ptr<RuleBackward> record_rule(const char* op, RuleBackward::Rule rule, const std::vector<Tensor>& inputs,
-                                          Tensor& out, std::vector<Tensor> to_save, bool saves_output = false,
-                                          double scalar = 0);
 
 }  // namespace kd

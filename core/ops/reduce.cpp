@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "autograd/grad_mode.h"
+#include "autograd/rule.h"
 #include "kernels/kernels.h"
 #include "ops/ops.h"
 #include "ops/pointwise.h"
@@ -80,17 +81,6 @@ Tensor unreduce(const Tensor& g, const Shape& input_shape, const Shape& reduced,
 Tensor float_input(const Tensor& t) { return t.dtype() == DType::Float32 ? t : to_dtype(t, DType::Float32); }
 
 }  // namespace
-
-Tensor sum_to(const Tensor& t, const Shape& shape) {
-  if (t.shape() == shape) return t;
-  // Sum the leading dims that broadcasting added, and the dims that were 1 in `shape`.
-  int64_t lead = t.dim() - static_cast<int64_t>(shape.size());
-  Shape dims;
-  for (int64_t i = 0; i < t.dim(); ++i)
-    if (i < lead || (shape[i - lead] == 1 && t.shape()[i] != 1)) dims.push_back(i);
-  Tensor out = dims.empty() ? t : sum(t, dims, true);
-  return out.reshape(shape);
-}
 
 // ---- sum and mean ----
 

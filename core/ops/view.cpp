@@ -7,8 +7,9 @@
 
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
+#include "autograd/rule.h"
+#include "autograd/view_backward.h"
 #include "ops/ops.h"
-#include "ops/view_backward.h"
 
 namespace kd {
 namespace {
@@ -128,52 +129,6 @@ std::optional<Shape> view_strides(const Tensor& t, const Shape& shape) {
 }
 
 }  // namespace
-
-Geometry Geometry::of(const Tensor& t) { return Geometry{t.shape(), t.strides(), t.storage_offset()}; }
-
-AsStridedBackward::AsStridedBackward(std::string op, Geometry input, Geometry output)
-    : op_(std::move(op)), input_(std::move(input)), output_(std::move(output)) {}
-
-std::vector<Tensor> AsStridedBackward::apply(std::vector<Tensor>&& grads) {
-  Tensor result = scatter_to_geometry(grads[0], input_, output_);
-  // The map is linear in the gradient and its adjoint is the same map with the two geometries
-  // swapped: in a backward with create_graph that is the recorded history of the result.
-  if (any_requires_grad({&grads[0]})) {
-    auto node = std::make_shared<AsStridedBackward>(op_, output_, input_);
-    set_history(node, {grads[0]}, {&result});
-  }
-  return {result};
-}
-
-Tensor scatter_to_geometry(const Tensor& grad, const Geometry& input, const Geometry& output) {
-  // Lay a zeroed buffer out like the storage both geometries index into, add the gradient at
-  // the output's places (adding, not copying: an overlapping view such as expand sends several
-  // gradients to one element), then read it back at the input's places.
-  auto extent = [](const Geometry& g) {
-    int64_t hi = g.offset;
-    for (size_t i = 0; i < g.shape.size(); ++i) {
-      if (g.shape[i] == 0) return g.offset;
-      hi += (g.shape[i] - 1) * std::max<int64_t>(g.strides[i], 0);
-    }
-    return hi + 1;
-  };
-  int64_t lo = std::min(input.offset, output.offset);
-  Tensor buffer = zeros({std::max(extent(input), extent(output)) - lo});
-  float* base = buffer.data<float>();
-  Tensor g = grad.contiguous();
-  const float* gp = g.data<float>();
-  int64_t k = 0;
-  for_each_element<1>(output.shape, {output.strides}, [&](const std::array<int64_t, 1>& off) {
-    base[output.offset - lo + off[0]] += gp[k++];
-  });
-  Tensor result = Tensor::make(input.shape, DType::Float32);
-  float* rp = result.data<float>();
-  k = 0;
-  for_each_element<1>(input.shape, {input.strides}, [&](const std::array<int64_t, 1>& off) {
-    rp[k++] = base[input.offset - lo + off[0]];
-  });
-  return result;
-}
 
 Tensor view(const Tensor& t, const Shape& shape) {
   Shape sizes = infer_size(shape, t.numel());

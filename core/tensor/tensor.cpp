@@ -4,6 +4,7 @@
 
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
+#include "autograd/rule.h"
 #include "ops/ops.h"
 #include "ops/pointwise.h"
 

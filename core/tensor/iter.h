@@ -1,4 +1,5 @@
-// Strided iteration shared by the element-wise, reduction and copy ops.
+// Strided iteration shared by the element-wise, reduction and copy ops and by the gradients
+// autograd lays out by geometry.
 //
 // An op that reads N tensors of one output shape walks them with `for_each_row`: the outer
 // dims advance a multi-index, and the innermost dim is handed to the op as a row (start
@@ -15,7 +16,12 @@ namespace kd {
 
 // The strides of `t` when broadcast to `shape` (0 along broadcast dims). `shape` must be a
 // valid broadcast target of t.shape() (checked by the caller).
-Shape broadcast_strides(const Tensor& t, const Shape& shape);
+inline Shape broadcast_strides(const Tensor& t, const Shape& shape) {
+  Shape strides(shape.size(), 0);
+  const size_t lead = shape.size() - t.shape().size();
+  for (size_t i = 0; i < t.shape().size(); ++i) strides[lead + i] = t.shape()[i] == 1 ? 0 : t.strides()[i];
+  return strides;
+}
 
 // Calls row(offsets, inner_strides, inner_size) for every innermost row of `shape`, where
 // offsets[i] is the element offset of operand i at the row's start (relative to its data()).

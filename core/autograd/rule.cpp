@@ -1,0 +1,49 @@
+#include "autograd/rule.h"
+
+namespace kd {
+
+std::vector<Tensor> RuleBackward::apply(std::vector<Tensor>&& grads) {
+  std::vector<Tensor> unpacked;
+  unpacked.reserve(saved.size());
+  for (const SavedTensor& s : saved) unpacked.push_back(s.unpack(*this));
+  std::vector<Tensor> result = rule(*this, grads[0], unpacked);
+  // Broadcast inputs get their gradient summed back to their own shape.
+  for (size_t i = 0; i < result.size() && i < input_shapes.size(); ++i)
+    if (result[i].defined() && result[i].shape() != input_shapes[i]) result[i] = sum_to(result[i], input_shapes[i]);
+  return result;
+}
+
+void RuleBackward::release_saved() {
+  for (SavedTensor& s : saved) s.release();
+}
+
+std::shared_ptr<RuleBackward> record_rule(const char* op, RuleBackward::Rule rule, const std::vector<Tensor>& inputs,
+                                          Tensor& out, std::vector<Tensor> to_save, bool saves_output, double scalar) {
+  if (!any_requires_grad(inputs)) return nullptr;
+  KD_CHECK(out.dtype() == DType::Float32, TypeError, op, ": gradients need a float32 result");
+  auto node = std::make_shared<RuleBackward>();
+  node->op = op;
+  node->rule = rule;
+  node->scalar = scalar;
+  // An undefined input (an index or a condition, which gets no gradient) has no shape.
+  node->input_shapes.reserve(inputs.size());
+  for (const Tensor& in : inputs) node->input_shapes.push_back(in.defined() ? in.shape() : Shape{});
+  set_history(node, inputs, {&out});
+  node->saved.reserve(to_save.size());
+  for (size_t i = 0; i < to_save.size(); ++i)
+    node->saved.emplace_back(to_save[i], saves_output && i + 1 == to_save.size());
+  return node;
+}
+
+Tensor sum_to(const Tensor& t, const Shape& shape) {
+  if (t.shape() == shape) return t;
+  // Sum the leading dims that broadcasting added, and the dims that were 1 in `shape`.
+  int64_t lead = t.dim() - static_cast<int64_t>(shape.size());
+  Shape dims;
+  for (int64_t i = 0; i < t.dim(); ++i)
+    if (i < lead || (shape[i - lead] == 1 && t.shape()[i] != 1)) dims.push_back(i);
+  Tensor out = dims.empty() ? t : t.sum(dims, true);
+  return out.reshape(shape);
+}
+
+}  // namespace kd
