@@ -26,8 +26,11 @@ std::atomic<uint64_t> next_sequence_nr{0};
 // storage): the engine may then add into it, or hand it to a leaf as its .grad, in place.
 bool sole_owner(const Tensor& t) {
   const TensorImpl* impl = t.impl();
-  return t.impl_ptr().use_count() == 1 && impl->storage.use_count() == 1 && !impl->view_base && !impl->grad_fn &&
-         !impl->requires_grad && impl->dtype == DType::Float32 && t.is_contiguous();
+  // A tensor made by Tensor::make holds its storage and version counter through one control
+  // block: two references that are both its own.
+  const bool one_block = !impl->storage.owner_before(impl->version) && !impl->version.owner_before(impl->storage);
+  return t.impl_ptr().use_count() == 1 && impl->storage.use_count() == (one_block ? 2 : 1) && !impl->view_base &&
+         !impl->grad_fn && !impl->requires_grad && impl->dtype == DType::Float32 && t.is_contiguous();
 }
 
 // dst += src, element by element (float32, one shape, dst without internal overlap).
@@ -250,20 +253,24 @@ bool any_requires_grad(std::initializer_list<const Tensor*> inputs) {
   return false;
 }
 
-bool any_requires_grad(const std::vector<Tensor>& inputs) {
+bool any_requires_grad(const Tensor* inputs, size_t count) {
   if (!GradMode::is_enabled()) return false;
-  for (const Tensor& t : inputs)
-    if (t.defined() && t.requires_grad()) return true;
+  for (size_t i = 0; i < count; ++i)
+    if (inputs[i].defined() && inputs[i].requires_grad()) return true;
   return false;
 }
 
-void set_history(const std::shared_ptr<Node>& node, const std::vector<Tensor>& inputs,
-                 const std::vector<Tensor*>& outputs) {
-  if (AnomalyMode::is_enabled()) check_anomaly_forward(*node, inputs, outputs);
+void set_history(const std::shared_ptr<Node>& node, const Tensor* inputs, size_t num_inputs, Tensor* const* outputs,
+                 size_t num_outputs) {
+  if (AnomalyMode::is_enabled())
+    check_anomaly_forward(*node, std::vector<Tensor>(inputs, inputs + num_inputs),
+                          std::vector<Tensor*>(outputs, outputs + num_outputs));
   node->next_edges.clear();
-  for (const Tensor& in : inputs) node->next_edges.push_back(in.defined() ? gradient_edge(in) : Edge{});
-  node->num_outputs = static_cast<uint32_t>(outputs.size());
-  for (size_t i = 0; i < outputs.size(); ++i) {
+  node->next_edges.reserve(num_inputs);
+  for (size_t i = 0; i < num_inputs; ++i)
+    node->next_edges.push_back(inputs[i].defined() ? gradient_edge(inputs[i]) : Edge{});
+  node->num_outputs = static_cast<uint32_t>(num_outputs);
+  for (size_t i = 0; i < num_outputs; ++i) {
     TensorImpl* out = outputs[i]->impl();
     out->grad_fn = node;
     out->output_nr = static_cast<uint32_t>(i);
@@ -309,21 +316,26 @@ std::unordered_map<Node*, bool> nodes_leading_to(const std::vector<Node*>& start
 
 std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds, bool retain_graph,
                                  bool create_graph, const std::vector<Tensor>* inputs, bool allow_unused) {
+  // One entry for every node reachable from the roots: the node kept alive while the pass
+  // runs, the gradients summed for its outputs, and how many edges into it have not run yet.
   struct Pending {
+    std::shared_ptr<Node> node;
     std::vector<Tensor> grads;
     int dependencies = 0;
   };
   std::unordered_map<Node*, Pending> pending;
-  std::unordered_map<Node*, std::shared_ptr<Node>> keep_alive;
+  pending.reserve(64);  // one bucket array for a small graph, not a rehash every few nodes
 
   // Count, for every node reachable from the roots, how many edges lead into it.
   std::vector<Node*> stack, starts;
+  stack.reserve(16);
   for (const Tensor& root : roots) {
     Edge e = gradient_edge(root);
     KD_CHECK(e.valid(), StateError, "element 0 of tensors does not require grad and does not have a grad_fn");
     starts.push_back(e.node.get());
-    if (!keep_alive.count(e.node.get())) {
-      keep_alive[e.node.get()] = e.node;
+    Pending& p = pending[e.node.get()];
+    if (!p.node) {
+      p.node = e.node;
       stack.push_back(e.node.get());
     }
   }
@@ -332,9 +344,10 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
     stack.pop_back();
     for (const Edge& e : node->next_edges) {
       if (!e.valid()) continue;
-      pending[e.node.get()].dependencies++;
-      if (!keep_alive.count(e.node.get())) {
-        keep_alive[e.node.get()] = e.node;
+      Pending& p = pending[e.node.get()];
+      p.dependencies++;
+      if (!p.node) {
+        p.node = e.node;
         stack.push_back(e.node.get());
       }
     }
@@ -351,8 +364,7 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
       const Tensor& in = (*inputs)[i];
       KD_CHECK(in.defined() && in.requires_grad(), StateError, "One of the differentiated Tensors does not require grad");
       Edge e = gradient_edge(in);
-      keep_alive.emplace(e.node.get(), e.node);  // a leaf's accumulator may be new
-      input_edges.push_back(e);
+      input_edges.push_back(e);  // holds a leaf's accumulator, which may be new, for the pass
       targets[e.node.get()]++;
     }
     needed = nodes_leading_to(starts, targets);

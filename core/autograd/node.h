@@ -104,12 +104,22 @@ Edge gradient_edge(const Tensor& t);
 void refresh_view_history(TensorImpl& t);
 
 // True when grad mode is on and any of `inputs` requires grad: the op must record a node.
+bool any_requires_grad(const Tensor* inputs, size_t count);
 bool any_requires_grad(std::initializer_list<const Tensor*> inputs);
-bool any_requires_grad(const std::vector<Tensor>& inputs);
+inline bool any_requires_grad(const std::vector<Tensor>& inputs) { return any_requires_grad(inputs.data(), inputs.size()); }
 
-// Connects a freshly made node: edges from `inputs`, and `outputs` get it as grad_fn.
-void set_history(const std::shared_ptr<Node>& node, const std::vector<Tensor>& inputs,
-                 const std::vector<Tensor*>& outputs);
+// Connects a freshly made node: edges from the `num_inputs` inputs, and the outputs get it as
+// grad_fn. The overloads take braced lists ({a, b}, {&out}) without a heap-allocated vector.
+void set_history(const std::shared_ptr<Node>& node, const Tensor* inputs, size_t num_inputs, Tensor* const* outputs,
+                 size_t num_outputs);
+inline void set_history(const std::shared_ptr<Node>& node, std::initializer_list<Tensor> inputs,
+                        std::initializer_list<Tensor*> outputs) {
+  set_history(node, inputs.begin(), inputs.size(), outputs.begin(), outputs.size());
+}
+inline void set_history(const std::shared_ptr<Node>& node, const std::vector<Tensor>& inputs,
+                        const std::vector<Tensor*>& outputs) {
+  set_history(node, inputs.data(), inputs.size(), outputs.data(), outputs.size());
+}
 
 // Runs the backward pass from `roots` with the given seeds (engine.cpp). With `create_graph`
 // every node's backward runs with grad mode on, so the gradients it makes have a history of

@@ -17,22 +17,37 @@ void RuleBackward::release_saved() {
   for (SavedTensor& s : saved) s.release();
 }
 
-std::shared_ptr<RuleBackward> record_rule(const char* op, RuleBackward::Rule rule, const std::vector<Tensor>& inputs,
-                                          Tensor& out, std::vector<Tensor> to_save, bool saves_output, double scalar) {
-  if (!any_requires_grad(inputs)) return nullptr;
+namespace {
+std::shared_ptr<RuleBackward> record(const char* op, RuleBackward::Rule rule, const Tensor* inputs, size_t num_inputs,
+                                     Tensor& out, std::initializer_list<Tensor> to_save, bool saves_output,
+                                     double scalar) {
+  if (!any_requires_grad(inputs, num_inputs)) return nullptr;
   KD_CHECK(out.dtype() == DType::Float32, TypeError, op, ": gradients need a float32 result");
   auto node = std::make_shared<RuleBackward>();
   node->op = op;
   node->rule = rule;
   node->scalar = scalar;
   // An undefined input (an index or a condition, which gets no gradient) has no shape.
-  node->input_shapes.reserve(inputs.size());
-  for (const Tensor& in : inputs) node->input_shapes.push_back(in.defined() ? in.shape() : Shape{});
-  set_history(node, inputs, {&out});
+  node->input_shapes.reserve(num_inputs);
+  for (size_t i = 0; i < num_inputs; ++i) node->input_shapes.push_back(inputs[i].defined() ? inputs[i].shape() : Shape{});
+  Tensor* outputs[] = {&out};
+  set_history(node, inputs, num_inputs, outputs, 1);
   node->saved.reserve(to_save.size());
-  for (size_t i = 0; i < to_save.size(); ++i)
-    node->saved.emplace_back(to_save[i], saves_output && i + 1 == to_save.size());
+  for (const Tensor& t : to_save) node->saved.emplace_back(t, saves_output && &t == to_save.end() - 1);
   return node;
+}
+}  // namespace
+
+std::shared_ptr<RuleBackward> record_rule(const char* op, RuleBackward::Rule rule, std::initializer_list<Tensor> inputs,
+                                          Tensor& out, std::initializer_list<Tensor> to_save, bool saves_output,
+                                          double scalar) {
+  return record(op, rule, inputs.begin(), inputs.size(), out, to_save, saves_output, scalar);
+}
+
+std::shared_ptr<RuleBackward> record_rule(const char* op, RuleBackward::Rule rule, const std::vector<Tensor>& inputs,
+                                          Tensor& out, std::initializer_list<Tensor> to_save, bool saves_output,
+                                          double scalar) {
+  return record(op, rule, inputs.data(), inputs.size(), out, to_save, saves_output, scalar);
 }
 
 Tensor sum_to(const Tensor& t, const Shape& shape) {

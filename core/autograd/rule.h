@@ -31,9 +31,13 @@ struct RuleBackward final : Node {
 // Records `out` as computed by `op` from `inputs` when any of them requires grad. `to_save`
 // lists the tensors the rule reads (output last, marked by `saves_output`).
 // Returns the node (for ops that set more fields), or null when nothing was recorded.
+std::shared_ptr<RuleBackward> record_rule(const char* op, RuleBackward::Rule rule, std::initializer_list<Tensor> inputs,
+                                          Tensor& out, std::initializer_list<Tensor> to_save,
+                                          bool saves_output = false, double scalar = 0);
+// The same for a list of inputs of any length (cat, stack).
 std::shared_ptr<RuleBackward> record_rule(const char* op, RuleBackward::Rule rule, const std::vector<Tensor>& inputs,
-                                          Tensor& out, std::vector<Tensor> to_save, bool saves_output = false,
-                                          double scalar = 0);
+                                          Tensor& out, std::initializer_list<Tensor> to_save,
+                                          bool saves_output = false, double scalar = 0);
 
 // Sums `t` down to `shape` (the inverse of broadcasting): the gradient of an input that was
 // broadcast. Recorded (differentiable) in a backward with create_graph, as the sum it is.

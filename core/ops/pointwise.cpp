@@ -341,16 +341,20 @@ Tensor clamp(const Tensor& t, std::optional<double> min, std::optional<double> m
 
 Tensor tanh(const Tensor& t) {
   Tensor out = float_unary(t, "tanh", &KernelTable::f32_vtanh, [](float x) { return std::tanh(x); });
+  // g·(1 - y²): one fused map, or recorded ops in a backward with create_graph.
   record_rule("TanhBackward0", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>& s) {
-    return std::vector<Tensor>{g.mul(1.0 - s[0].mul(s[0]))};
+    if (GradMode::is_enabled()) return std::vector<Tensor>{g.mul(1.0 - s[0].mul(s[0]))};
+    return std::vector<Tensor>{map_binary<float, float>(g, s[0], g.shape(), [](float gv, float y) { return gv * (1.0f - y * y); })};
   }, {t}, out, {out}, true);
   return out;
 }
 
 Tensor sigmoid(const Tensor& t) {
   Tensor out = float_unary(t, "sigmoid", &KernelTable::f32_vsigmoid, [](float x) { return 1.0f / (1.0f + std::exp(-x)); });
+  // g·y(1 - y): one fused map, or recorded ops in a backward with create_graph.
   record_rule("SigmoidBackward0", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>& s) {
-    return std::vector<Tensor>{g.mul(s[0].mul(1.0 - s[0]))};
+    if (GradMode::is_enabled()) return std::vector<Tensor>{g.mul(s[0].mul(1.0 - s[0]))};
+    return std::vector<Tensor>{map_binary<float, float>(g, s[0], g.shape(), [](float gv, float y) { return gv * (y * (1.0f - y)); })};
   }, {t}, out, {out}, true);
   return out;
 }
@@ -360,8 +364,10 @@ Tensor relu(const Tensor& t) {
   if (t.dtype() == DType::Int64) return map_unary<int64_t, int64_t>(t, [](int64_t x) { return x > 0 ? x : 0; });
   Tensor out = map_unary<float, float>(t, [](float x) { return x > 0 ? x : 0.0f; });
   // Gradient 1 where the output is positive, 0 at and below zero (as PyTorch's threshold_backward).
+  // One fused map, or recorded ops in a backward with create_graph.
   record_rule("ReluBackward0", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>& s) {
-    return std::vector<Tensor>{g.mul(s[0].gt(0.0))};
+    if (GradMode::is_enabled()) return std::vector<Tensor>{g.mul(s[0].gt(0.0))};
+    return std::vector<Tensor>{map_binary<float, float>(g, s[0], g.shape(), [](float gv, float y) { return gv * (y > 0 ? 1.0f : 0.0f); })};
   }, {t}, out, {out}, true);
   return out;
 }

@@ -23,8 +23,17 @@ Tensor Tensor::make(const Shape& shape, DType dtype) {
              " does not fit in this address space");
     bytes *= static_cast<uint64_t>(s);
   }
+  // The storage and the version counter in one allocation: everything that holds the counter
+  // (the tensor, its views, its detached aliases) holds the storage too.
+  struct StorageAndVersion {
+    Storage storage;
+    VersionCounter version;
+    explicit StorageAndVersion(size_t bytes) : storage(bytes) {}
+  };
+  auto block = std::make_shared<StorageAndVersion>(static_cast<size_t>(bytes));
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(static_cast<size_t>(bytes));
+  impl->storage = std::shared_ptr<Storage>(block, &block->storage);
+  impl->version = std::shared_ptr<VersionCounter>(block, &block->version);
   impl->shape = shape;
   impl->strides = contiguous_strides(shape);
   impl->dtype = dtype;
@@ -46,7 +55,7 @@ bool Tensor::is_contiguous() const {
   for (size_t i = t.shape.size(); i-- > 0;) {
     if (t.shape[i] == 1) continue;  // a size-1 dim's stride does not matter, as in PyTorch
     if (t.strides[i] != expected) return false;
-    if (__builtin_mul_overflow(expected, t.shape[i], &expected)) return false;  // no storage is that large
+    if (mul_overflows(expected, t.shape[i], &expected)) return false;  // no storage is that large
   }
   return true;
 }

@@ -66,7 +66,9 @@ struct TensorImpl {
   Shape strides;
   int64_t offset = 0;  // in elements
   DType dtype = DType::Float32;
-  std::shared_ptr<VersionCounter> version = std::make_shared<VersionCounter>();
+  // Set by whoever makes the impl: a new tensor's shares its storage's allocation
+  // (Tensor::make), a view's or a detached alias's is its source's.
+  std::shared_ptr<VersionCounter> version;
 
   // Autograd state. A leaf has no grad_fn; a non-leaf has grad_fn and output_nr (which output
   // of grad_fn it is). grad_accumulator is created on first use for leaves that require grad.

@@ -15,7 +15,7 @@ int64_t shape_numel(const Shape& shape) {
   if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
   int64_t n = 1;
   for (int64_t s : shape)
-    if (__builtin_mul_overflow(n, s, &n)) return std::numeric_limits<int64_t>::max();
+    if (mul_overflows(n, s, &n)) return std::numeric_limits<int64_t>::max();
   return n;
 }
 
@@ -24,7 +24,7 @@ Shape contiguous_strides(const Shape& shape) {
   int64_t running = 1;
   for (size_t i = shape.size(); i-- > 0;) {
     strides[i] = running;
-    if (__builtin_mul_overflow(running, std::max<int64_t>(shape[i], 1), &running)) running = std::numeric_limits<int64_t>::max();
+    if (mul_overflows(running, std::max<int64_t>(shape[i], 1), &running)) running = std::numeric_limits<int64_t>::max();
   }
   return strides;
 }
