@@ -42,6 +42,10 @@ Tensor reduce(const Tensor& loss, Reduction reduction) {
   return loss;
 }
 
+// `t`'s values for a kernel to read: t itself when contiguous (no alias to allocate), else a
+// contiguous copy made without recording history.
+Tensor contiguous_values(const Tensor& t) { return t.is_contiguous() ? t : t.detach().contiguous(); }
+
 // The shape [1, C, 1, ...] that lines a per-class vector up with dim 1 of an ndim-D input.
 Shape class_view(int64_t ndim, int64_t class_dim, int64_t classes) {
   Shape s(static_cast<size_t>(ndim), 1);
@@ -106,7 +110,7 @@ struct AddmmBackward final : Node {
 
 Tensor fused_linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
   const int64_t rows = input.size(0), in_features = weight.size(1), out_features = weight.size(0);
-  Tensor x = input.detach().contiguous(), w = weight.detach().contiguous(), b = bias.detach().contiguous();
+  Tensor x = contiguous_values(input), w = contiguous_values(weight), b = contiguous_values(bias);
   Tensor out = Tensor::make({rows, out_features}, DType::Float32);
   float* o = out.data<float>();
   for (int64_t r = 0; r < rows; ++r)
@@ -712,7 +716,7 @@ Tensor fused_cross_entropy(const Tensor& input, const Tensor& target, const Tens
     total += row_scale[i];
   }
 
-  Tensor x = input.detach().contiguous();
+  Tensor x = contiguous_values(input);
   Tensor p = Tensor::make({rows, classes}, DType::Float32);
   const float* xp = x.data<float>();
   float* pp = p.data<float>();
