@@ -17,7 +17,8 @@ void check_required(const Json& json, const char* type, std::initializer_list<co
     KD_CHECK(json.find(key) != nullptr, TypeError, type, "() missing required option \"", key, "\"");
 }
 
-// Options built with placeholders for the required values, then read from `json`.
+// Options built with stand-in values for the required fields, then read from `json` (which
+// must hold those fields: check_required).
 template <typename Options>
 Options read(const Json& json, const char* type, Options options, std::initializer_list<const char*> required = {}) {
   check_required(json, type, required);
