@@ -2,17 +2,26 @@
 // overhead: allocation, dispatch, autograd bookkeeping) and a small MLP training step, also with
 // anomaly mode on; and how many heap allocations (operator new, counted by the replacement
 // below) and fresh storage blocks (the caching allocator's misses) one step of the playground's
-// small MLP (2-16-16-2, tanh, batch 64, cross-entropy, SGD) makes once warm.
+// small MLP (2-16-16-2, tanh, batch 64, cross-entropy, SGD) makes once warm. Then the sparse
+// embedding step of `make bench` (skip-gram with negative sampling, two sparse Embeddings of V
+// rows x 32, batch 256 x (1 + 5), SparseAdam) at V = 10k and 1M, timed by phase, next to its
+// floor: a plain loop that reads the same rows of three tables of the same size (weight,
+// exp_avg, exp_avg_sq) and updates them, and nothing else.
 // Built natively by bench/CMakeLists.txt (build/bench/bench_ops). To time it in wasm (single-threaded):
 //   NODE_PATH=/usr/share/nodejs em++ -O3 -msimd128 -fexceptions -DKD_THREADS=0 -std=c++17 -Icore \
 //     $(git ls-files 'core/*.cpp' | grep -v native_) bench/bench_ops.cpp -o build-wasm/bench_ops.js
 //   node --no-experimental-fetch build-wasm/bench_ops.js
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <new>
+#include <vector>
 
+#include "kernels/prefetch.h"
 #include "kindling.h"
 
 using namespace kd;
@@ -38,6 +47,126 @@ double micros_per_iteration(int iterations, Fn&& fn) {
   for (int i = 0; i < iterations; ++i) fn();
   auto t1 = std::chrono::steady_clock::now();
   return std::chrono::duration<double, std::micro>(t1 - t0).count() / iterations;
+}
+
+double micros_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// The rows of one batch of the sparse step, drawn as bench/js/workloads.mjs draws them: a
+// center skewed towards low rows (V * u^3, as word frequencies), its context a few rows on,
+// and 5 uniform negatives.
+struct SkipGramBatch {
+  std::vector<int64_t> centers, contexts, negatives;
+};
+std::vector<SkipGramBatch> skip_gram_batches(int64_t V, int count) {
+  uint64_t state = 88172645463325252ull;
+  auto uniform = [&] {
+    state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+    return static_cast<double>(state >> 11) / 9007199254740992.0;
+  };
+  std::vector<SkipGramBatch> batches(count);
+  for (SkipGramBatch& b : batches) {
+    for (int i = 0; i < 256; ++i) {
+      const double u = uniform();
+      const int64_t c = static_cast<int64_t>(static_cast<double>(V) * u * u * u);
+      b.centers.push_back(c);
+      b.contexts.push_back((c + 1 + static_cast<int64_t>(4 * uniform())) % V);
+      for (int k = 0; k < 5; ++k) b.negatives.push_back(static_cast<int64_t>(static_cast<double>(V) * uniform()));
+    }
+  }
+  return batches;
+}
+
+// The sparse step in C++, its phases timed apart (us per step, medians would need more steps
+// than a bench line is worth: means over `steps`).
+void sparse_embedding_step(int64_t V, int steps) {
+  const int64_t D = 32;
+  auto in_vectors = std::make_shared<nn::Embedding>(nn::EmbeddingOptions(V, D).sparse(true));
+  auto out_vectors = std::make_shared<nn::Embedding>(nn::EmbeddingOptions(V, D).sparse(true));
+  {
+    NoGradGuard no_grad;
+    in_vectors->weight().mul_(0.1);
+    out_vectors->weight().mul_(0.1);
+  }
+  optim::SparseAdam adam({in_vectors->weight(), out_vectors->weight()}, optim::SparseAdamOptions(0.005));
+  std::vector<std::vector<Tensor>> batches;
+  for (const SkipGramBatch& b : skip_gram_batches(V, 8))
+    batches.push_back({tensor_i64(b.centers, {256}), tensor_i64(b.contexts, {256}), tensor_i64(b.negatives, {256, 5})});
+  double forward = 0, backward = 0, step = 0, zero = 0;
+  for (int i = -5; i < steps; ++i) {  // 5 warm-up steps (the optimizer state is made in the first)
+    const std::vector<Tensor>& b = batches[static_cast<size_t>(i + 5) % batches.size()];
+    auto t0 = std::chrono::steady_clock::now();
+    adam.zero_grad();
+    auto t1 = std::chrono::steady_clock::now();
+    Tensor loss = nn::functional::negative_sampling_loss(in_vectors->forward(b[0]), out_vectors->forward(b[1]),
+                                                         out_vectors->forward(b[2]));
+    auto t2 = std::chrono::steady_clock::now();
+    loss.backward();
+    auto t3 = std::chrono::steady_clock::now();
+    adam.step();
+    if (i < 0) continue;
+    zero += std::chrono::duration<double, std::micro>(t1 - t0).count();
+    forward += std::chrono::duration<double, std::micro>(t2 - t1).count();
+    backward += std::chrono::duration<double, std::micro>(t3 - t2).count();
+    step += micros_since(t3);
+  }
+  std::printf("sparse embedding step V=%lld: %.0f us/step = zero_grad %.0f + forward %.0f + backward %.0f + SparseAdam %.0f\n",
+              static_cast<long long>(V), (zero + forward + backward + step) / steps, zero / steps, forward / steps,
+              backward / steps, step / steps);
+}
+
+// The floor of the sparse step's memory traffic: the same rows (centers in one table, contexts
+// and negatives in the other, as two tables of V rows back to back) read as the forward reads
+// them, then each unique row read and written in three tables as SparseAdam does, with the
+// same arithmetic. `prefetch` touches the rows a group at a time as the library does.
+void sparse_rows_floor(int64_t V, int steps, bool prefetch) {
+  const int64_t D = 32;
+  const size_t n = static_cast<size_t>(2 * V * D);
+  std::vector<float> w(n, 0.01f), m(n, 0.0f), v(n, 0.0f), gathered(static_cast<size_t>(1792 * D));
+  std::vector<std::vector<int64_t>> batches;
+  for (const SkipGramBatch& b : skip_gram_batches(V, 8)) {
+    std::vector<int64_t> rows(b.centers);
+    for (int64_t r : b.contexts) rows.push_back(V + r);
+    for (int64_t r : b.negatives) rows.push_back(V + r);
+    batches.push_back(rows);
+  }
+  double total = 0;
+  for (int i = -5; i < steps; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    std::vector<int64_t> rows = batches[static_cast<size_t>(i + 5) % batches.size()];
+    const int64_t looked_up = static_cast<int64_t>(rows.size());
+    const auto copy_row = [&](int64_t k) { std::memcpy(&gathered[k * D], &w[rows[k] * D], D * sizeof(float)); };
+    if (prefetch)
+      for_rows_prefetched(looked_up, [&](int64_t k) { prefetch_row(&w[rows[k] * D], D); }, copy_row);
+    else
+      for (int64_t k = 0; k < looked_up; ++k) copy_row(k);
+    std::sort(rows.begin(), rows.end());
+    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+    const auto update = [&](int64_t r) {
+      float* wr = &w[rows[r] * D];
+      float* mr = &m[rows[r] * D];
+      float* vr = &v[rows[r] * D];
+      const float* g = &gathered[r * D];  // any 32 floats of the right size: the values do not matter
+      for (int64_t j = 0; j < D; ++j) {
+        const float m_update = (g[j] - mr[j]) * 0.1f, v_update = (g[j] * g[j] - vr[j]) * 0.001f;
+        const float numer = m_update + mr[j], denom = std::sqrt(v_update + vr[j]) + 1e-8f;
+        mr[j] += m_update, vr[j] += v_update;
+        wr[j] -= 0.005f * (numer / denom);
+      }
+    };
+    const int64_t unique = static_cast<int64_t>(rows.size());
+    const auto touch = [&](int64_t r) {
+      prefetch_row(&w[rows[r] * D], D), prefetch_row(&m[rows[r] * D], D), prefetch_row(&v[rows[r] * D], D);
+    };
+    if (prefetch)
+      for_rows_prefetched(unique, touch, update);
+    else
+      for (int64_t r = 0; r < unique; ++r) update(r);
+    if (i >= 0) total += micros_since(t0);
+  }
+  std::printf("  floor (the same rows of three %lld MB tables, nothing else%s): %.0f us/step\n",
+              static_cast<long long>(n * sizeof(float) >> 20), prefetch ? ", rows touched by groups" : "", total / steps);
 }
 }  // namespace
 
@@ -87,4 +216,10 @@ int main() {
   std::printf("MLP 2-16-16-2 tanh batch 64 SGD step: %.1f us/step, %.1f heap allocations/step, %.2f fresh storage blocks/step\n",
               small, double(heap_allocations.load() - heap_before) / steps,
               double(memory_stats().fresh_blocks - fresh_before) / steps);
+
+  for (int64_t V : {int64_t(10000), int64_t(1000000)}) {
+    sparse_embedding_step(V, 400);
+    sparse_rows_floor(V, 400, false);
+    sparse_rows_floor(V, 400, true);
+  }
 }

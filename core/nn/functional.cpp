@@ -10,6 +10,7 @@
 #include "autograd/node.h"
 #include "autograd/rule.h"
 #include "kernels/kernels.h"
+#include "kernels/prefetch.h"
 #include "ops/ops.h"
 #include "ops/pointwise.h"
 #include "parallel/thread_pool.h"
@@ -377,20 +378,28 @@ struct EmbeddingBackward final : Node {
       }
       return {out};
     }
-    std::vector<int64_t> rows;
-    rows.reserve(idx.size());
-    for (int64_t i : idx)
-      if (i != padding_idx) rows.push_back(i);
-    const int64_t n = static_cast<int64_t>(rows.size());
-    Tensor values = Tensor::make({n, dim}, DType::Float32);
-    float* v = values.data<float>();
-    for (size_t r = 0, kept = 0; r < idx.size(); ++r) {
-      if (idx[r] == padding_idx) continue;
-      k.f32_vmulc(dim, gp + static_cast<int64_t>(r) * dim, scale_of(idx[r]), v + static_cast<int64_t>(kept++) * dim);
+    // The looked-up rows' gradients are coalesced straight from the incoming gradient (a
+    // scaled copy first only with scale_grad_by_freq); padding rows are left out.
+    Tensor scaled;
+    if (scale_grad_by_freq) {
+      scaled = Tensor::make({static_cast<int64_t>(idx.size()), dim}, DType::Float32);
+      float* s = scaled.data<float>();
+      for (size_t r = 0; r < idx.size(); ++r) {
+        const int64_t at = static_cast<int64_t>(r) * dim;
+        k.f32_vmulc(dim, gp + at, scale_of(idx[r]), s + at);
+      }
+      gp = s;
     }
-    SparseGrad fresh = SparseGrad{tensor_i64(rows, {n}), values, {num_rows, dim}, false}.coalesce();
-    if (sparse_weight->sparse_grad) *sparse_weight->sparse_grad = sparse_weight->sparse_grad->add(fresh);
-    else sparse_weight->sparse_grad = std::make_shared<SparseGrad>(std::move(fresh));
+    std::vector<ValueRow> entries;
+    entries.reserve(idx.size());
+    for (size_t r = 0; r < idx.size(); ++r)
+      if (idx[r] != padding_idx) entries.push_back({idx[r], gp + static_cast<int64_t>(r) * dim});
+    SparseGrad fresh = coalesce_value_rows(std::move(entries), {num_rows, dim});
+    // zero_grad leaves an empty gradient in place: the fresh one replaces its contents.
+    std::shared_ptr<SparseGrad>& held = sparse_weight->sparse_grad;
+    if (!held) held = std::make_shared<SparseGrad>(std::move(fresh));
+    else if (held->indices.numel() == 0) *held = std::move(fresh);
+    else *held = held->add(fresh);
     return {Tensor()};
   }
 };
@@ -420,10 +429,15 @@ Tensor embedding(const Tensor& input, const Tensor& weight, std::optional<int64_
   float* o = out.data<float>();
   const float* w = weight.data<float>();
   const int64_t s0 = weight.stride(0), s1 = weight.stride(1);
-  for (size_t k = 0; k < idx.size(); ++k) {
-    float* row = o + static_cast<int64_t>(k) * dim;
-    if (s1 == 1) std::memcpy(row, w + idx[k] * s0, static_cast<size_t>(dim) * sizeof(float));
-    else for (int64_t j = 0; j < dim; ++j) row[j] = w[idx[k] * s0 + j * s1];
+  if (s1 == 1) {
+    // Whole rows, a group touched before it is copied so that the misses of a big table overlap.
+    const int64_t row_bytes = dim * static_cast<int64_t>(sizeof(float));
+    for_rows_prefetched(
+        static_cast<int64_t>(idx.size()), [&](int64_t k) { prefetch_row(w + idx[k] * s0, dim); },
+        [&](int64_t k) { std::memcpy(o + k * dim, w + idx[k] * s0, static_cast<size_t>(row_bytes)); });
+  } else {
+    for (size_t k = 0; k < idx.size(); ++k)
+      for (int64_t j = 0; j < dim; ++j) o[static_cast<int64_t>(k) * dim + j] = w[idx[k] * s0 + j * s1];
   }
 
   if (record) {

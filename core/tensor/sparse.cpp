@@ -1,6 +1,7 @@
 #include "tensor/sparse.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "autograd/grad_mode.h"
 #include "kernels/kernels.h"
@@ -21,31 +22,50 @@ void add_rows(float* dst, const float* src, const std::vector<int64_t>& where, i
 
 int64_t row_width(const Shape& dense_shape) { return shape_numel(Shape(dense_shape.begin() + 1, dense_shape.end())); }
 
-// The coalesced sum of several row lists: `parts` are (row numbers, contiguous value rows)
-// pairs; the result holds each row that occurs once, sorted, with its values summed. Rows are
-// placed by a binary search among the unique rows (no map to build) and added with the
-// vector kernel, straight from each part (no concatenated copy first).
-SparseGrad coalesced_sum(const std::vector<const SparseGrad*>& parts, const Shape& dense_shape) {
+}  // namespace
+
+// One stable sort of the (row, values) pairs by row, then one walk: a row's first occurrence
+// is copied, later ones are added in their order (so repeated rows sum in the order they came,
+// as before). No map, no binary search, no zero-filled buffer.
+SparseGrad coalesce_value_rows(std::vector<ValueRow> entries, const Shape& dense_shape) {
   NoGradGuard no_grad;
-  std::vector<std::vector<int64_t>> rows;
+  std::stable_sort(entries.begin(), entries.end(), [](const ValueRow& a, const ValueRow& b) { return a.row < b.row; });
   std::vector<int64_t> unique;
-  for (const SparseGrad* part : parts) {
-    rows.push_back(part->indices.to_vector<int64_t>());
-    unique.insert(unique.end(), rows.back().begin(), rows.back().end());
-  }
-  std::sort(unique.begin(), unique.end());
-  unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
+  unique.reserve(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i)
+    if (i == 0 || entries[i].row != entries[i - 1].row) unique.push_back(entries[i].row);
   const int64_t width = row_width(dense_shape);
-  Shape shape = parts.front()->values.shape();
+  Shape shape = dense_shape;
   shape[0] = static_cast<int64_t>(unique.size());
-  Tensor summed = zeros(shape);
-  for (size_t p = 0; p < parts.size(); ++p) {
-    std::vector<int64_t> where(rows[p].size());
-    for (size_t i = 0; i < rows[p].size(); ++i)
-      where[i] = std::lower_bound(unique.begin(), unique.end(), rows[p][i]) - unique.begin();
-    add_rows(summed.data<float>(), parts[p]->values.contiguous().data<float>(), where, width);
+  Tensor summed = Tensor::make(shape, DType::Float32);
+  float* const out = summed.data<float>();
+  const auto vadd = kernels().f32_vadd;
+  int64_t at = -1;  // the unique row being summed
+  for (size_t i = 0; i < entries.size() && width > 0; ++i) {
+    if (i == 0 || entries[i].row != entries[i - 1].row) {
+      std::memcpy(out + ++at * width, entries[i].values, static_cast<size_t>(width) * sizeof(float));
+    } else {
+      vadd(width, out + at * width, entries[i].values, out + at * width);
+    }
   }
   return SparseGrad{tensor_i64(unique), summed, dense_shape, true};
+}
+
+namespace {
+
+// The coalesced sum of several row-sparse gradients of one dense shape.
+SparseGrad coalesced_sum(const std::vector<const SparseGrad*>& parts, const Shape& dense_shape) {
+  NoGradGuard no_grad;
+  const int64_t width = row_width(dense_shape);
+  std::vector<Tensor> values;  // contiguous value rows, alive until the sum is made
+  std::vector<ValueRow> entries;
+  for (const SparseGrad* part : parts) {
+    values.push_back(part->values.contiguous());
+    const float* v = values.back().data<float>();
+    const std::vector<int64_t> rows = part->indices.to_vector<int64_t>();
+    for (size_t i = 0; i < rows.size(); ++i) entries.push_back({rows[i], v + static_cast<int64_t>(i) * width});
+  }
+  return coalesce_value_rows(std::move(entries), dense_shape);
 }
 
 }  // namespace

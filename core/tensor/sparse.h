@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 
 #include "tensor/tensor.h"
 
@@ -21,6 +22,17 @@ struct SparseGrad {
   // this + other (same dense_shape), concatenated then coalesced.
   SparseGrad add(const SparseGrad& other) const;
 };
+
+// One row of a sparse gradient before coalescing: its row number and its `width` floats
+// (width = the product of dense_shape[1:]), which stay owned by the caller.
+struct ValueRow {
+  int64_t row;
+  const float* values;
+};
+
+// The coalesced gradient of rows that may repeat: sorted unique rows, the values of a repeated
+// row summed in the order the entries come. Rows are not bounds-checked here.
+SparseGrad coalesce_value_rows(std::vector<ValueRow> entries, const Shape& dense_shape);
 
 // A parameter has one gradient slot, as in PyTorch: a dense .grad or a row-sparse one.
 
