@@ -7,9 +7,10 @@
 // rows x 32, batch 256 x (1 + 5), SparseAdam) at V = 10k and 1M, timed by phase, next to its
 // floor: a plain loop that reads the same rows of three tables of the same size (weight,
 // exp_avg, exp_avg_sq) and updates them, and nothing else.
-// Built natively by bench/CMakeLists.txt (build/bench/bench_ops). To time it in wasm (single-threaded):
-//   NODE_PATH=/usr/share/nodejs em++ -O3 -msimd128 -fexceptions -DKD_THREADS=0 -std=c++17 -Icore \
-//     $(git ls-files 'core/*.cpp' | grep -v native_) bench/bench_ops.cpp -o build-wasm/bench_ops.js
+// Built natively by bench/CMakeLists.txt (build/bench/bench_ops). To time it in wasm
+// (single-threaded, against the st core of a wasm build; V = 1M needs a growing memory):
+//   NODE_PATH=/usr/share/nodejs em++ -O3 -msimd128 -fwasm-exceptions -std=c++17 -Icore bench/bench_ops.cpp \
+//     build-wasm/libkindling_core_st.a -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB -o build-wasm/bench_ops.js
 //   node --no-experimental-fetch build-wasm/bench_ops.js
 #include <algorithm>
 #include <atomic>
@@ -78,8 +79,7 @@ std::vector<SkipGramBatch> skip_gram_batches(int64_t V, int count) {
   return batches;
 }
 
-// The sparse step in C++, its phases timed apart (us per step, medians would need more steps
-// than a bench line is worth: means over `steps`).
+// The sparse step in C++ with its phases timed apart: mean microseconds over `steps` steps.
 void sparse_embedding_step(int64_t V, int steps) {
   const int64_t D = 32;
   auto in_vectors = std::make_shared<nn::Embedding>(nn::EmbeddingOptions(V, D).sparse(true));

@@ -1,6 +1,7 @@
 #include "optim/sgd.h"
 
 #include "autograd/grad_mode.h"
+#include "kernels/prefetch.h"
 #include "ops/ops.h"
 #include "tensor/sparse.h"
 
@@ -59,12 +60,14 @@ void SGD::step() {
         const float* gv = values.data<float>();
         const float sign = o.maximize() ? -1.0f : 1.0f;
         if (o.momentum() == 0) {
-          // p[row] -= lr * g[row], rows used by the batch only.
-          for (int64_t r = 0; r < rows; ++r) {
-            float* wr = w + idx[r] * row_size;
-            const float* gr = gv + r * row_size;
-            for (int64_t j = 0; j < row_size; ++j) wr[j] += neg_lr * (sign * gr[j]);
-          }
+          // p[row] -= lr * g[row], rows used by the batch only, touched a group at a time.
+          for_rows_prefetched(
+              rows, [&](int64_t r) { prefetch_row(w + idx[r] * row_size, row_size); },
+              [&](int64_t r) {
+                float* wr = w + idx[r] * row_size;
+                const float* gr = gv + r * row_size;
+                for (int64_t j = 0; j < row_size; ++j) wr[j] += neg_lr * (sign * gr[j]);
+              });
         } else {
           // The dense equivalent of PyTorch's sparse momentum buffer (see sgd.h).
           Tensor dense = zeros(p.shape());
