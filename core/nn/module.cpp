@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <set>
-#include <sstream>
 
 #include "autograd/grad_mode.h"
 #include "ops/ops.h"
@@ -432,8 +431,11 @@ std::string Module::to_string() const {
   std::vector<std::string> lines;
   std::string extra = extra_repr();
   if (!extra.empty()) {
-    std::istringstream is(extra);
-    for (std::string line; std::getline(is, line);) lines.push_back(line);
+    for (size_t start = 0; start < extra.size();) {
+      size_t end = std::min(extra.find('\n', start), extra.size());
+      lines.push_back(extra.substr(start, end - start));
+      start = end + 1;
+    }
   }
   for (const auto& [k, m] : children_) {
     std::string child = m ? m->to_string() : "None";

@@ -1,10 +1,10 @@
 #include "nn/rnn.h"
 
 #include <cmath>
-#include <sstream>
 #include <tuple>
 
 #include "autograd/grad_mode.h"
+#include "nn/format.h"
 #include "nn/functional.h"
 #include "ops/ops.h"
 
@@ -126,15 +126,14 @@ std::vector<std::vector<Tensor>> RNNBase::all_weights() const {
 
 std::string RNNBase::extra_repr() const {
   const RecurrentConfig& c = config_;
-  std::ostringstream s;
-  s << c.input_size_ << ", " << c.hidden_size_;
-  if (c.proj_size_ != 0) s << ", proj_size=" << c.proj_size_;
-  if (c.num_layers_ != 1) s << ", num_layers=" << c.num_layers_;
-  if (!c.bias_) s << ", bias=False";
-  if (c.batch_first_) s << ", batch_first=True";
-  if (c.dropout_ != 0) s << ", dropout=" << c.dropout_;
-  if (c.bidirectional_) s << ", bidirectional=True";
-  return s.str();
+  std::string s = str(c.input_size_, ", ", c.hidden_size_);
+  if (c.proj_size_ != 0) s += str(", proj_size=", c.proj_size_);
+  if (c.num_layers_ != 1) s += str(", num_layers=", c.num_layers_);
+  if (!c.bias_) s += ", bias=False";
+  if (c.batch_first_) s += ", batch_first=True";
+  if (c.dropout_ != 0) s += ", dropout=" + py_float(c.dropout_);
+  if (c.bidirectional_) s += ", bidirectional=True";
+  return s;
 }
 
 RNNBase::Result RNNBase::run_direction(const Tensor& x, int64_t layer, bool reverse, const Tensor& h0,

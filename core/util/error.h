@@ -7,9 +7,10 @@
 // subclass.
 #pragma once
 
-#include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <type_traits>
 
 namespace kd {
 
@@ -33,20 +34,29 @@ struct TypeError : Error { explicit TypeError(const std::string& m) : Error(Erro
 struct RuntimeError : Error { explicit RuntimeError(const std::string& m) : Error(ErrorKind::Runtime, m) {} };
 
 namespace detail {
-inline void append(std::ostringstream&) {}
-template <typename T, typename... Rest>
-void append(std::ostringstream& os, const T& first, const Rest&... rest) {
-  os << first;
-  append(os, rest...);
+// Message pieces print as std::ostream's << would (numbers as %g with 6 digits, bool as 1/0),
+// without <sstream>: the iostream and locale machinery it pulls in is about 100 KB of each .wasm.
+void append_integer(std::string& out, long long v);
+void append_unsigned(std::string& out, unsigned long long v);
+void append_real(std::string& out, double v);
+
+template <typename T>
+void append(std::string& out, const T& v) {
+  if constexpr (std::is_same_v<T, char>) out += v;
+  else if constexpr (std::is_same_v<T, bool>) out += v ? '1' : '0';
+  else if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) append_integer(out, v);
+  else if constexpr (std::is_integral_v<T>) append_unsigned(out, v);
+  else if constexpr (std::is_floating_point_v<T>) append_real(out, static_cast<double>(v));
+  else out.append(std::string_view(v));
 }
 }  // namespace detail
 
 // Builds a message from pieces: str("index ", i, " is out of bounds").
 template <typename... Parts>
 std::string str(const Parts&... parts) {
-  std::ostringstream os;
-  detail::append(os, parts...);
-  return os.str();
+  std::string out;
+  (detail::append(out, parts), ...);
+  return out;
 }
 
 // KD_CHECK(cond, ErrorType, pieces...): throws ErrorType(str(pieces...)) when cond is false.

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <sstream>
 
 #include "util/error.h"
 
@@ -30,11 +29,9 @@ Shape contiguous_strides(const Shape& shape) {
 }
 
 std::string shape_str(const Shape& shape) {
-  std::ostringstream os;
-  os << "[";
-  for (size_t i = 0; i < shape.size(); ++i) os << (i ? ", " : "") << shape[i];
-  os << "]";
-  return os.str();
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) out += str(i ? ", " : "", shape[i]);
+  return out + "]";
 }
 
 int64_t wrap_dim(int64_t dim, int64_t ndim) {
