@@ -117,7 +117,7 @@ function forwardBody(op, ov) {
 }
 
 function generateDefinitions(ops) {
-  const lines = [`// ${HEADER}`, '// Included by tensor/tensor.cpp: the methods that forward to the free functions of core/ops.', ''];
+  const lines = [`// ${HEADER}`, '// Included by ops/tensor_methods.cpp: the methods that forward to the free functions of core/ops.', ''];
   for (const op of ops) {
     if (op.cpp !== 'forward') continue;
     for (const ov of op.overloads) {
@@ -312,7 +312,7 @@ export function generatedFiles() {
   const ops = readTable(TENSOR_OPS);
   return {
     'core/tensor/tensor_methods.inc': generateDeclarations(ops),
-    'core/tensor/tensor_methods_impl.inc': generateDefinitions(ops),
+    'core/ops/tensor_methods_impl.inc': generateDefinitions(ops),
     'bindings/embind/tensor_ops.inc': generateEmbind(ops),
     'bindings/js/tensor_ops.mjs': generateJs(ops),
     'bindings/npm/types/tensor_ops.d.ts': generateTypes(ops),

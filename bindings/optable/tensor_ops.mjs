@@ -1,6 +1,6 @@
 // The op table: every Tensor method, declared once. bindings/optable/generate.mjs turns it into
 //   core/tensor/tensor_methods.inc        the C++ Tensor method declarations (inside class Tensor)
-//   core/tensor/tensor_methods_impl.inc   their bodies, forwarding to the free functions of core/ops
+//   core/ops/tensor_methods_impl.inc      their bodies, forwarding to the free functions of core/ops
 //   bindings/embind/tensor_ops.inc        the raw Embind functions ('Tensor.<name>', by address)
 //   bindings/js/tensor_ops.mjs            the JS methods (arguments checked by kind) and kd.<name>
 //   bindings/npm/types/tensor_ops.d.ts    their types and doc comments

@@ -1,9 +1,9 @@
 // The backward pass: an iterative walk over the graph (no recursion, so a 1000-step unrolled
 // RNN does not overflow the small wasm stack), running each node once all the gradients
 // flowing into it have been summed.
+#include <algorithm>
 #include <atomic>
 #include <cstring>
-#include <queue>
 #include <unordered_map>
 
 #include "autograd/anomaly_mode.h"
@@ -101,8 +101,9 @@ void GradMode::set_enabled(bool enabled) { grad_enabled = enabled; }
 Node::Node() : sequence_nr(next_sequence_nr++) {}
 
 namespace {
+using ReleaseQueue = std::vector<std::shared_ptr<Node>, PoolAllocator<std::shared_ptr<Node>>>;
 // Non-null while a release loop runs on this thread: nested releases queue here.
-thread_local std::vector<std::shared_ptr<Node>>* release_queue = nullptr;
+thread_local ReleaseQueue* release_queue = nullptr;
 }  // namespace
 
 void release_node(std::shared_ptr<Node>&& node) {
@@ -115,7 +116,8 @@ void release_node(std::shared_ptr<Node>&& node) {
     release_queue->push_back(std::move(node));
     return;
   }
-  std::vector<std::shared_ptr<Node>> queue;
+  ReleaseQueue queue;
+  queue.reserve(16);  // a pooled block: releasing a small step's graph allocates nothing
   queue.push_back(std::move(node));
   release_queue = &queue;
   while (!queue.empty()) {
@@ -136,7 +138,7 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output, uint32_t output_nr)
   saved_version_ = t.version();
   if (is_output) {
     // Keep values and version counter but not the history, which points back to the owner.
-    auto alias = std::make_shared<TensorImpl>(*t.impl());
+    auto alias = make_pooled<TensorImpl>(*t.impl());
     alias->grad_fn = nullptr;
     alias->grad.reset();
     alias->grad_accumulator.reset();
@@ -163,7 +165,7 @@ Tensor SavedTensor::unpack(const Node& owner) const {
   if (!is_output_ || !GradMode::is_enabled()) return tensor_;
   // A backward with create_graph: the output's history is its owner, alive while it runs. The
   // alias made here is only held by the new graph, so no cycle forms.
-  auto alias = std::make_shared<TensorImpl>(*tensor_.impl());
+  auto alias = make_pooled<TensorImpl>(*tensor_.impl());
   alias->grad_fn = std::const_pointer_cast<Node>(owner.shared_from_this());
   alias->output_nr = output_nr_;
   alias->requires_grad = true;
@@ -209,7 +211,7 @@ std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>&& grad_outputs) {
 void refresh_view_history(TensorImpl& t) {
   if (!t.view_base || !t.grad_fn || t.view_version == t.version->version || !t.view_base->requires_grad) return;
   Tensor base(t.view_base);
-  auto node = std::make_shared<AsStridedBackward>("AsStridedBackward0", Geometry::of(base),
+  auto node = make_node<AsStridedBackward>("AsStridedBackward0", Geometry::of(base),
                                                   Geometry{t.shape, t.strides, t.offset});
   node->next_edges = {gradient_edge(base)};
   release_node(std::move(t.grad_fn));
@@ -240,7 +242,7 @@ Edge gradient_edge(const Tensor& t) {
   if (!impl->requires_grad) return Edge{};
   std::shared_ptr<Node> acc = impl->grad_accumulator.lock();
   if (!acc) {
-    acc = std::make_shared<AccumulateGrad>(t.impl_ptr());
+    acc = make_node<AccumulateGrad>(t.impl_ptr());
     impl->grad_accumulator = acc;
   }
   return Edge{acc, 0};
@@ -314,44 +316,97 @@ std::unordered_map<Node*, bool> nodes_leading_to(const std::vector<Node*>& start
 
 }  // namespace
 
-std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds, bool retain_graph,
+namespace {
+
+// What one backward pass keeps per node reachable from its roots: the node (alive while the
+// pass runs), the gradients summed for its outputs, and how many edges into it have not run.
+struct Pending {
+  std::shared_ptr<Node> node;
+  std::vector<Tensor> grads;
+  int dependencies = 0;
+};
+
+// The working memory of a backward pass, kept by its thread and reused by the next pass, so
+// that a training step's backward makes no allocation of its own once warmed up: entries keep
+// their gradient vectors' capacity, the index its pooled nodes and buckets, the stacks theirs.
+struct PassState {
+  std::vector<Pending> entries;  // [0, used) belong to the running pass
+  size_t used = 0;
+  std::unordered_map<Node*, size_t, std::hash<Node*>, std::equal_to<Node*>, PoolAllocator<std::pair<Node* const, size_t>>>
+      index;  // node -> its entry
+  std::vector<Node*> stack, starts, ready;
+
+  Pending& entry(Node* node) {
+    auto [it, inserted] = index.try_emplace(node, used);
+    if (inserted && used++ == entries.size()) entries.emplace_back();
+    return entries[it->second];
+  }
+  // The entry of a node the counting walk reached (every node the pass runs or feeds).
+  Pending& reached(Node* node) { return entries[index.at(node)]; }
+  // Lets go of the pass's nodes and gradients, keeping the memory (also when the pass threw).
+  void reset() {
+    for (size_t i = 0; i < used; ++i) {
+      release_node(std::move(entries[i].node));
+      entries[i].grads.clear();
+      entries[i].dependencies = 0;
+    }
+    used = 0;
+    index.clear();
+    stack.clear();
+    starts.clear();
+    ready.clear();
+  }
+};
+
+// One state per nesting level: a hook or a node may run a backward pass of its own inside one.
+thread_local std::vector<std::unique_ptr<PassState>> pass_states;
+thread_local size_t pass_depth = 0;
+
+struct PassScope {
+  PassState* state;
+  PassScope() {
+    if (pass_depth == pass_states.size()) pass_states.push_back(std::make_unique<PassState>());
+    state = pass_states[pass_depth++].get();
+  }
+  ~PassScope() {
+    state->reset();
+    --pass_depth;
+  }
+};
+
+}  // namespace
+
+std::vector<Tensor> run_backward(const Tensor* roots, const Tensor* seeds, size_t num_roots, bool retain_graph,
                                  bool create_graph, const std::vector<Tensor>* inputs, bool allow_unused) {
-  // One entry for every node reachable from the roots: the node kept alive while the pass
-  // runs, the gradients summed for its outputs, and how many edges into it have not run yet.
-  struct Pending {
-    std::shared_ptr<Node> node;
-    std::vector<Tensor> grads;
-    int dependencies = 0;
-  };
-  std::unordered_map<Node*, Pending> pending;
-  pending.reserve(64);  // one bucket array for a small graph, not a rehash every few nodes
+  PassScope scope;
+  PassState& pass = *scope.state;
 
   // Count, for every node reachable from the roots, how many edges lead into it.
-  std::vector<Node*> stack, starts;
-  stack.reserve(16);
-  for (const Tensor& root : roots) {
-    Edge e = gradient_edge(root);
+  for (size_t i = 0; i < num_roots; ++i) {
+    Edge e = gradient_edge(roots[i]);
     KD_CHECK(e.valid(), StateError, "element 0 of tensors does not require grad and does not have a grad_fn");
-    starts.push_back(e.node.get());
-    Pending& p = pending[e.node.get()];
+    pass.starts.push_back(e.node.get());
+    Pending& p = pass.entry(e.node.get());
     if (!p.node) {
       p.node = e.node;
-      stack.push_back(e.node.get());
+      pass.stack.push_back(e.node.get());
     }
   }
-  while (!stack.empty()) {
-    Node* node = stack.back();
-    stack.pop_back();
+  while (!pass.stack.empty()) {
+    Node* node = pass.stack.back();
+    pass.stack.pop_back();
     for (const Edge& e : node->next_edges) {
       if (!e.valid()) continue;
-      Pending& p = pending[e.node.get()];
+      Pending& p = pass.entry(e.node.get());
       p.dependencies++;
       if (!p.node) {
         p.node = e.node;
-        stack.push_back(e.node.get());
+        pass.stack.push_back(e.node.get());
       }
     }
   }
+  // Every node the pass can reach has its entry now: `entries` no longer grows, so references
+  // into it stay valid below.
 
   // autograd::grad: where each input's gradient arrives (its grad_fn's output, or its leaf's
   // accumulator), and which nodes must run to get there.
@@ -367,7 +422,7 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
       input_edges.push_back(e);  // holds a leaf's accumulator, which may be new, for the pass
       targets[e.node.get()]++;
     }
-    needed = nodes_leading_to(starts, targets);
+    needed = nodes_leading_to(pass.starts, targets);
     captured.resize(inputs->size());
   }
 
@@ -379,21 +434,26 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
   } restore;
   GradMode::set_enabled(create_graph);
 
+  // A heap of ready nodes, the latest made on top.
   auto later_first = [](Node* a, Node* b) { return a->sequence_nr < b->sequence_nr; };
-  std::priority_queue<Node*, std::vector<Node*>, decltype(later_first)> ready(later_first);
-  for (size_t i = 0; i < roots.size(); ++i) {
+  auto make_ready = [&](Node* node) {
+    pass.ready.push_back(node);
+    std::push_heap(pass.ready.begin(), pass.ready.end(), later_first);
+  };
+  for (size_t i = 0; i < num_roots; ++i) {
     Edge e = gradient_edge(roots[i]);
-    Pending& p = pending[e.node.get()];
+    Pending& p = pass.reached(e.node.get());
     p.grads.resize(e.node->num_outputs);
     accumulate(p.grads[e.input_nr], Tensor(seeds[i]));
   }
-  for (auto& [node, p] : pending)
-    if (p.dependencies == 0) ready.push(node);
+  for (size_t i = 0; i < pass.used; ++i)
+    if (pass.entries[i].dependencies == 0) make_ready(pass.entries[i].node.get());
 
-  while (!ready.empty()) {
-    Node* node = ready.top();
-    ready.pop();
-    std::vector<Tensor> grads = std::move(pending[node].grads);
+  while (!pass.ready.empty()) {
+    std::pop_heap(pass.ready.begin(), pass.ready.end(), later_first);
+    Node* node = pass.ready.back();
+    pass.ready.pop_back();
+    std::vector<Tensor>& grads = pass.reached(node).grads;
     grads.resize(node->num_outputs);
 
     for (uint32_t k = 0; k < grads.size(); ++k) {
@@ -421,18 +481,21 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
     for (const Tensor& g : grads) any_defined |= g.defined();
     std::vector<Tensor> input_grads;
     if (runs && any_defined) {
+      // The node reads (or takes) the gradients; what it leaves is dropped right after, and the
+      // vector keeps its capacity for the next pass.
       input_grads = node->apply(std::move(grads));
       if (AnomalyMode::is_enabled()) check_anomaly_backward(*node, input_grads);
     }
+    grads.clear();
     if (runs && !retain_graph) node->release_saved();
 
     for (size_t i = 0; i < node->next_edges.size(); ++i) {
       const Edge& e = node->next_edges[i];
       if (!e.valid()) continue;
-      Pending& next = pending[e.node.get()];
+      Pending& next = pass.reached(e.node.get());
       next.grads.resize(e.node->num_outputs);
       if (i < input_grads.size()) accumulate(next.grads[e.input_nr], std::move(input_grads[i]));
-      if (--next.dependencies == 0) ready.push(e.node.get());
+      if (--next.dependencies == 0) make_ready(e.node.get());
     }
   }
 

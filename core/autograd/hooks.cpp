@@ -36,7 +36,7 @@ std::vector<Tensor> backward_hook_identity(const std::vector<Tensor>& tensors, G
     outputs.push_back(t.detach());  // same values and version counter; the history comes next
   }
   for (Tensor& out : outputs) slots.push_back(&out);
-  set_history(std::make_shared<BackwardHookFunctionBackward>(std::move(hook)), tensors, slots);
+  set_history(make_node<BackwardHookFunctionBackward>(std::move(hook)), tensors, slots);
   return outputs;
 }
 

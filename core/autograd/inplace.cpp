@@ -79,7 +79,7 @@ void rebase_history(Tensor& self, const Tensor& result) {
     return;
   }
   Tensor base(t->view_base);
-  auto copy_slices = std::make_shared<CopySlices>(Geometry::of(base), Geometry::of(self));
+  auto copy_slices = make_node<CopySlices>(Geometry::of(base), Geometry::of(self));
   copy_slices->next_edges = {gradient_edge(base), Edge{result.grad_fn(), result.impl()->output_nr}};
   copy_slices->num_outputs = 1;
   TensorImpl* b = base.impl();
@@ -87,7 +87,7 @@ void rebase_history(Tensor& self, const Tensor& result) {
   b->output_nr = 0;
   b->requires_grad = true;
   // The view now reads the base's new history through its geometry.
-  auto view_fn = std::make_shared<AsStridedBackward>("AsStridedBackward0", Geometry::of(base), Geometry::of(self));
+  auto view_fn = make_node<AsStridedBackward>("AsStridedBackward0", Geometry::of(base), Geometry::of(self));
   view_fn->next_edges = {Edge{copy_slices, 0}};
   t->grad_fn = view_fn;
   t->output_nr = 0;

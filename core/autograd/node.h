@@ -13,6 +13,8 @@
 
 #include "autograd/hooks.h"
 #include "tensor/tensor.h"
+#include "util/block_pool.h"
+#include "util/small_vector.h"
 
 namespace kd {
 
@@ -55,7 +57,8 @@ class Node : public std::enable_shared_from_this<Node> {
   // Frees saved tensors; called after a backward pass unless retain_graph.
   virtual void release_saved() {}
 
-  std::vector<Edge> next_edges;
+  // One per input; most ops have one to three (linear: input, weight, bias), inline.
+  SmallVector<Edge, 3> next_edges;
   uint32_t num_outputs = 1;
   // Increases with creation order; the engine runs later nodes first when both are ready.
   uint64_t sequence_nr = 0;
@@ -89,6 +92,13 @@ class AccumulateGrad final : public Node {
  private:
   std::shared_ptr<TensorImpl> leaf_;
 };
+
+// Makes a node (as std::make_shared) in a pooled block: a recorded op's node is freed with its
+// graph after each backward pass, and the next step's takes its block again.
+template <typename NodeType, typename... Args>
+std::shared_ptr<NodeType> make_node(Args&&... args) {
+  return make_pooled<NodeType>(std::forward<Args>(args)...);
+}
 
 // Drops a reference to a node. When it was the last one, the node and the chain of nodes only
 // it kept alive are destroyed by a loop rather than by nested destructors, which would
@@ -127,9 +137,14 @@ inline void set_history(const std::shared_ptr<Node>& node, const std::vector<Ten
 // the leaves' .grad; with `inputs` (autograd::grad), the gradients reaching them are returned
 // instead, no .grad changes, and only nodes on a path to an input run. An input the graph
 // does not reach gets an undefined gradient if `allow_unused`, else raises.
-std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds, bool retain_graph,
+std::vector<Tensor> run_backward(const Tensor* roots, const Tensor* seeds, size_t num_roots, bool retain_graph,
                                  bool create_graph = false, const std::vector<Tensor>* inputs = nullptr,
                                  bool allow_unused = false);
+inline std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& seeds,
+                                        bool retain_graph, bool create_graph = false,
+                                        const std::vector<Tensor>* inputs = nullptr, bool allow_unused = false) {
+  return run_backward(roots.data(), seeds.data(), roots.size(), retain_graph, create_graph, inputs, allow_unused);
+}
 
 // Checks the in-place rules (no leaf that requires grad, no view of one) before an op writes
 // into `self` (autograd/inplace.cpp).

@@ -23,7 +23,7 @@ std::shared_ptr<RuleBackward> record(const char* op, RuleBackward::Rule rule, co
                                      double scalar) {
   if (!any_requires_grad(inputs, num_inputs)) return nullptr;
   KD_CHECK(out.dtype() == DType::Float32, TypeError, op, ": gradients need a float32 result");
-  auto node = std::make_shared<RuleBackward>();
+  auto node = make_node<RuleBackward>();
   node->op = op;
   node->rule = rule;
   node->scalar = scalar;

@@ -16,8 +16,8 @@ struct RuleBackward final : Node {
   using Rule = std::vector<Tensor> (*)(const RuleBackward& node, const Tensor& grad, const std::vector<Tensor>& saved);
   const char* op = "";
   Rule rule = nullptr;
-  std::vector<SavedTensor> saved;
-  std::vector<Shape> input_shapes;
+  SmallVector<SavedTensor, 3> saved;  // few per op: inline
+  SmallVector<Shape, 2> input_shapes;
   double scalar = 0;  // alpha, an exponent or a bound, as the op needs
   Shape dims;         // reduced or indexed dims, as the op needs
   bool keepdim = false;

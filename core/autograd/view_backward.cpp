@@ -66,7 +66,7 @@ Tensor scatter_to_geometry(const char* op, const Tensor& grad, const Geometry& i
   StorageBuffer buffer(input, output);
   add_at(buffer, output, grad);
   Tensor result = read_at(buffer, input);
-  if (any_requires_grad({&grad})) set_history(std::make_shared<AsStridedBackward>(op, output, input), {grad}, {&result});
+  if (any_requires_grad({&grad})) set_history(make_node<AsStridedBackward>(op, output, input), {grad}, {&result});
   return result;
 }
 
@@ -76,7 +76,7 @@ Tensor zero_region(const Tensor& grad, const Geometry& layout, const Geometry& r
   float* base = buffer.at(region);
   for_each_element<1>(region.shape, {region.strides}, [&](const std::array<int64_t, 1>& off) { base[off[0]] = 0; });
   Tensor result = read_at(buffer, layout);
-  if (any_requires_grad({&grad})) set_history(std::make_shared<ZeroRegionBackward>(layout, region), {grad}, {&result});
+  if (any_requires_grad({&grad})) set_history(make_node<ZeroRegionBackward>(layout, region), {grad}, {&result});
   return result;
 }
 

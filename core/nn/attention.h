@@ -64,6 +64,7 @@ class MultiheadAttention : public Module {
   // Returns (attn_output [L, N, E] / [N, L, E] / [L, E], attn_weights): the weights are
   // [N, L, S] averaged over heads, or [N, num_heads, L, S] with average_attn_weights=false
   // (batch dim dropped when unbatched), and undefined when need_weights is false.
+  using Module::forward;  // the one-tensor virtual stays visible (it raises: MHA takes three)
   std::pair<Tensor, Tensor> forward(const Tensor& query, const Tensor& key, const Tensor& value,
                                     const Tensor& key_padding_mask = Tensor(), bool need_weights = true,
                                     const Tensor& attn_mask = Tensor(), bool average_attn_weights = true);

@@ -119,7 +119,7 @@ Tensor fused_linear(const Tensor& input, const Tensor& weight, const Tensor& bia
   kernels().f32_gemm(rows, out_features, in_features, x.data<float>(), in_features, false, w.data<float>(), in_features,
                      true, o, out_features, 1.0f);
   if (any_requires_grad({&input, &weight, &bias})) {
-    auto node = std::make_shared<AddmmBackward>();
+    auto node = make_node<AddmmBackward>();
     node->input = SavedTensor(input);
     node->weight = SavedTensor(weight);
     set_history(node, {input, weight, bias}, {&out});
@@ -441,7 +441,7 @@ Tensor embedding(const Tensor& input, const Tensor& weight, std::optional<int64_
   }
 
   if (record) {
-    auto node = std::make_shared<EmbeddingBackward>();
+    auto node = make_node<EmbeddingBackward>();
     node->indices = SavedTensor(input);
     node->num_rows = num_rows;
     node->dim = dim;
@@ -764,7 +764,7 @@ Tensor fused_cross_entropy(const Tensor& input, const Tensor& target, const Tens
     for (float& s : row_scale) s = static_cast<float>(s / total);
 
   if (any_requires_grad({&input})) {
-    auto node = std::make_shared<CrossEntropyBackward>();
+    auto node = make_node<CrossEntropyBackward>();
     node->probs = SavedTensor(p);
     node->input = SavedTensor(input);
     node->target = std::move(t);

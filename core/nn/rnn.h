@@ -129,13 +129,21 @@ class RNNBase : public Module {
   std::vector<std::string> flat_names_;
 };
 
+// RNN, LSTM, GRU and LSTMCell hide Module::forward(input) on purpose (the pragmas below): PyTorch's
+// forward(input, hx=None) returning a tuple cannot also be the one-tensor virtual, and
+// `using Module::forward` would make forward(x) ambiguous. Every caller that does not know the
+// module's type goes through forward_list.
+
 // Elman RNN: h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh).
 class RNN : public RNNBase {
  public:
   explicit RNN(const RNNOptions& options);
   RNN(int64_t input_size, int64_t hidden_size) : RNN(RNNOptions(input_size, hidden_size)) {}
   // (output, h_n); output [T, B, D*hidden] (batch_first: [B, T, ..]), h_n [L*D, B, hidden].
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverloaded-virtual"
   std::pair<Tensor, Tensor> forward(const Tensor& input, const Tensor& hx = Tensor());
+#pragma GCC diagnostic pop
   std::pair<Tensor, Tensor> operator()(const Tensor& input, const Tensor& hx = Tensor()) {
     std::vector<Tensor> out = call({input, hx});
     return {out[0], out[1]};
@@ -153,7 +161,10 @@ class LSTM : public RNNBase {
   explicit LSTM(const LSTMOptions& options);
   LSTM(int64_t input_size, int64_t hidden_size) : LSTM(LSTMOptions(input_size, hidden_size)) {}
   // (output, (h_n, c_n)). hx = (h_0, c_0), both defined or both undefined.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverloaded-virtual"
   std::pair<Tensor, State> forward(const Tensor& input, const State& hx = State());
+#pragma GCC diagnostic pop
   std::pair<Tensor, State> operator()(const Tensor& input, const State& hx = State()) {
     std::vector<Tensor> out = call({input, hx.first, hx.second});
     return {out[0], {out[1], out[2]}};
@@ -170,7 +181,10 @@ class GRU : public RNNBase {
  public:
   explicit GRU(const GRUOptions& options);
   GRU(int64_t input_size, int64_t hidden_size) : GRU(GRUOptions(input_size, hidden_size)) {}
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverloaded-virtual"
   std::pair<Tensor, Tensor> forward(const Tensor& input, const Tensor& hx = Tensor());
+#pragma GCC diagnostic pop
   std::pair<Tensor, Tensor> operator()(const Tensor& input, const Tensor& hx = Tensor()) {
     std::vector<Tensor> out = call({input, hx});
     return {out[0], out[1]};
@@ -264,7 +278,10 @@ class LSTMCell : public RNNCellBase {
   explicit LSTMCell(const LSTMCellOptions& options);
   LSTMCell(int64_t input_size, int64_t hidden_size) : LSTMCell(LSTMCellOptions(input_size, hidden_size)) {}
   // (h', c')
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverloaded-virtual"  // as RNN's, above
   State forward(const Tensor& input, const State& hx = State());
+#pragma GCC diagnostic pop
   State operator()(const Tensor& input, const State& hx = State()) {
     std::vector<Tensor> out = call({input, hx.first, hx.second});
     return {out[0], out[1]};

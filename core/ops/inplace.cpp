@@ -85,7 +85,7 @@ Tensor& apply_inplace(Tensor& self, const char* op, const std::vector<Tensor>& o
   check_result_type(self, result, op);
   if (!result.requires_grad()) {
     result = result.detach();
-    set_history(std::make_shared<NoGradientBackward>(), {old_value}, {&result});
+    set_history(make_node<NoGradientBackward>(), {old_value}, {&result});
   }
   {
     NoGradGuard no_grad;

@@ -2,7 +2,7 @@
 // strides and offset. Each op's backward maps the output's gradient back to the input's
 // geometry.
 #include <algorithm>
-#include <functional>
+#include <type_traits>
 #include <numeric>
 
 #include "autograd/grad_mode.h"
@@ -15,7 +15,7 @@ namespace kd {
 namespace {
 
 Tensor make_view(const Tensor& src, Shape shape, Shape strides, int64_t offset) {
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = make_pooled<TensorImpl>();
   const TensorImpl* s = src.impl();
   impl->storage = s->storage;
   impl->shape = std::move(shape);
@@ -28,22 +28,25 @@ Tensor make_view(const Tensor& src, Shape shape, Shape strides, int64_t offset) 
 }
 
 // Backward of a view whose gradient is a reshape, a permutation, or a sum over broadcast dims:
-// `map` turns the output gradient into the input gradient. It captures only sizes and dims.
-struct ViewMapBackward final : Node {
+// `map` turns the output gradient into the input gradient. It captures only sizes and dims,
+// and the node holds it as it is (no std::function, whose captures would need a heap block).
+struct ViewMapBackward : Node {
   const char* op = "";  // a literal: no string to allocate per node
-  std::function<Tensor(const Tensor&)> map;
-  std::vector<Tensor> apply(std::vector<Tensor>&& grads) override { return {map(grads[0])}; }
   std::string name() const override { return op; }
 };
 
-// `map` becomes a std::function (an allocation) only when a node is recorded: views on the
-// hot path (reshapes without grad, optimizer and op internals) pay nothing for it.
+template <typename Map>
+struct ViewMapBackwardOf final : ViewMapBackward {
+  explicit ViewMapBackwardOf(Map map) : map(std::move(map)) {}
+  Map map;
+  std::vector<Tensor> apply(std::vector<Tensor>&& grads) override { return {map(grads[0])}; }
+};
+
 template <typename Map>
 Tensor record_view(const Tensor& input, Tensor out, const char* op, Map&& map) {
   if (any_requires_grad({&input})) {
-    auto node = std::make_shared<ViewMapBackward>();
+    auto node = make_node<ViewMapBackwardOf<std::decay_t<Map>>>(std::forward<Map>(map));
     node->op = op;
-    node->map = std::forward<Map>(map);
     set_history(node, {input}, {&out});
   }
   return out;
@@ -65,9 +68,9 @@ Tensor record_strided_view(const Tensor& input, Tensor out, const char* op,
                            std::optional<Geometry> out_in_input = std::nullopt) {
   if (any_requires_grad({&input})) {
     auto node = out_in_input
-                    ? std::make_shared<AsStridedBackward>(op, Geometry{input.shape(), contiguous_strides(input.shape()), 0},
+                    ? make_node<AsStridedBackward>(op, Geometry{input.shape(), contiguous_strides(input.shape()), 0},
                                                           *out_in_input)
-                    : std::make_shared<AsStridedBackward>(op, Geometry::of(input), Geometry::of(out));
+                    : make_node<AsStridedBackward>(op, Geometry::of(input), Geometry::of(out));
     set_history(node, {input}, {&out});
   }
   return out;

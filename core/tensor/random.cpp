@@ -2,8 +2,6 @@
 
 #include <cmath>
 
-#include "ops/ops.h"
-
 namespace kd {
 
 void Generator::manual_seed(uint64_t seed) {

@@ -117,6 +117,8 @@ Allocator* get_allocator() {
   return a ? a : &default_allocator();
 }
 
+void empty_cache() { default_allocator().release_cached(); }
+
 MemoryStats memory_stats() {
   MemoryStats stats{live_storages.load(), live_bytes.load(), peak_bytes.load()};
   default_allocator().fill(stats);

@@ -36,6 +36,9 @@ struct MemoryStats {
   int64_t fresh_blocks = 0;
 };
 MemoryStats memory_stats();
+// Frees the blocks the default allocator keeps for reuse (as torch.cuda.empty_cache); live
+// storages are untouched.
+void empty_cache();
 
 class Storage {
  public:

@@ -2,15 +2,10 @@
 
 #include <limits>
 
-#include "autograd/grad_mode.h"
-#include "autograd/node.h"
-#include "autograd/rule.h"
-#include "ops/ops.h"
-#include "ops/pointwise.h"
+#include "util/block_pool.h"
+
 
 namespace kd {
-
-TensorImpl::~TensorImpl() { release_node(std::move(grad_fn)); }
 
 Tensor Tensor::make(const Shape& shape, DType dtype) {
   // The byte count is checked before anything is allocated: on wasm32 size_t is 32 bits, and
@@ -30,8 +25,8 @@ Tensor Tensor::make(const Shape& shape, DType dtype) {
     VersionCounter version;
     explicit StorageAndVersion(size_t bytes) : storage(bytes) {}
   };
-  auto block = std::make_shared<StorageAndVersion>(static_cast<size_t>(bytes));
-  auto impl = std::make_shared<TensorImpl>();
+  auto block = make_pooled<StorageAndVersion>(static_cast<size_t>(bytes));
+  auto impl = make_pooled<TensorImpl>();
   impl->storage = std::shared_ptr<Storage>(block, &block->storage);
   impl->version = std::shared_ptr<VersionCounter>(block, &block->version);
   impl->shape = shape;
@@ -75,7 +70,7 @@ template int64_t* Tensor::data<int64_t>() const;
 template bool* Tensor::data<bool>() const;
 
 template <typename T> std::vector<T> Tensor::to_vector() const {
-  Tensor c = kd::contiguous(*this);
+  Tensor c = contiguous();
   std::vector<T> out(static_cast<size_t>(c.numel()));
   switch (c.dtype()) {
     case DType::Float32: { const float* p = c.data<float>(); for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<T>(p[i]); break; }
@@ -98,7 +93,7 @@ template double Tensor::item<double>() const;
 template int64_t Tensor::item<int64_t>() const;
 template bool Tensor::item<bool>() const;
 
-// ---- autograd ----
+// ---- autograd state that needs no graph (the graph's part is in autograd/tensor_autograd.cpp) ----
 
 Tensor& Tensor::requires_grad_(bool requires_grad) {
   TensorImpl& t = checked();
@@ -117,12 +112,6 @@ Tensor Tensor::grad() const {
   return t.grad ? Tensor(t.grad) : Tensor();
 }
 
-const std::shared_ptr<Node>& Tensor::grad_fn() const {
-  TensorImpl& t = checked();
-  refresh_view_history(t);
-  return t.grad_fn;
-}
-
 void Tensor::set_grad(const Tensor& grad) {
   TensorImpl& t = checked();
   if (!grad.defined()) {
@@ -137,51 +126,9 @@ void Tensor::set_grad(const Tensor& grad) {
   t.sparse_grad.reset();
 }
 
-void Tensor::retain_grad() {
-  TensorImpl& t = checked();
-  KD_CHECK(t.requires_grad, StateError, "can't retain_grad on Tensor that has requires_grad=False");
-  if (!t.grad_fn || t.retains_grad) return;  // leaves keep their grad anyway
-  t.retains_grad = true;
-  auto& retained = t.grad_fn->retained_outputs;
-  if (retained.size() <= t.output_nr) retained.resize(t.output_nr + 1);
-  retained[t.output_nr] = impl_;
-}
-
-void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph) const {
-  const TensorImpl& t = checked();
-  KD_CHECK(t.requires_grad, StateError, "element 0 of tensors does not require grad and does not have a grad_fn");
-  Tensor seed = gradient;
-  if (!seed.defined()) {
-    KD_CHECK(numel() == 1, StateError, "grad can be implicitly created only for scalar outputs (got shape ",
-             shape_str(t.shape), ")");
-    seed = ones(t.shape);
-  } else {
-    KD_CHECK(seed.shape() == t.shape, ShapeError, "Mismatch in shape: grad_output[0] has a shape of ",
-             shape_str(seed.shape()), " and output[0] has a shape of ", shape_str(t.shape), ".");
-  }
-  run_backward({*this}, {seed}, retain_graph.value_or(create_graph), create_graph);
-}
-
-RemovableHandle Tensor::register_hook(std::function<Tensor(const Tensor&)> hook) {
-  TensorImpl& t = checked();
-  KD_CHECK(t.requires_grad, StateError, "cannot register a hook on a tensor that doesn't require gradient");
-  KD_CHECK(static_cast<bool>(hook), ValueError, "register_hook: the hook is empty");
-  std::shared_ptr<TensorHookList> list;
-  if (t.grad_fn) {
-    auto& slots = t.grad_fn->output_hooks;
-    if (slots.size() <= t.output_nr) slots.resize(t.output_nr + 1);
-    if (!slots[t.output_nr]) slots[t.output_nr] = std::make_shared<TensorHookList>();
-    list = slots[t.output_nr];
-  } else {
-    if (!t.grad_hooks) t.grad_hooks = std::make_shared<TensorHookList>();
-    list = t.grad_hooks;
-  }
-  return RemovableHandle(list, list->add(std::move(hook)));
-}
-
 Tensor Tensor::detach() const {
   const TensorImpl& t = checked();
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = make_pooled<TensorImpl>();
   impl->storage = t.storage;
   impl->shape = t.shape;
   impl->strides = t.strides;
@@ -205,35 +152,5 @@ Tensor Tensor::data() const {
   alias.impl()->version = std::make_shared<VersionCounter>();
   return alias;
 }
-
-// ---- methods that forward to the free functions (made from the op table) ----
-
-#include "tensor/tensor_methods_impl.inc"
-
-Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
-Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
-Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
-Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
-Tensor operator-(const Tensor& a) { return neg(a); }
-Tensor operator+(const Tensor& a, Scalar b) { return a.add(b); }
-Tensor operator-(const Tensor& a, Scalar b) { return a.sub(b); }
-Tensor operator*(const Tensor& a, Scalar b) { return a.mul(b); }
-Tensor operator/(const Tensor& a, Scalar b) { return a.div(b); }
-Tensor operator+(Scalar a, const Tensor& b) { return b.add(a); }
-Tensor operator-(Scalar a, const Tensor& b) {
-  check_subtraction_operands(wrapped_scalar(b, a), b);
-  Tensor out;
-  {
-    NoGradGuard no_grad;
-    out = neg(b).add(a);
-  }
-  // One node, named as PyTorch's for `scalar - tensor`.
-  record_rule("RsubBackward1", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>&) {
-    return std::vector<Tensor>{neg(g)};
-  }, {b}, out, {});
-  return out;
-}
-Tensor operator*(Scalar a, const Tensor& b) { return b.mul(a); }
-Tensor operator/(Scalar a, const Tensor& b) { return div(wrapped_scalar(b, a), b); }
 
 }  // namespace kd
