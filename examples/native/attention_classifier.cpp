@@ -40,6 +40,7 @@ class AttentionPooling : public nn::Module {
     nn::init::xavier_uniform_(param("W"));
     nn::init::uniform_(param("q"), -0.5, 0.5);
   }
+  using Module::forward;  // the one-tensor virtual stays visible (it raises: this takes a mask)
   // x [B, T, d], pad_mask [B, T] (true = padding) -> pooled [B, d]; `weights` gets alpha [B, T].
   Tensor forward(const Tensor& x, const Tensor& pad_mask, Tensor* weights = nullptr) {
     Tensor scores = x.matmul(param("W")).add(param("b")).tanh().matmul(param("q"));  // [B, T]
