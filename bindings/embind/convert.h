@@ -1,4 +1,5 @@
-// Conversions shared by the Embind sources (tensor.cpp, nn.cpp, optim.cpp, serialize.cpp).
+// Conversions shared by the Embind sources (tensor.cpp, nn.cpp, optim.cpp, serialize.cpp), and
+// the address ABI of tensors (below).
 //
 // Shapes and int64 scalars cross as JS numbers (Embind has no int64 without BigInt); dtypes as
 // their names. The JS layer validates every argument first, so these never see bad input
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "boundary.h"
 #include "tensor/tensor.h"
 
 namespace kd::wasm {
@@ -84,6 +86,45 @@ inline std::vector<Tensor> optional_tensors_from_js(const emscripten::val& handl
 inline emscripten::val tensors_to_js(const std::vector<Tensor>& tensors) {
   emscripten::val out = emscripten::val::array();
   for (size_t i = 0; i < tensors.size(); ++i) out.set(i, emscripten::val(tensors[i]));
+  return out;
+}
+
+// ---- the address ABI ----
+// A JS Tensor holds its tensor by address: a heap kd::Tensor (one shared_ptr) made by owned()
+// and freed by tensorRelease(), one per JS wrapper. Functions on the hot path (the op table's,
+// module forward, the functional forms) take and return addresses, so a call is one Embind call
+// with plain numbers in and out and no Embind class handle, whose making costs more than a
+// small op. An address 0 is an undefined tensor; whether a returned tensor is an nn.Parameter
+// is in the call's status words (boundary.h).
+
+using TensorAddress = uintptr_t;
+
+inline Tensor& at(TensorAddress address) { return *reinterpret_cast<Tensor*>(address); }
+// An optional tensor argument: 0 stands for none (an undefined Tensor).
+inline Tensor optional_at(TensorAddress address) { return address == 0 ? Tensor() : at(address); }
+
+// A result handed to JS: a new heap Tensor (0 when undefined), its flags in the status words.
+inline TensorAddress owned(Tensor t) {
+  record_result(t);
+  if (!t.defined()) return 0;
+  return reinterpret_cast<TensorAddress>(new Tensor(std::move(t)));
+}
+
+// A JS array of addresses (0 for "none") -> tensors.
+inline std::vector<Tensor> tensors_at(const emscripten::val& addresses) {
+  const unsigned n = addresses["length"].as<unsigned>();
+  std::vector<Tensor> out(n);
+  for (unsigned i = 0; i < n; ++i) out[i] = optional_at(addresses[i].as<TensorAddress>());
+  return out;
+}
+
+// Tensors -> a JS array of new addresses (0 for undefined ones), each owned by the caller.
+inline emscripten::val owned_list(std::vector<Tensor> tensors) {
+  emscripten::val out = emscripten::val::array();
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    Tensor& t = tensors[i];
+    out.set(i, static_cast<double>(t.defined() ? reinterpret_cast<TensorAddress>(new Tensor(std::move(t))) : 0));
+  }
   return out;
 }
 

@@ -1,9 +1,10 @@
 // Raw Embind block for kd::nn: the C++ Module (as std::shared_ptr), a constructor per built-in
 // module, the functional forms, init, and the few tensor helpers the JS module system needs.
 //
-// Arguments cross explicitly (the JS layer in bindings/js/nn.mjs parses and type-checks the
-// options objects first, so nothing here can meet a JS value of the wrong type):
-//   - an absent optional tensor is the undefined tensor (raw `nnUndefinedTensor()`);
+// Arguments cross explicitly (the JS layer in bindings/js/nn*.mjs type-checks the options
+// objects first, so nothing here can meet a JS value of the wrong type):
+//   - module forward and the functional forms take tensors by address (convert.h), 0 for none;
+//   - elsewhere an absent optional tensor is the undefined tensor (raw `nnUndefinedTensor()`);
 //   - an absent optional number (padding_idx, max_norm, Softmax's dim, ...) is NaN;
 //   - lists of tensors are JS arrays of raw handles; named tensors are {names, tensors}.
 // Every body runs inside kd::wasm::guarded (see boundary.h).
@@ -31,14 +32,17 @@
 using emscripten::val;
 using kd::Tensor;
 using kd::nn::Module;
+using kd::wasm::TensorAddress;
+using kd::wasm::at;
 using kd::wasm::guarded;
+using kd::wasm::optional_at;
+using kd::wasm::owned;
 using kd::wasm::optional_int;
 using kd::wasm::optional_number;
-using kd::wasm::shape_from_js;
 using kd::wasm::tensors_from_js;
-using kd::wasm::tensors_to_js;
 namespace nn = kd::nn;
 namespace F = kd::nn::functional;
+using F::Reduction;
 
 using ModulePtr = std::shared_ptr<Module>;
 
@@ -72,7 +76,6 @@ val strings_to_js(const std::vector<std::string>& strings) {
   return out;
 }
 
-F::Reduction reduction(const std::string& name) { return F::reduction_from_string(name); }
 
 // ---- Module methods ----
 // The JS module system (bindings/js/nn/module.mjs) keeps no maps of its own: registration and
@@ -85,16 +88,20 @@ std::string type_name(const ModulePtr& m) {
 // The module's identity (its address), as ctx.identity() is a tensor's.
 double module_id(const ModulePtr& m) { return static_cast<double>(reinterpret_cast<uintptr_t>(m.get())); }
 
-Tensor forward(const ModulePtr& m, const Tensor& input) {
-  return guarded([&] { return m->forward(input); });
+// Forward by the module's id (its address, which the JS module holds while its handle lives)
+// and tensor addresses: the training step's calls make no Embind class handle.
+Module& module_at(uintptr_t id) { return *reinterpret_cast<Module*>(id); }
+
+TensorAddress forward(uintptr_t module, TensorAddress input) {
+  return guarded([&] { return owned(module_at(module).forward(at(input))); });
 }
 
-// Any module's forward over lists (Module::forward_list): `args` are raw tensors (undefined
-// for "not given"); need_weights and average_attn_weights are MultiheadAttention's. Returns
-// the outputs as an array (undefined entries for absent ones).
-val forward_many(const ModulePtr& m, const val& args, bool need_weights, bool average_attn_weights) {
-  std::vector<Tensor> inputs = tensors_from_js(args);
-  return guarded([&] { return tensors_to_js(m->forward_list(inputs, {need_weights, average_attn_weights})); });
+// Any module's forward over lists (Module::forward_list): `inputs` are addresses (0 for "not
+// given"); need_weights and average_attn_weights are MultiheadAttention's. Returns the outputs
+// as an array of addresses (0 for absent ones).
+val forward_many(uintptr_t module, const val& inputs, bool need_weights, bool average_attn_weights) {
+  std::vector<Tensor> tensors = kd::wasm::tensors_at(inputs);
+  return guarded([&] { return kd::wasm::owned_list(module_at(module).forward_list(tensors, {need_weights, average_attn_weights})); });
 }
 
 Module::Slot slot_from_name(const std::string& kind) {
@@ -242,84 +249,146 @@ std::string options_json(const ModulePtr& m) {
 }
 
 // ---- functional ----
+//
+// Each functional form is one raw function over tensor addresses (the address ABI, convert.h),
+// with its options as JSON text with torch's keyword names, read into the form's options struct
+// (nn/functional_options.h), whose member initializers are the only defaults. A call without
+// options passes "" and reads nothing: the common training step parses no JSON. Tensor-valued
+// arguments (weight, pos_weight, offsets, running stats) are addresses, 0 for "not given".
 
-Tensor f_linear(const Tensor& x, const Tensor& w, const Tensor& b) {
-  return guarded([&] { return F::linear(x, w, b); });
+// The options of a call: the defaults, with the keys of `json` read over them ("" for none).
+template <typename Options>
+Options options_of(const std::string& json, const char* owner, Options options = {}) {
+  if (!json.empty()) kd::read_fields(kd::parse_json(json), owner, options);
+  return options;
 }
-Tensor f_bilinear(const Tensor& x1, const Tensor& x2, const Tensor& w, const Tensor& b) {
-  return guarded([&] { return F::bilinear(x1, x2, w, b); });
+// A required option (TypeError, as Python's missing argument).
+void require(const std::string& json, const char* owner, const char* key) {
+  KD_CHECK(!json.empty() && kd::parse_json(json).find(key) != nullptr, TypeError, owner, "() missing required option \"", key, "\"");
 }
-// kind: relu, sigmoid, tanh, silu.
-Tensor f_unary(const std::string& kind, const Tensor& x) {
-  return guarded([&]() -> Tensor {
-    if (kind == "relu") return F::relu(x);
-    if (kind == "silu") return F::silu(x);
-    if (kind == "sigmoid") return kd::sigmoid(x);
-    if (kind == "tanh") return kd::tanh(x);
-    throw kd::ValueError("unknown function " + kind);
-  });
+
+TensorAddress f_linear(TensorAddress x, TensorAddress w, TensorAddress b) {
+  return guarded([&] { return owned(F::linear(at(x), at(w), optional_at(b))); });
 }
-Tensor f_leaky_relu(const Tensor& x, double slope) {
-  return guarded([&] { return F::leaky_relu(x, slope); });
+TensorAddress f_bilinear(TensorAddress x1, TensorAddress x2, TensorAddress w, TensorAddress b) {
+  return guarded([&] { return owned(F::bilinear(at(x1), at(x2), at(w), optional_at(b))); });
 }
-Tensor f_gelu(const Tensor& x, const std::string& approximate) {
-  return guarded([&] { return F::gelu(x, approximate); });
+template <Tensor (*Fn)(const Tensor&)>
+TensorAddress f_unary(TensorAddress x) {
+  return guarded([&] { return owned(Fn(at(x))); });
 }
-Tensor f_softmax(const Tensor& x, double dim, bool log) {
-  return guarded([&] { return log ? F::log_softmax(x, optional_int(dim)) : F::softmax(x, optional_int(dim)); });
-}
-Tensor f_dropout(const Tensor& x, double p, bool training) {
-  return guarded([&] { return F::dropout(x, p, training); });
-}
-Tensor f_batch_norm(const Tensor& x, const Tensor& rm, const Tensor& rv, const Tensor& w, const Tensor& b,
-                    bool training, double momentum, double eps) {
-  return guarded([&] { return F::batch_norm(x, rm, rv, w, b, training, momentum, eps); });
-}
-Tensor f_layer_norm(const Tensor& x, const val& shape, const Tensor& w, const Tensor& b, double eps) {
-  kd::Shape s = shape_from_js(shape);
-  return guarded([&] { return F::layer_norm(x, s, w, b, eps); });
-}
-Tensor f_embedding(const Tensor& input, const Tensor& weight, double padding_idx, double max_norm, double norm_type,
-                   bool scale_grad_by_freq, bool sparse) {
+Tensor sigmoid_of(const Tensor& x) { return kd::sigmoid(x); }
+Tensor tanh_of(const Tensor& x) { return kd::tanh(x); }
+TensorAddress f_leaky_relu(TensorAddress x, const std::string& json) {
   return guarded([&] {
-    return F::embedding(input, weight, optional_int(padding_idx), optional_number(max_norm), norm_type, scale_grad_by_freq, sparse);
+    auto o = options_of<F::LeakyReLUFuncOptions>(json, "leaky_relu");
+    return owned(F::leaky_relu(at(x), o.negative_slope()));
   });
 }
-Tensor f_embedding_bag(const Tensor& input, const Tensor& weight, const Tensor& offsets, double max_norm,
-                       double norm_type, bool scale_grad_by_freq, const std::string& mode, bool sparse,
-                       const Tensor& per_sample_weights, bool include_last_offset, double padding_idx) {
+TensorAddress f_gelu(TensorAddress x, const std::string& json) {
+  return guarded([&] { return owned(F::gelu(at(x), options_of<F::GELUFuncOptions>(json, "gelu").approximate())); });
+}
+// dim: NaN for "not given" (PyTorch's implicit choice).
+TensorAddress f_softmax(TensorAddress x, double dim, bool log) {
   return guarded([&] {
-    return F::embedding_bag(input, weight, offsets, optional_number(max_norm), norm_type, scale_grad_by_freq, mode, sparse,
-                            per_sample_weights, include_last_offset, optional_int(padding_idx));
+    return owned(log ? F::log_softmax(at(x), optional_int(dim)) : F::softmax(at(x), optional_int(dim)));
   });
 }
-// Two-input losses: mse, l1, smoothL1 (beta), nll / crossEntropy (weight, ignoreIndex,
-// labelSmoothing), bce (weight), bceWithLogits (weight, posWeight).
-Tensor f_loss2(const std::string& kind, const Tensor& input, const Tensor& target, const std::string& reduction_name,
-               const Tensor& weight, const Tensor& pos_weight, double ignore_index, double label_smoothing,
-               double beta) {
-  return guarded([&]() -> Tensor {
-    F::Reduction r = reduction(reduction_name);
-    auto ii = static_cast<int64_t>(ignore_index);
-    if (kind == "mse") return F::mse_loss(input, target, r);
-    if (kind == "l1") return F::l1_loss(input, target, r);
-    if (kind == "smoothL1") return F::smooth_l1_loss(input, target, r, beta);
-    if (kind == "nll") return F::nll_loss(input, target, weight, ii, r);
-    if (kind == "crossEntropy") return F::cross_entropy(input, target, weight, ii, r, label_smoothing);
-    if (kind == "bce") return F::binary_cross_entropy(input, target, weight, r);
-    if (kind == "bceWithLogits") return F::binary_cross_entropy_with_logits(input, target, weight, r, pos_weight);
-    throw kd::ValueError("unknown loss " + kind);
+TensorAddress f_dropout(TensorAddress x, const std::string& json) {
+  return guarded([&] {
+    auto o = options_of<F::DropoutFuncOptions>(json, "dropout");
+    return owned(F::dropout(at(x), o.p(), o.training()));
   });
 }
-// Three-input losses: cosineEmbedding, marginRanking (margin), negativeSampling.
-Tensor f_loss3(const std::string& kind, const Tensor& a, const Tensor& b, const Tensor& c,
-               const std::string& reduction_name, double margin) {
-  return guarded([&]() -> Tensor {
-    F::Reduction r = reduction(reduction_name);
-    if (kind == "cosineEmbedding") return F::cosine_embedding_loss(a, b, c, margin, r);
-    if (kind == "marginRanking") return F::margin_ranking_loss(a, b, c, margin, r);
-    if (kind == "negativeSampling") return F::negative_sampling_loss(a, b, c, r);
-    throw kd::ValueError("unknown loss " + kind);
+// stats: [running_mean, running_var, weight, bias] addresses (0: none).
+TensorAddress f_batch_norm(TensorAddress x, const val& stats, const std::string& json) {
+  std::vector<Tensor> t = kd::wasm::tensors_at(stats);
+  return guarded([&] {
+    KD_CHECK(t.size() == 4, ValueError, "batch_norm: expected 4 tensors (running_mean, running_var, weight, bias)");
+    auto o = options_of<F::BatchNormFuncOptions>(json, "batch_norm");
+    return owned(F::batch_norm(at(x), t[0], t[1], t[2], t[3], o.training(), o.momentum(), o.eps()));
+  });
+}
+TensorAddress f_layer_norm(TensorAddress x, TensorAddress w, TensorAddress b, const std::string& json) {
+  return guarded([&] {
+    require(json, "layer_norm", "normalized_shape");
+    auto o = options_of<F::LayerNormFuncOptions>(json, "layer_norm", F::LayerNormFuncOptions());
+    return owned(F::layer_norm(at(x), o.normalized_shape(), optional_at(w), optional_at(b), o.eps()));
+  });
+}
+TensorAddress f_embedding(TensorAddress input, TensorAddress weight, const std::string& json) {
+  return guarded([&] {
+    auto o = options_of<F::EmbeddingFuncOptions>(json, "embedding");
+    return owned(F::embedding(at(input), at(weight), o.padding_idx(), o.max_norm(), o.norm_type(),
+                              o.scale_grad_by_freq(), o.sparse()));
+  });
+}
+TensorAddress f_embedding_bag(TensorAddress input, TensorAddress weight, TensorAddress offsets,
+                              TensorAddress per_sample_weights, const std::string& json) {
+  return guarded([&] {
+    auto o = options_of<F::EmbeddingBagFuncOptions>(json, "embedding_bag");
+    return owned(F::embedding_bag(at(input), at(weight), optional_at(offsets), o.max_norm(), o.norm_type(),
+                                  o.scale_grad_by_freq(), o.mode(), o.sparse(), optional_at(per_sample_weights),
+                                  o.include_last_offset(), o.padding_idx()));
+  });
+}
+
+// ---- losses: (input, target[, weight[, pos_weight]], options) ----
+
+// Owner names for messages (template arguments need linkage).
+constexpr char kMseLoss[] = "mse_loss";
+constexpr char kL1Loss[] = "l1_loss";
+constexpr char kCosineEmbeddingLoss[] = "cosine_embedding_loss";
+constexpr char kMarginRankingLoss[] = "margin_ranking_loss";
+
+template <Tensor (*Fn)(const Tensor&, const Tensor&, Reduction), const char* Name>
+TensorAddress f_reduced_loss(TensorAddress input, TensorAddress target, const std::string& json) {
+  return guarded([&] { return owned(Fn(at(input), at(target), options_of<F::LossFuncOptions>(json, Name).reduction())); });
+}
+TensorAddress f_smooth_l1_loss(TensorAddress input, TensorAddress target, const std::string& json) {
+  return guarded([&] {
+    auto o = options_of<F::SmoothL1LossFuncOptions>(json, "smooth_l1_loss");
+    return owned(F::smooth_l1_loss(at(input), at(target), o.reduction(), o.beta()));
+  });
+}
+TensorAddress f_cross_entropy(TensorAddress input, TensorAddress target, TensorAddress weight, const std::string& json) {
+  return guarded([&] {
+    auto o = options_of<nn::CrossEntropyLossOptions>(json, "cross_entropy");
+    return owned(F::cross_entropy(at(input), at(target), optional_at(weight), o.ignore_index(), o.reduction(), o.label_smoothing()));
+  });
+}
+TensorAddress f_nll_loss(TensorAddress input, TensorAddress target, TensorAddress weight, const std::string& json) {
+  return guarded([&] {
+    auto o = options_of<nn::NLLLossOptions>(json, "nll_loss");
+    return owned(F::nll_loss(at(input), at(target), optional_at(weight), o.ignore_index(), o.reduction()));
+  });
+}
+TensorAddress f_binary_cross_entropy(TensorAddress input, TensorAddress target, TensorAddress weight, const std::string& json) {
+  return guarded([&] {
+    auto o = options_of<F::LossFuncOptions>(json, "binary_cross_entropy");
+    return owned(F::binary_cross_entropy(at(input), at(target), optional_at(weight), o.reduction()));
+  });
+}
+TensorAddress f_binary_cross_entropy_with_logits(TensorAddress input, TensorAddress target, TensorAddress weight,
+                                                 TensorAddress pos_weight, const std::string& json) {
+  return guarded([&] {
+    auto o = options_of<F::LossFuncOptions>(json, "binary_cross_entropy_with_logits");
+    return owned(F::binary_cross_entropy_with_logits(at(input), at(target), optional_at(weight), o.reduction(),
+                                                     optional_at(pos_weight)));
+  });
+}
+// Three inputs: cosine_embedding_loss, margin_ranking_loss (margin, reduction).
+template <Tensor (*Fn)(const Tensor&, const Tensor&, const Tensor&, double, Reduction), const char* Name>
+TensorAddress f_margin_loss(TensorAddress a, TensorAddress b, TensorAddress c, const std::string& json) {
+  return guarded([&] {
+    auto o = options_of<F::MarginLossFuncOptions>(json, Name);
+    return owned(Fn(at(a), at(b), at(c), o.margin(), o.reduction()));
+  });
+}
+TensorAddress f_negative_sampling_loss(TensorAddress a, TensorAddress b, TensorAddress c, const std::string& json) {
+  return guarded([&] {
+    auto o = options_of<F::LossFuncOptions>(json, "negative_sampling_loss");
+    return owned(F::negative_sampling_loss(at(a), at(b), at(c), o.reduction()));
   });
 }
 
@@ -328,35 +397,74 @@ Tensor f_loss3(const std::string& kind, const Tensor& a, const Tensor& b, const 
 double calculate_gain(const std::string& nonlinearity, double param) {
   return guarded([&] { return nn::init::calculate_gain(nonlinearity, optional_number(param)); });
 }
-val calculate_fan_in_and_fan_out(const Tensor& t) {
+val calculate_fan_in_and_fan_out(TensorAddress t) {
   return guarded([&] {
-    auto [fan_in, fan_out] = nn::init::calculate_fan_in_and_fan_out(t);
+    auto [fan_in, fan_out] = nn::init::calculate_fan_in_and_fan_out(at(t));
     val out = val::array();
     out.set(0, static_cast<double>(fan_in));
     out.set(1, static_cast<double>(fan_out));
     return out;
   });
 }
-// kind names torch.nn.init's functions; a, b, c, d are their numeric arguments in order.
-void init_fill(const std::string& kind, const Tensor& t, double a, double b, double c, double d) {
+
+// torch.nn.init's functions by name (kind is the JS name), each reading its options struct.
+using InitFill = void (*)(const Tensor&, const std::string& json);
+struct InitEntry {
+  const char* kind;
+  InitFill fill;
+};
+const InitEntry kInits[] = {
+    {"uniform_", [](const Tensor& t, const std::string& j) {
+       auto o = options_of<nn::init::UniformOptions>(j, "init.uniform_");
+       nn::init::uniform_(t, o.a(), o.b());
+     }},
+    {"normal_", [](const Tensor& t, const std::string& j) {
+       auto o = options_of<nn::init::NormalOptions>(j, "init.normal_");
+       nn::init::normal_(t, o.mean(), o.std());
+     }},
+    {"constant_", [](const Tensor& t, const std::string& j) {
+       require(j, "init.constant_", "val");
+       nn::init::constant_(t, options_of<nn::init::ConstantOptions>(j, "init.constant_").val());
+     }},
+    {"ones_", [](const Tensor& t, const std::string& j) {
+       options_of<nn::NoOptions>(j, "init.ones_");
+       nn::init::ones_(t);
+     }},
+    {"zeros_", [](const Tensor& t, const std::string& j) {
+       options_of<nn::NoOptions>(j, "init.zeros_");
+       nn::init::zeros_(t);
+     }},
+    {"eye_", [](const Tensor& t, const std::string& j) {
+       options_of<nn::NoOptions>(j, "init.eye_");
+       nn::init::eye_(t);
+     }},
+    {"xavierUniform_", [](const Tensor& t, const std::string& j) {
+       nn::init::xavier_uniform_(t, options_of<nn::init::GainOptions>(j, "init.xavier_uniform_").gain());
+     }},
+    {"xavierNormal_", [](const Tensor& t, const std::string& j) {
+       nn::init::xavier_normal_(t, options_of<nn::init::GainOptions>(j, "init.xavier_normal_").gain());
+     }},
+    {"kaimingUniform_", [](const Tensor& t, const std::string& j) {
+       auto o = options_of<nn::init::KaimingOptions>(j, "init.kaiming_uniform_");
+       nn::init::kaiming_uniform_(t, o.a(), o.mode(), o.nonlinearity());
+     }},
+    {"kaimingNormal_", [](const Tensor& t, const std::string& j) {
+       auto o = options_of<nn::init::KaimingOptions>(j, "init.kaiming_normal_");
+       nn::init::kaiming_normal_(t, o.a(), o.mode(), o.nonlinearity());
+     }},
+    {"truncNormal_", [](const Tensor& t, const std::string& j) {
+       auto o = options_of<nn::init::TruncNormalOptions>(j, "init.trunc_normal_");
+       nn::init::trunc_normal_(t, o.mean(), o.std(), o.a(), o.b());
+     }},
+    {"orthogonal_", [](const Tensor& t, const std::string& j) {
+       nn::init::orthogonal_(t, options_of<nn::init::GainOptions>(j, "init.orthogonal_").gain());
+     }},
+};
+void init_fill(const std::string& kind, TensorAddress t, const std::string& json) {
   guarded([&] {
-    if (kind == "uniform_") nn::init::uniform_(t, a, b);
-    else if (kind == "normal_") nn::init::normal_(t, a, b);
-    else if (kind == "constant_") nn::init::constant_(t, a);
-    else if (kind == "ones_") nn::init::ones_(t);
-    else if (kind == "zeros_") nn::init::zeros_(t);
-    else if (kind == "eye_") nn::init::eye_(t);
-    else if (kind == "xavierUniform_") nn::init::xavier_uniform_(t, a);
-    else if (kind == "xavierNormal_") nn::init::xavier_normal_(t, a);
-    else if (kind == "truncNormal_") nn::init::trunc_normal_(t, a, b, c, d);
-    else if (kind == "orthogonal_") nn::init::orthogonal_(t, a);
-    else throw kd::ValueError("unknown init " + kind);
-  });
-}
-void init_kaiming(bool normal, const Tensor& t, double a, const std::string& mode, const std::string& nonlinearity) {
-  guarded([&] {
-    if (normal) nn::init::kaiming_normal_(t, a, mode, nonlinearity);
-    else nn::init::kaiming_uniform_(t, a, mode, nonlinearity);
+    for (const InitEntry& e : kInits)
+      if (kind == e.kind) return e.fill(at(t), json);
+    throw kd::ValueError("unknown init " + kind);
   });
 }
 
@@ -410,8 +518,6 @@ EMSCRIPTEN_BINDINGS(kindling_nn) {
       .smart_ptr<ModulePtr>("RawModulePtr")
       .function("typeName", &type_name)
       .function("id", &module_id)
-      .function("forward", &forward)
-      .function("forwardMany", &forward_many)
       .function("slot", &slot)
       .function("slotNames", &slot_names)
       .function("param", &param)
@@ -437,6 +543,8 @@ EMSCRIPTEN_BINDINGS(kindling_nn) {
       .function("extraRepr", &extra_repr)
       .function("optionsJson", &options_json);
 
+  function("nnForward", &forward);
+  function("nnForwardMany", &forward_many);
   function("nnMakeModule", &make_module);
   function("nnEmbeddingFromPretrained", &embedding_from_pretrained);
   function("nnMakeJsModule", &make_js_module);
@@ -444,7 +552,10 @@ EMSCRIPTEN_BINDINGS(kindling_nn) {
 
   function("nnLinear", &f_linear);
   function("nnBilinear", &f_bilinear);
-  function("nnUnary", &f_unary);
+  function("nnRelu", &f_unary<F::relu>);
+  function("nnSilu", &f_unary<F::silu>);
+  function("nnSigmoid", &f_unary<sigmoid_of>);
+  function("nnTanh", &f_unary<tanh_of>);
   function("nnLeakyRelu", &f_leaky_relu);
   function("nnGelu", &f_gelu);
   function("nnSoftmax", &f_softmax);
@@ -453,13 +564,20 @@ EMSCRIPTEN_BINDINGS(kindling_nn) {
   function("nnLayerNorm", &f_layer_norm);
   function("nnEmbedding", &f_embedding);
   function("nnEmbeddingBag", &f_embedding_bag);
-  function("nnLoss2", &f_loss2);
-  function("nnLoss3", &f_loss3);
+  function("nnMseLoss", &f_reduced_loss<F::mse_loss, kMseLoss>);
+  function("nnL1Loss", &f_reduced_loss<F::l1_loss, kL1Loss>);
+  function("nnSmoothL1Loss", &f_smooth_l1_loss);
+  function("nnCrossEntropy", &f_cross_entropy);
+  function("nnNllLoss", &f_nll_loss);
+  function("nnBinaryCrossEntropy", &f_binary_cross_entropy);
+  function("nnBinaryCrossEntropyWithLogits", &f_binary_cross_entropy_with_logits);
+  function("nnCosineEmbeddingLoss", &f_margin_loss<F::cosine_embedding_loss, kCosineEmbeddingLoss>);
+  function("nnMarginRankingLoss", &f_margin_loss<F::margin_ranking_loss, kMarginRankingLoss>);
+  function("nnNegativeSamplingLoss", &f_negative_sampling_loss);
 
   function("nnCalculateGain", &calculate_gain);
   function("nnCalculateFanInAndFanOut", &calculate_fan_in_and_fan_out);
-  function("nnInitFill", &init_fill);
-  function("nnInitKaiming", &init_kaiming);
+  function("nnInit", &init_fill);
 
   function("nnUndefinedTensor", &undefined_tensor);
   function("nnSparseGrad", &sparse_grad);

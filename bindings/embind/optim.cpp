@@ -8,6 +8,7 @@
 #include <emscripten/val.h>
 
 #include <cmath>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -75,11 +76,15 @@ OptimizerPtr make_optimizer(const std::string& kind, const val& groups, const st
   });
 }
 
-void step(const OptimizerPtr& o) {
-  guarded([&] { o->step(); });
+// The training step's calls take the optimizer by its id (its address, valid while the JS
+// optimizer holds its handle): one Embind call with numbers in, no class handle.
+optim::Optimizer& optimizer_at(uintptr_t id) { return *reinterpret_cast<optim::Optimizer*>(id); }
+double optimizer_id(const OptimizerPtr& o) { return static_cast<double>(reinterpret_cast<uintptr_t>(o.get())); }
+void step(uintptr_t optimizer) {
+  guarded([&] { optimizer_at(optimizer).step(); });
 }
-void zero_grad(const OptimizerPtr& o, bool set_to_none) {
-  guarded([&] { o->zero_grad(set_to_none); });
+void zero_grad(uintptr_t optimizer, bool set_to_none) {
+  guarded([&] { optimizer_at(optimizer).zero_grad(set_to_none); });
 }
 void add_param_group(const OptimizerPtr& o, const val& params, const std::string& overrides) {
   std::vector<Tensor> ps = tensors_from_js(params);
@@ -324,8 +329,7 @@ EMSCRIPTEN_BINDINGS(kindling_optim) {
 
   emscripten::class_<optim::Optimizer>("RawOptimizer")
       .smart_ptr<OptimizerPtr>("RawOptimizerPtr")
-      .function("step", &step)
-      .function("zeroGrad", &zero_grad)
+      .function("id", &optimizer_id)
       .function("addParamGroup", &add_param_group)
       .function("groupCount", &group_count)
       .function("groupOptions", &group_options)
@@ -344,6 +348,8 @@ EMSCRIPTEN_BINDINGS(kindling_optim) {
       .function("lastEpoch", &last_epoch);
 
   function("optimMake", &make_optimizer);
+  function("optimStep", &step);
+  function("optimZeroGrad", &zero_grad);
   function("optimMakeScheduler", &make_scheduler);
   function("optimSaveState", &save_state);
   function("optimLoadState", &load_state);

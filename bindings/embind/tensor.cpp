@@ -7,14 +7,11 @@
 // arrays of numbers, int64 scalars are doubles, an absent optional number is NaN, an absent
 // optional shape is null, dtypes are names. Every body runs inside guarded() (see boundary.h).
 //
-// The address ABI. A JS Tensor holds its tensor by address: a heap kd::Tensor (one shared_ptr)
-// made by owned() and freed by tensorRelease(), one per JS wrapper. The table's functions
-// ('Tensor.add', 'Tensor.mul.Scalar', ...) take and return addresses, so an op is one Embind call
-// with plain numbers in and out and no Embind class handle, whose making costs more than a small
-// op. An address 0 is an undefined tensor; whether a returned tensor is an nn.Parameter is in
-// the call's status words. The other raw functions (nn, optim, serialization) take RawTensor
-// handles: JS makes one from an address when it needs one (tensorHandle), and turns a returned
-// handle into an address (tensorAddress).
+// The address ABI (convert.h): the table's functions ('Tensor.add', 'Tensor.mul.Scalar', ...),
+// like nn's forward and functional forms, take and return tensor addresses. The raw functions
+// off the hot path (factories here, serialization, module registration) take RawTensor handles:
+// JS makes one from an address when it needs one (tensorHandle), and turns a returned handle
+// into an address (tensorAddress).
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -33,7 +30,11 @@ using emscripten::val;
 using kd::Shape;
 using kd::Tensor;
 using kd::wasm::dtype_from_name;
+using kd::wasm::TensorAddress;
+using kd::wasm::at;
 using kd::wasm::guarded;
+using kd::wasm::optional_at;
+using kd::wasm::owned;
 using kd::wasm::optional_int;
 using kd::wasm::optional_number;
 using kd::wasm::optional_shape_from_js;
@@ -44,20 +45,6 @@ namespace {
 
 int64_t i64(double x) { return static_cast<int64_t>(x); }
 
-// ---- the address ABI (above) ----
-
-using TensorAddress = uintptr_t;
-
-Tensor& at(TensorAddress address) { return *reinterpret_cast<Tensor*>(address); }
-// An optional tensor argument: 0 stands for none (an undefined Tensor).
-Tensor optional_at(TensorAddress address) { return address == 0 ? Tensor() : at(address); }
-
-// A result handed to JS: a new heap Tensor (0 when undefined), its flags in the status words.
-TensorAddress owned(Tensor t) {
-  kd::wasm::record_result(t);
-  if (!t.defined()) return 0;
-  return reinterpret_cast<TensorAddress>(new Tensor(std::move(t)));
-}
 val owned_pair(std::pair<Tensor, Tensor> p) {
   val out = val::array();
   out.set(0, static_cast<double>(owned(std::move(p.first))));

@@ -76,8 +76,49 @@ export function makeNnArgs(ctx) {
     return dim === undefined || dim === null || Number.isNaN(dim) ? NaN : checkInt(dim, `${what}: dim`);
   };
 
-  // Embedding's options (the module's and the functional form's).
-  const EMBEDDING_OPTS = { paddingIdx: ['int?', null], maxNorm: ['num?', null], normType: ['num', 2], scaleGradByFreq: ['bool', false], sparse: ['bool', false] };
+  // ---- options that cross as JSON (built-in modules, the functional forms) ----
+  // JS declares only which keys exist and their kinds; the defaults, the range checks and the
+  // messages about values are C++'s (util/option_fields.h), which reads the JSON with PyTorch's
+  // keyword names (camelCase here, snake_case there).
 
-  return { EMBEDDING_OPTS, none, optTensor, tensorArg, parseOptions, withInputs, dimArg, REDUCTION: ['str', 'mean'] };
+  const snakeCase = (key) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+  // Checks one option value against its kind ('int', 'num', 'bool', 'str', 'shape', 'tensor';
+  // '?' allows null) and returns it as it crosses.
+  function checkKind(v, kind, name) {
+    if (v === null && kind.endsWith('?')) return null;
+    const base = kind.endsWith('?') ? kind.slice(0, -1) : kind;
+    if (base === 'int') return checkInt(v, name);
+    if (base === 'num') return checkNumber(v, name);
+    if (base === 'bool') return checkBool(v, name);
+    if (base === 'str') {
+      if (typeof v !== 'string') throw typeError(`${name} must be a string, got ${describe(v)}`);
+      return v;
+    }
+    if (base === 'shape') return ctx.shapeArgs([typeof v === 'number' ? [v] : v]);
+    return v;  // tensors: checked where their addresses are taken
+  }
+
+  // A functional form's options object -> the JSON text of its non-tensor options, '' when there
+  // are none (the common call, which then parses nothing in C++). kinds: {key: kind}; unknown
+  // keys and wrong kinds are a kd.errors.TypeError naming `what` and the key. Tensor options
+  // are read by the caller from the same object (optionalAddress).
+  function optionsJson(opts, what, kinds) {
+    if (opts === undefined) return '';
+    const o = checkOptions(opts, what);
+    let out = null;
+    for (const key of Object.keys(o)) {
+      const kind = kinds[key];
+      if (kind === undefined) throw typeError(`${what}: unknown option '${key}' (expected one of ${Object.keys(kinds).join(', ')})`);
+      const v = o[key];
+      if (v === undefined || kind.startsWith('tensor')) continue;
+      (out ??= {})[snakeCase(key)] = checkKind(v, kind, `${what}: ${key}`);
+    }
+    return out === null ? '' : JSON.stringify(out);
+  }
+
+  // Embedding's option kinds (the module's and the functional form's).
+  const EMBEDDING_KINDS = { paddingIdx: 'int?', maxNorm: 'num?', normType: 'num', scaleGradByFreq: 'bool', sparse: 'bool' };
+
+  return { EMBEDDING_KINDS, none, optTensor, tensorArg, parseOptions, withInputs, dimArg, checkKind, optionsJson, snakeCase };
 }

@@ -4,101 +4,127 @@ import { describe } from './errors.mjs';
 
 export function installFunctional(ctx, kd, nn, nnArgs) {
   const { raw, Tensor, typeError, checkNumber } = ctx;
-  const { parseOptions, optTensor, tensorArg, withInputs, dimArg, REDUCTION, EMBEDDING_OPTS } = nnArgs;
+  const { tensorArg, withInputs, dimArg, optionsJson, EMBEDDING_KINDS } = nnArgs;
+  const { address, optionalAddress, result } = ctx;
 
   // ---- functional ----
+  //
+  // Each form is one raw call over tensor addresses with its options as JSON text (torch's
+  // keyword names), '' when none were given; the defaults are the C++ options structs'
+  // (core/nn/functional_options.h). Here: which keys exist and their kinds.
 
-  const fn1 = (f) => (x, ...rest) => withInputs([x], [], (t) => ctx.wrap(ctx.call(f, tensorArg(t, 'input'), ...rest)));
-  const unary = (kind) => fn1((x) => raw.nnUnary(kind, x));
-  const loss2 = (kind, spec, targetDtype = 'float32') => {
-    const fullSpec = { reduction: REDUCTION, ...spec };
-    let defaults;  // the options of a call without any, parsed once (the common case)
-    const run = (i, t, o) => ctx.wrapResult(ctx.call(raw.nnLoss2, kind,
-      tensorArg(i, `${kind}: input`), tensorArg(t, `${kind}: target`), o.reduction, optTensor(o.weight), optTensor(o.posWeight),
-      o.ignoreIndex ?? -100, o.labelSmoothing ?? 0, o.beta ?? 1));
+  const REDUCTION = { reduction: 'str' };
+  const unary = (rawFn, name) => (x) => withInputs([x], [], (t) => result(rawFn(address(t, `${name}(): input`))));
+  // (input, target, opts): the raw function gets the addresses of input, target and the
+  // tensor options named in `tensorKeys`, then the JSON.
+  const loss2 = (name, rawFn, kinds, tensorKeys = [], targetDtype = 'float32') => {
+    const what = `${name}()`;
+    const run = (i, t, opts) => {
+      const json = optionsJson(opts, what, kinds);
+      const input = address(i, `${name}: input`);
+      const target = address(t, `${name}: target`);
+      if (tensorKeys.length === 0) return result(rawFn(input, target, json));
+      const o = opts ?? {};
+      if (tensorKeys.length === 1) return result(rawFn(input, target, optionalAddress(o[tensorKeys[0]], `${what}: ${tensorKeys[0]}`), json));
+      return result(rawFn(input, target, optionalAddress(o[tensorKeys[0]], `${what}: ${tensorKeys[0]}`),
+        optionalAddress(o[tensorKeys[1]], `${what}: ${tensorKeys[1]}`), json));
+    };
     return (input, target, opts) => {
-      const o = opts === undefined ? (defaults ??= parseOptions(opts, `${kind}Loss()`, fullSpec)) : parseOptions(opts, `${kind}Loss()`, fullSpec);
-      if (input instanceof Tensor && target instanceof Tensor) return run(input, target, o);
-      return withInputs([input, target], ['float32', targetDtype], (i, t) => run(i, t, o));
+      if (input instanceof Tensor && target instanceof Tensor) return run(input, target, opts);
+      return withInputs([input, target], ['float32', targetDtype], (i, t) => run(i, t, opts));
     };
   };
-  const loss3 = (kind, spec = {}) => (a, b, c, opts) => {
-    const o = parseOptions(opts, `${kind}Loss()`, { reduction: REDUCTION, ...spec });
-    return withInputs([a, b, c], [], (x, y, z) => ctx.wrap(ctx.call(raw.nnLoss3, kind,
-      tensorArg(x, `${kind}: input1`), tensorArg(y, `${kind}: input2`), tensorArg(z, `${kind}: input3`), o.reduction, o.margin ?? 0)));
+  const loss3 = (name, rawFn, kinds) => (a, b, c, opts) => {
+    const json = optionsJson(opts, `${name}()`, kinds);
+    return withInputs([a, b, c], [], (x, y, z) => result(rawFn(
+      address(x, `${name}: input1`), address(y, `${name}: input2`), address(z, `${name}: input3`), json)));
   };
 
   const functional = {
-    linear: (x, weight, bias = null) => ctx.wrap(ctx.call(raw.nnLinear, tensorArg(x, 'linear(): input'), tensorArg(weight, 'linear(): weight'), optTensor(bias, 'linear(): bias'))),
-    bilinear: (x1, x2, weight, bias = null) => ctx.wrap(ctx.call(raw.nnBilinear, tensorArg(x1, 'bilinear(): input1'), tensorArg(x2, 'bilinear(): input2'), tensorArg(weight, 'bilinear(): weight'), optTensor(bias, 'bilinear(): bias'))),
-    relu: unary('relu'),
-    sigmoid: unary('sigmoid'),
-    tanh: unary('tanh'),
-    silu: unary('silu'),
-    leakyRelu: (x, negativeSlope = 0.01) => fn1(raw.nnLeakyRelu)(x, checkNumber(negativeSlope, 'leakyRelu(): negativeSlope')),
-    gelu: (x, opts) => fn1(raw.nnGelu)(x, parseOptions(opts, 'gelu()', { approximate: ['str', 'none'] }).approximate),
-    softmax: (x, dim) => fn1(raw.nnSoftmax)(x, dimArg(dim, 'softmax()'), false),
-    logSoftmax: (x, dim) => fn1(raw.nnSoftmax)(x, dimArg(dim, 'logSoftmax()'), true),
-    dropout: (x, p = 0.5, opts) => {
-      if (typeof p === 'object' && p !== null) [p, opts] = [p.p ?? 0.5, { training: p.training }];
-      const { training } = parseOptions(opts, 'dropout()', { training: ['bool', true] });
-      return fn1(raw.nnDropout)(x, checkNumber(p, 'dropout(): p'), training);
+    linear: (x, weight, bias = null) => result(raw.nnLinear(address(x, 'linear(): input'), address(weight, 'linear(): weight'), optionalAddress(bias, 'linear(): bias'))),
+    bilinear: (x1, x2, weight, bias = null) => result(raw.nnBilinear(address(x1, 'bilinear(): input1'), address(x2, 'bilinear(): input2'), address(weight, 'bilinear(): weight'), optionalAddress(bias, 'bilinear(): bias'))),
+    relu: unary(raw.nnRelu, 'relu'),
+    sigmoid: unary(raw.nnSigmoid, 'sigmoid'),
+    tanh: unary(raw.nnTanh, 'tanh'),
+    silu: unary(raw.nnSilu, 'silu'),
+    /** leakyRelu(x, negativeSlope) or leakyRelu(x, {negativeSlope}). */
+    leakyRelu: (x, negativeSlope) => {
+      const opts = typeof negativeSlope === 'number' ? { negativeSlope } : negativeSlope;
+      const json = optionsJson(opts, 'leakyRelu()', { negativeSlope: 'num' });
+      return withInputs([x], [], (t) => result(raw.nnLeakyRelu(address(t, 'leakyRelu(): input'), json)));
+    },
+    gelu: (x, opts) => {
+      const json = optionsJson(opts, 'gelu()', { approximate: 'str' });
+      return withInputs([x], [], (t) => result(raw.nnGelu(address(t, 'gelu(): input'), json)));
+    },
+    softmax: (x, dim) => withInputs([x], [], (t) => result(raw.nnSoftmax(address(t, 'softmax(): input'), dimArg(dim, 'softmax()'), false))),
+    logSoftmax: (x, dim) => withInputs([x], [], (t) => result(raw.nnSoftmax(address(t, 'logSoftmax(): input'), dimArg(dim, 'logSoftmax()'), true))),
+    /** dropout(x, p, {training}) or dropout(x, {p, training}). */
+    dropout: (x, p, opts) => {
+      if (typeof p === 'number') opts = { ...ctx.checkOptions(opts, 'dropout()'), p };
+      else if (p !== undefined) opts = p;
+      const json = optionsJson(opts, 'dropout()', { p: 'num', training: 'bool' });
+      return withInputs([x], [], (t) => result(raw.nnDropout(address(t, 'dropout(): input'), json)));
     },
     layerNorm: (x, normalizedShape, opts) => {
-      const o = parseOptions(opts, 'layerNorm()', { weight: ['tensor?', null], bias: ['tensor?', null], eps: ['num', 1e-5] });
-      return ctx.wrap(ctx.call(raw.nnLayerNorm, tensorArg(x, 'layerNorm(): input'), ctx.shapeArgs([typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape]), optTensor(o.weight), optTensor(o.bias), o.eps));
+      const o = ctx.checkOptions(opts, 'layerNorm()');
+      const json = optionsJson({ ...o, normalizedShape }, 'layerNorm()', { normalizedShape: 'shape', weight: 'tensor?', bias: 'tensor?', eps: 'num' });
+      return result(raw.nnLayerNorm(address(x, 'layerNorm(): input'), optionalAddress(o.weight, 'layerNorm(): weight'), optionalAddress(o.bias, 'layerNorm(): bias'), json));
     },
     batchNorm: (x, runningMean, runningVar, opts) => {
-      const o = parseOptions(opts, 'batchNorm()', { weight: ['tensor?', null], bias: ['tensor?', null], training: ['bool', false], momentum: ['num', 0.1], eps: ['num', 1e-5] });
-      return ctx.wrap(ctx.call(raw.nnBatchNorm, tensorArg(x, 'batchNorm(): input'), optTensor(runningMean, 'batchNorm(): runningMean'), optTensor(runningVar, 'batchNorm(): runningVar'), optTensor(o.weight), optTensor(o.bias), o.training, o.momentum, o.eps));
+      const o = ctx.checkOptions(opts, 'batchNorm()');
+      const json = optionsJson(o, 'batchNorm()', { weight: 'tensor?', bias: 'tensor?', training: 'bool', momentum: 'num', eps: 'num' });
+      const stats = [optionalAddress(runningMean, 'batchNorm(): runningMean'), optionalAddress(runningVar, 'batchNorm(): runningVar'),
+        optionalAddress(o.weight, 'batchNorm(): weight'), optionalAddress(o.bias, 'batchNorm(): bias')];
+      return result(raw.nnBatchNorm(address(x, 'batchNorm(): input'), stats, json));
     },
     embedding: (input, weight, opts) => {
-      const o = parseOptions(opts, 'embedding()', EMBEDDING_OPTS);
-      return withInputs([input], ['int64'], (i) => ctx.wrap(ctx.call(raw.nnEmbedding, tensorArg(i, 'embedding(): input'), tensorArg(weight, 'embedding(): weight'), o.paddingIdx, o.maxNorm, o.normType, o.scaleGradByFreq, o.sparse)));
+      const json = optionsJson(opts, 'embedding()', EMBEDDING_KINDS);
+      return withInputs([input], ['int64'], (i) => result(raw.nnEmbedding(address(i, 'embedding(): input'), address(weight, 'embedding(): weight'), json)));
     },
     embeddingBag: (input, weight, opts) => {
-      const o = parseOptions(opts, 'embeddingBag()', {
-        offsets: ['tensor?', null], maxNorm: ['num?', null], normType: ['num', 2], scaleGradByFreq: ['bool', false], mode: ['str', 'mean'],
-        sparse: ['bool', false], perSampleWeights: ['tensor?', null], includeLastOffset: ['bool', false], paddingIdx: ['int?', null],
+      const what = 'embeddingBag()';
+      const json = optionsJson(opts, what, {
+        offsets: 'tensor?', maxNorm: 'num?', normType: 'num', scaleGradByFreq: 'bool', mode: 'str',
+        sparse: 'bool', perSampleWeights: 'tensor?', includeLastOffset: 'bool', paddingIdx: 'int?',
       });
-      return withInputs([input], ['int64'], (i) => ctx.wrap(ctx.call(raw.nnEmbeddingBag, tensorArg(i, 'embeddingBag(): input'), tensorArg(weight, 'embeddingBag(): weight'),
-        optTensor(o.offsets), o.maxNorm, o.normType, o.scaleGradByFreq, o.mode, o.sparse, optTensor(o.perSampleWeights), o.includeLastOffset, o.paddingIdx)));
+      const o = opts ?? {};
+      return withInputs([input], ['int64'], (i) => result(raw.nnEmbeddingBag(address(i, `${what}: input`), address(weight, `${what}: weight`),
+        optionalAddress(o.offsets, `${what}: offsets`), optionalAddress(o.perSampleWeights, `${what}: perSampleWeights`), json)));
     },
-    mseLoss: loss2('mse', {}),
-    l1Loss: loss2('l1', {}),
-    smoothL1Loss: loss2('smoothL1', { beta: ['num', 1] }),
-    nllLoss: loss2('nll', { weight: ['tensor?', null], ignoreIndex: ['int', -100] }, 'int64'),
-    crossEntropy: loss2('crossEntropy', { weight: ['tensor?', null], ignoreIndex: ['int', -100], labelSmoothing: ['num', 0] }, 'int64'),
-    binaryCrossEntropy: loss2('bce', { weight: ['tensor?', null] }),
-    binaryCrossEntropyWithLogits: loss2('bceWithLogits', { weight: ['tensor?', null], posWeight: ['tensor?', null] }),
-    cosineEmbeddingLoss: loss3('cosineEmbedding', { margin: ['num', 0] }),
-    marginRankingLoss: loss3('marginRanking', { margin: ['num', 0] }),
-    negativeSamplingLoss: loss3('negativeSampling'),
+    mseLoss: loss2('mseLoss', raw.nnMseLoss, REDUCTION),
+    l1Loss: loss2('l1Loss', raw.nnL1Loss, REDUCTION),
+    smoothL1Loss: loss2('smoothL1Loss', raw.nnSmoothL1Loss, { ...REDUCTION, beta: 'num' }),
+    nllLoss: loss2('nllLoss', raw.nnNllLoss, { ...REDUCTION, weight: 'tensor?', ignoreIndex: 'int' }, ['weight'], 'int64'),
+    crossEntropy: loss2('crossEntropy', raw.nnCrossEntropy, { ...REDUCTION, weight: 'tensor?', ignoreIndex: 'int', labelSmoothing: 'num' }, ['weight'], 'int64'),
+    binaryCrossEntropy: loss2('binaryCrossEntropy', raw.nnBinaryCrossEntropy, { ...REDUCTION, weight: 'tensor?' }, ['weight']),
+    binaryCrossEntropyWithLogits: loss2('binaryCrossEntropyWithLogits', raw.nnBinaryCrossEntropyWithLogits, { ...REDUCTION, weight: 'tensor?', posWeight: 'tensor?' }, ['weight', 'posWeight']),
+    cosineEmbeddingLoss: loss3('cosineEmbeddingLoss', raw.nnCosineEmbeddingLoss, { ...REDUCTION, margin: 'num' }),
+    marginRankingLoss: loss3('marginRankingLoss', raw.nnMarginRankingLoss, { ...REDUCTION, margin: 'num' }),
+    negativeSamplingLoss: loss3('negativeSamplingLoss', raw.nnNegativeSamplingLoss, REDUCTION),
   };
   if (kd.oneHot) functional.oneHot = kd.oneHot;
 
   // ---- init ----
 
-  // f(tensor, ...numbers) or f(tensor, {named options}): PyTorch's positional order, or options.
-  function initArgs(args, what, spec) {
-    if (args.length === 1 && args[0] !== null && typeof args[0] === 'object') return parseOptions(args[0], what, spec);
-    const keys = Object.keys(spec);
+  // f(tensor, ...values) or f(tensor, {named options}): PyTorch's positional order (the order
+  // of `kinds`), or options. Returns the options as a new object.
+  function initOptions(args, what, kinds) {
+    if (args.length === 1 && args[0] !== null && typeof args[0] === 'object') return { ...ctx.checkOptions(args[0], what) };
+    const keys = Object.keys(kinds);
     if (args.length > keys.length) throw typeError(`${what}: too many arguments`);
     const named = {};
     args.forEach((a, i) => { if (a !== undefined) named[keys[i]] = a; });
-    return parseOptions(named, what, spec);
+    return named;
   }
-  const fill = (kind, spec) => (tensor, ...args) => {
-    const o = initArgs(args, `init.${kind}()`, spec);
-    const v = Object.values(o);
-    ctx.call(raw.nnInitFill, kind, tensorArg(tensor, `init.${kind}(): tensor`), v[0] ?? 0, v[1] ?? 0, v[2] ?? 0, v[3] ?? 0);
-    return tensor;
-  };
-  const kaiming = (normal) => (tensor, ...args) => {
-    const o = initArgs(args, `init.kaiming${normal ? 'Normal' : 'Uniform'}_()`, { a: ['num', 0], mode: ['str', 'fan_in'], nonlinearity: ['str', 'leaky_relu'] });
-    const mode = { fanIn: 'fan_in', fanOut: 'fan_out' }[o.mode] ?? o.mode;
-    const nonlinearity = o.nonlinearity === 'leakyRelu' ? 'leaky_relu' : o.nonlinearity;
-    ctx.call(raw.nnInitKaiming, normal, tensorArg(tensor, 'init.kaiming_(): tensor'), o.a, mode, nonlinearity);
+  // Names given in camelCase are accepted too (init.kaimingNormal_(w, {mode: 'fanOut'})).
+  const SNAKE_NAMES = { fanIn: 'fan_in', fanOut: 'fan_out', leakyRelu: 'leaky_relu' };
+  const fill = (kind, kinds = {}) => (tensor, ...args) => {
+    const what = `init.${kind}()`;
+    const named = initOptions(args, what, kinds);
+    for (const key of ['mode', 'nonlinearity']) if (Object.hasOwn(SNAKE_NAMES, named[key])) named[key] = SNAKE_NAMES[named[key]];
+    const json = optionsJson(named, what, kinds);
+    ctx.call(raw.nnInit, kind, address(tensor, `${what}: tensor`), json);
     return tensor;
   };
   const init = {
@@ -108,19 +134,19 @@ export function installFunctional(ctx, kd, nn, nnArgs) {
       if (param !== null) checkNumber(param, 'calculateGain(): param');
       return ctx.call(raw.nnCalculateGain, nonlinearity === 'leakyRelu' ? 'leaky_relu' : nonlinearity, param ?? NaN);
     },
-    calculateFanInAndFanOut: (tensor) => ctx.call(raw.nnCalculateFanInAndFanOut, tensorArg(tensor, 'calculateFanInAndFanOut(): tensor')),
-    uniform_: fill('uniform_', { a: ['num', 0], b: ['num', 1] }),
-    normal_: fill('normal_', { mean: ['num', 0], std: ['num', 1] }),
-    constant_: fill('constant_', { val: ['num', null] }),
-    ones_: fill('ones_', {}),
-    zeros_: fill('zeros_', {}),
-    eye_: fill('eye_', {}),
-    xavierUniform_: fill('xavierUniform_', { gain: ['num', 1] }),
-    xavierNormal_: fill('xavierNormal_', { gain: ['num', 1] }),
-    kaimingUniform_: kaiming(false),
-    kaimingNormal_: kaiming(true),
-    truncNormal_: fill('truncNormal_', { mean: ['num', 0], std: ['num', 1], a: ['num', -2], b: ['num', 2] }),
-    orthogonal_: fill('orthogonal_', { gain: ['num', 1] }),
+    calculateFanInAndFanOut: (tensor) => ctx.call(raw.nnCalculateFanInAndFanOut, address(tensor, 'calculateFanInAndFanOut(): tensor')),
+    uniform_: fill('uniform_', { a: 'num', b: 'num' }),
+    normal_: fill('normal_', { mean: 'num', std: 'num' }),
+    constant_: fill('constant_', { val: 'num' }),
+    ones_: fill('ones_'),
+    zeros_: fill('zeros_'),
+    eye_: fill('eye_'),
+    xavierUniform_: fill('xavierUniform_', { gain: 'num' }),
+    xavierNormal_: fill('xavierNormal_', { gain: 'num' }),
+    kaimingUniform_: fill('kaimingUniform_', { a: 'num', mode: 'str', nonlinearity: 'str' }),
+    kaimingNormal_: fill('kaimingNormal_', { a: 'num', mode: 'str', nonlinearity: 'str' }),
+    truncNormal_: fill('truncNormal_', { mean: 'num', std: 'num', a: 'num', b: 'num' }),
+    orthogonal_: fill('orthogonal_', { gain: 'num' }),
   };
 
   // ---- sparse gradients ----

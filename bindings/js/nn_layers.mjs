@@ -4,23 +4,27 @@ import { describe } from './errors.mjs';
 
 export function installLayers(ctx, nn, nnArgs, modules) {
   const { raw, errors, Tensor, typeError, checkInt, checkNumber, checkOptions } = ctx;
-  const { parseOptions, optTensor, tensorArg, withInputs } = nnArgs;
+  const { parseOptions, optTensor, tensorArg, withInputs, checkKind, snakeCase, EMBEDDING_KINDS } = nnArgs;
   const { Module, BuiltinModule, builtinClasses, factory, call } = modules;
 
-  const wrapAll = (handles) => Array.from(handles, (h) => ctx.wrap(h));
+  const rawForward = raw.nnForward;
+  const rawForwardMany = raw.nnForwardMany;
 
-  // One tensor in, one out (the hot path: one raw call, wrapped from its status words); the
-  // modules with other signatures define forward over _forwardMany.
+  // One tensor in, one out (the hot path: one raw call by addresses, the module by its id, the
+  // result wrapped from its status words); the modules with other signatures define forward
+  // over _forwardMany.
   Object.assign(BuiltinModule.prototype, {
     forward(input) {
-      if (input instanceof Tensor) return ctx.wrapResult(ctx.invoke(this._handle, 'forward', [ctx.unwrap(input)]));
-      return withInputs([input], [this._inputDtype], (x) => ctx.wrap(call(this._handle, 'forward', tensorArg(x, `${this.constructor.name}.forward(): input`))));
+      void this._handle;  // a StateError once disposed
+      if (input instanceof Tensor) return ctx.result(rawForward(this._id, ctx.address(input)));
+      return withInputs([input], [this._inputDtype], (x) => ctx.result(rawForward(this._id, ctx.address(x, `${this.constructor.name}.forward(): input`))));
     },
     // Many tensors in (null for "not given"), an array of Tensors (or null) out.
     _forwardMany(what, inputs, flag1 = true, flag2 = true, dtypes = []) {
+      void this._handle;
       return withInputs(inputs, dtypes, (...ts) => {
-        const handles = ts.map((t, i) => optTensor(t, `${what}: argument ${i + 1}`));
-        return wrapAll(call(this._handle, 'forwardMany', handles, flag1, flag2));
+        const addresses = ts.map((t, i) => ctx.optionalAddress(t, `${what}: argument ${i + 1}`));
+        return ctx.results(rawForwardMany(this._id, addresses, flag1, flag2));
       });
     },
   });
@@ -37,24 +41,7 @@ export function installLayers(ctx, nn, nnArgs, modules) {
   // here, snake_case there), and an option left out takes the C++ default. Options read back
   // as properties (lin.inFeatures, emb.paddingIdx), from the C++ module (options_json()).
 
-  const snakeCase = (key) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
   const isPlainObject = (x) => x !== null && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype;
-
-  // Checks one option value against its kind ('int', 'num', 'bool', 'str', 'shape', 'tensor';
-  // '?' allows null) and returns it as it crosses.
-  function checkKind(v, kind, name) {
-    if (v === null && kind.endsWith('?')) return null;
-    const base = kind.replace('?', '');
-    if (base === 'int') return checkInt(v, name);
-    if (base === 'num') return checkNumber(v, name);
-    if (base === 'bool') return ctx.checkBool(v, name);
-    if (base === 'str') {
-      if (typeof v !== 'string') throw typeError(`${name} must be a string, got ${describe(v)}`);
-      return v;
-    }
-    if (base === 'shape') return ctx.shapeArgs([typeof v === 'number' ? [v] : v]);
-    return v;  // tensors: checked by optTensor
-  }
 
   // (positional..., {options}) -> [JSON text, tensor names, raw tensors] for nnMakeModule.
   function moduleOptions(what, spec, args) {
@@ -121,7 +108,6 @@ export function installLayers(ctx, nn, nnArgs, modules) {
   builtin('LayerNorm', spec(['normalizedShape'], { normalizedShape: 'shape', eps: 'num', elementwiseAffine: 'bool' }));
   builtin('Flatten', spec(['startDim', 'endDim']));
 
-  const EMBEDDING_KINDS = { paddingIdx: 'int?', maxNorm: 'num?', normType: 'num', scaleGradByFreq: 'bool', sparse: 'bool' };
   const Embedding = builtin('Embedding', spec(['numEmbeddings', 'embeddingDim'], { ...EMBEDDING_KINDS, weight: 'tensor?' }, { weight: '_weight' }));
   Embedding.prototype._inputDtype = 'int64';
   /** Embedding.fromPretrained(embeddings, {freeze = true, paddingIdx, maxNorm, ...}): shares the tensor. */

@@ -57,6 +57,7 @@ export function installOptimApi(ctx, kd) {
   class Optimizer {
     #kind;
     #raw;
+    #id = 0;
     #params = [];  // per group, the caller's Tensors
 
     constructor(kind, params, opts) {
@@ -83,6 +84,13 @@ export function installOptimApi(ctx, kd) {
       });
       this.#kind = kind;
       this.#raw = ctx.call(raw.optimMake, kind, rawGroups, defaultsJson);
+      this.#id = this.#raw.id();
+    }
+
+    // The C++ optimizer's id, for the calls of the training step (a StateError once disposed).
+    get #address() {
+      void this._handle;
+      return this.#id;
     }
 
     get _handle() {
@@ -97,7 +105,7 @@ export function installOptimApi(ctx, kd) {
         if (typeof closure !== 'function') throw typeError(`step(): closure must be a function, got ${describe(closure)}`);
         loss = kd.enableGrad(closure);
       }
-      ctx.call(() => this._handle.step());
+      ctx.call(raw.optimStep, this.#address);
       return loss;
     }
 
@@ -105,7 +113,7 @@ export function installOptimApi(ctx, kd) {
     zeroGrad(opts) {
       const { setToNone = false, ...rest } = checkOptions(opts, 'zeroGrad()');
       if (Object.keys(rest).length) throw typeError(`zeroGrad(): unknown option '${Object.keys(rest)[0]}'`);
-      ctx.call(() => this._handle.zeroGrad(checkBool(setToNone, 'zeroGrad(): setToNone')));
+      ctx.call(raw.optimZeroGrad, this.#address, checkBool(setToNone, 'zeroGrad(): setToNone'));
     }
 
     /** Adds a group: {params, ...options overriding the defaults}. */

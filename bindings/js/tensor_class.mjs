@@ -544,7 +544,22 @@ export function makeTensorClasses(ctx) {
     handle.delete();
     return result(address);
   };
-  ctx.wrapResult = ctx.wrap;  // the name nn code uses for a handle a method returned
+  // The address ABI for the raw functions outside the op table (nn forward, the functional forms).
+  /** An argument's address: a TypeError naming `what` unless it is a Tensor. */
+  ctx.address = tensorAddress;
+  /** The address of an optional tensor argument: 0 for null/undefined. */
+  ctx.optionalAddress = (t, what) => {
+    if (t === undefined || t === null) return 0;
+    if (!(t instanceof Tensor)) throw typeError(`${what} must be a Tensor or null, got ${describe(t)}`);
+    return addressOf(t);
+  };
+  /** The tensor a raw call returned by address (checked, a Parameter when the core says so), or null. */
+  ctx.result = result;
+  /** A raw call returning an array of addresses (0: none) -> Tensors (or null), checked. */
+  ctx.results = function results(addresses) {
+    if (raw.HEAP32[STATUS] !== 0) ctx.throwCallError(results);
+    return Array.from(addresses, (a) => (a === 0 ? null : new Tensor(a, TOKEN)));
+  };
   ctx.unwrap = (t) => Tensor.handleOf(t);
   ctx.identity = (t) => raw.tensorImplId(addressOf(t));
   ctx.adopt = (t) => {

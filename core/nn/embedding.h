@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "nn/functional_options.h"
 #include "nn/module.h"
 #include "nn/options.h"
 
@@ -24,11 +25,7 @@ struct EmbeddingOptions {
   void fields(V& v) {
     v.integer("num_embeddings", num_embeddings_);
     v.integer("embedding_dim", embedding_dim_);
-    v.optional_integer("padding_idx", padding_idx_);
-    v.optional_number("max_norm", max_norm_);
-    v.number("norm_type", norm_type_);
-    v.boolean("scale_grad_by_freq", scale_grad_by_freq_);
-    v.boolean("sparse", sparse_);
+    functional::embedding_lookup_fields(v, *this);
   }
 };
 
@@ -56,11 +53,7 @@ struct EmbeddingFromPretrainedOptions {
   template <typename V>
   void fields(V& v) {
     v.boolean("freeze", freeze_);
-    v.optional_integer("padding_idx", padding_idx_);
-    v.optional_number("max_norm", max_norm_);
-    v.number("norm_type", norm_type_);
-    v.boolean("scale_grad_by_freq", scale_grad_by_freq_);
-    v.boolean("sparse", sparse_);
+    functional::embedding_lookup_fields(v, *this);
   }
 };
 

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "nn/functional_options.h"
 #include "tensor/tensor.h"
 
 namespace kd::nn::functional {
@@ -73,7 +74,6 @@ Tensor embedding_bag(const Tensor& input, const Tensor& weight, const Tensor& of
 
 // ---- losses ----
 
-enum class Reduction { None, Mean, Sum };
 // "none", "mean" or "sum"; anything else raises ValueError.
 Reduction reduction_from_string(const std::string& name);
 const char* reduction_name(Reduction r);

@@ -12,12 +12,7 @@
 namespace kd::nn {
 
 using functional::Reduction;
-
-// The `reduction` option of every loss, by name.
-template <typename V>
-void reduction_field(V& v, Reduction& reduction) {
-  v.enumeration("reduction", reduction, {{"none", Reduction::None}, {"mean", Reduction::Mean}, {"sum", Reduction::Sum}});
-}
+using functional::reduction_field;
 
 // Base of the two-input losses: forward(input, target).
 class Loss : public Module {

@@ -57,6 +57,13 @@ void OptionReader::number_or_auto(const char* key, std::optional<double>& out) {
   out = v->as_double();
 }
 
+void OptionReader::string(const char* key, std::string& out) {
+  const Json* v = find(key);
+  if (!v) return;
+  KD_CHECK(v->is_string(), ValueError, owner_, " option \"", key, "\" must be a string, got ", v->type_name());
+  out = v->as_string();
+}
+
 void OptionReader::choice(const char* key, std::string& out, std::initializer_list<const char*> allowed) {
   const Json* v = find(key);
   if (!v) return;

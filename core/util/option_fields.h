@@ -42,6 +42,8 @@ class OptionReader {
   void optional_number(const char* key, std::optional<double>& out);    // null allowed
   // A number, or the string "auto" (stored as nullopt).
   void number_or_auto(const char* key, std::optional<double>& out);
+  // Any string (a name the owner checks itself).
+  void string(const char* key, std::string& out);
   // One of `allowed`, e.g. metric: "euclidean" | "cosine".
   void choice(const char* key, std::string& out, std::initializer_list<const char*> allowed);
   // An enum by name, e.g. reduction: "none" | "mean" | "sum".
@@ -88,6 +90,7 @@ class OptionWriter {
   void number_or_auto(const char* key, const std::optional<double>& value) {
     out_.set(key, value ? Json(*value) : Json("auto"));
   }
+  void string(const char* key, const std::string& value) { out_.set(key, value); }
   void choice(const char* key, const std::string& value, std::initializer_list<const char*>) { out_.set(key, value); }
   template <typename E>
   void enumeration(const char* key, const E& value, std::initializer_list<std::pair<const char*, E>> names) {

@@ -342,6 +342,23 @@ for (const build of ['st', 'mt']) {
       assert.deepEqual(I.calculateFanInAndFanOut(w), [4, 3]);
       assert.throws(() => I.normal_(w, { sd: 1 }), kd.errors.TypeError);
       assert.throws(() => I.xavierUniform_(kd.empty(3)), kd.errors.ValueError);
+      // Options cross as JSON read by the C++ options structs (core/nn/functional_options.h):
+      // unknown keys and wrong kinds are TypeErrors naming the function and the key, a bad value
+      // C++'s ValueError naming them, a missing required one a TypeError; none changes anything.
+      assert.throws(() => F.crossEntropy(kd.zeros(2, 3), [0, 1], { labelSmoothin: 0.1 }), /crossEntropy\(\): unknown option 'labelSmoothin'/);
+      assert.throws(() => F.dropout(kd.ones(3), { training: 1 }), (e) => e instanceof kd.errors.TypeError && /dropout\(\): training/.test(e.message));
+      assert.throws(() => F.gelu(kd.ones(3), { approximate: 'erf' }), (e) => e instanceof kd.errors.ValueError && /gelu option "approximate"/.test(e.message));
+      assert.throws(() => F.embeddingBag(kd.tensor([[0, 1]], { dtype: 'int64' }), kd.ones(2, 2), { mode: 'median' }), /embedding_bag option "mode"/);
+      assert.throws(() => I.kaimingUniform_(w, { mode: 'fan_avg' }), /init.kaiming_uniform_ option "mode"/);
+      const before = w.dataSync();
+      assert.throws(() => I.constant_(w), (e) => e instanceof kd.errors.TypeError && /init.constant_\(\) missing required option "val"/.test(e.message));
+      assert.deepEqual(w.dataSync(), before);
+      // Options given override the C++ defaults one key at a time.
+      assert.equal(F.smoothL1Loss(kd.tensor([0, 3]), kd.tensor([1, 0]), { beta: 2 }).item(), (0.25 + 2) / 2);
+      assert.equal(F.leakyRelu(kd.tensor([-2]), { negativeSlope: 0.25 }).item(), -0.5);
+      assert.ok(Math.abs(F.leakyRelu(kd.tensor([-2])).item() + 0.02) < 1e-7);
+      I.kaimingUniform_(w, 0, 'fanOut', 'relu');
+      assert.ok(w.dataSync().every((v) => Math.abs(v) <= Math.sqrt(6 / 3)));
     });
 
     test('sparse embedding gradients are visible from JS', () => {
