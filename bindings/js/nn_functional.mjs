@@ -14,15 +14,20 @@ export function installFunctional(ctx, kd, nn, nnArgs) {
   // (core/nn/functional_options.h). Here: which keys exist and their kinds.
 
   const REDUCTION = { reduction: 'str' };
-  const unary = (rawFn, name) => (x) => withInputs([x], [], (t) => result(rawFn(address(t, `${name}(): input`))));
+  const unary = (rawFn, name) => {
+    const what = `${name}(): input`;
+    return (x) => (x instanceof Tensor ? result(rawFn(address(x, what))) : withInputs([x], [], (t) => result(rawFn(address(t, what)))));
+  };
   // (input, target, opts): the raw function gets the addresses of input, target and the
   // tensor options named in `tensorKeys`, then the JSON.
   const loss2 = (name, rawFn, kinds, tensorKeys = [], targetDtype = 'float32') => {
     const what = `${name}()`;
+    const inputWhat = `${name}: input`;
+    const targetWhat = `${name}: target`;
     const run = (i, t, opts) => {
       const json = optionsJson(opts, what, kinds);
-      const input = address(i, `${name}: input`);
-      const target = address(t, `${name}: target`);
+      const input = address(i, inputWhat);
+      const target = address(t, targetWhat);
       if (tensorKeys.length === 0) return result(rawFn(input, target, json));
       const o = opts ?? {};
       if (tensorKeys.length === 1) return result(rawFn(input, target, optionalAddress(o[tensorKeys[0]], `${what}: ${tensorKeys[0]}`), json));
