@@ -78,13 +78,7 @@ struct EmbeddingBagOptions {
   void fields(V& v) {
     v.integer("num_embeddings", num_embeddings_);
     v.integer("embedding_dim", embedding_dim_);
-    v.optional_number("max_norm", max_norm_);
-    v.number("norm_type", norm_type_);
-    v.boolean("scale_grad_by_freq", scale_grad_by_freq_);
-    v.choice("mode", mode_, {"sum", "mean", "max"});
-    v.boolean("sparse", sparse_);
-    v.boolean("include_last_offset", include_last_offset_);
-    v.optional_integer("padding_idx", padding_idx_);
+    functional::embedding_bag_fields(v, *this);
   }
 };
 

@@ -128,6 +128,18 @@ struct EmbeddingFuncOptions {
   void fields(V& v) { embedding_lookup_fields(v, *this); }
 };
 
+// The options F.embedding_bag and nn.EmbeddingBag share, in torch's order.
+template <typename V, typename Options>
+void embedding_bag_fields(V& v, Options& o) {
+  v.optional_number("max_norm", o.max_norm_);
+  v.number("norm_type", o.norm_type_);
+  v.boolean("scale_grad_by_freq", o.scale_grad_by_freq_);
+  v.choice("mode", o.mode_, {"sum", "mean", "max"});
+  v.boolean("sparse", o.sparse_);
+  v.boolean("include_last_offset", o.include_last_offset_);
+  v.optional_integer("padding_idx", o.padding_idx_);
+}
+
 struct EmbeddingBagFuncOptions {
   KD_ARG(std::optional<double>, max_norm);
   KD_ARG(double, norm_type) = 2.0;
@@ -137,15 +149,7 @@ struct EmbeddingBagFuncOptions {
   KD_ARG(bool, include_last_offset) = false;
   KD_ARG(std::optional<int64_t>, padding_idx);
   template <typename V>
-  void fields(V& v) {
-    v.optional_number("max_norm", max_norm_);
-    v.number("norm_type", norm_type_);
-    v.boolean("scale_grad_by_freq", scale_grad_by_freq_);
-    v.choice("mode", mode_, {"sum", "mean", "max"});
-    v.boolean("sparse", sparse_);
-    v.boolean("include_last_offset", include_last_offset_);
-    v.optional_integer("padding_idx", padding_idx_);
-  }
+  void fields(V& v) { embedding_bag_fields(v, *this); }
 };
 
 }  // namespace functional
