@@ -98,11 +98,17 @@ describe('the playground, cross-origin isolated (vite preview)', () => {
     const page = await open(preview.url);
     await page.getByRole('button', { name: 'Play' }).click();
     await untilStep(page, 'step > 50');
+    const speed = page.getByTestId('steps-per-second');
+    const rate = async () => Number((await speed.innerText()).replace(/,/g, ''));
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="steps-per-second"]').textContent.replace(/,/g, '')) > 0);
     await page.getByRole('button', { name: 'Pause' }).click();
     await page.getByRole('button', { name: 'Play' }).waitFor();
     const paused = await stepOf(page);
     await page.waitForTimeout(600);
     assert.equal(await stepOf(page), paused, 'the counter moved while paused');
+    // While paused the status bar keeps the last run's rate, and says so.
+    assert.match(await page.getByRole('contentinfo', { name: 'Status' }).innerText(), /Last speed [\d,]+ steps\/s/);
+    assert.ok(await rate() > 0, 'the last speed is kept while paused');
     await stepTimes(page, 1);
     assert.equal(await stepOf(page), paused + 1);
 

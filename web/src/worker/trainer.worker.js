@@ -46,7 +46,9 @@ function loop() {
   while (running && performance.now() - t0 < SLICE_MS) trainOne();
   if (preset.background) background = preset.background();
   const now = performance.now();
-  if (now - rate.t0 >= RATE_WINDOW_MS) {
+  // The rate is measured while training runs and kept when it stops (the status bar shows the
+  // last run's speed while paused).
+  if (wasRunning && now - rate.t0 >= RATE_WINDOW_MS) {
     rate = { t0: now, steps: 0, perSecond: (rate.steps * 1000) / (now - rate.t0) };
   }
   if ((wasRunning && !running) || now - lastSnapshot >= snapshotEvery) sendSnapshot();
@@ -104,7 +106,7 @@ function sendSnapshot() {
     body.transfer.push(...transfer);
   }
   post('snapshot', {
-    step, running, halted, stepsPerSecond: running ? rate.perSecond : 0,
+    step, running, halted, stepsPerSecond: rate.perSecond,
     memory: kd.memory(), preset: body.payload, inspector: inspected,
   }, body.transfer);
   captureNext = true;
@@ -174,7 +176,7 @@ function handle(msg) {
     case 'play':
       if (halted?.nonFinite) { sendSnapshot(); break; }  // stays paused until a reset
       halted = null;
-      if (!running) { running = true; rate = { t0: performance.now(), steps: 0, perSecond: 0 }; schedule(); }
+      if (!running) { running = true; rate = { t0: performance.now(), steps: 0, perSecond: rate.perSecond }; schedule(); }
       break;
     case 'pause':
       running = false;
