@@ -20,7 +20,7 @@ Tensor bilinear(const Tensor& input1, const Tensor& input2, const Tensor& weight
 
 Tensor relu(const Tensor& input);
 // x for x > 0, slope·x otherwise (the gradient at 0 is slope, as PyTorch).
-Tensor leaky_relu(const Tensor& input, double negative_slope = 0.01);
+Tensor leaky_relu(const Tensor& input, double negative_slope = LeakyReLUFuncOptions{}.negative_slope());
 // approximate: "none" (exact, with erf) or "tanh".
 Tensor gelu(const Tensor& input, const std::string& approximate = "none");
 // x·σ(x).
@@ -31,18 +31,19 @@ Tensor log_softmax(const Tensor& input, std::optional<int64_t> dim = std::nullop
 
 // Zeroes each element with probability p (seeded generator) and scales the rest by 1/(1-p)
 // when training; the identity otherwise.
-Tensor dropout(const Tensor& input, double p = 0.5, bool training = true);
+Tensor dropout(const Tensor& input, double p = DropoutFuncOptions{}.p(),
+               bool training = DropoutFuncOptions{}.training());
 
 // Batch normalisation over dim 1 of [N, C] or [N, C, L]. In training, normalises with the
 // batch statistics (biased variance) and, when running stats are given, updates them in
 // place: running = (1 − momentum)·running + momentum·batch, the variance unbiased. In eval,
 // normalises with the running stats.
 Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
-                  const Tensor& weight = Tensor(), const Tensor& bias = Tensor(), bool training = false,
-                  double momentum = 0.1, double eps = 1e-5);
+                  const Tensor& weight = Tensor(), const Tensor& bias = Tensor(), bool training = BatchNormFuncOptions{}.training(),
+                  double momentum = BatchNormFuncOptions{}.momentum(), double eps = BatchNormFuncOptions{}.eps());
 // Normalises over the trailing dims given by normalized_shape (biased variance).
 Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tensor& weight = Tensor(),
-                  const Tensor& bias = Tensor(), double eps = 1e-5);
+                  const Tensor& bias = Tensor(), double eps = LayerNormFuncOptions{}.eps());
 
 // ---- embeddings ----
 
@@ -58,8 +59,8 @@ void embedding_renorm_(const Tensor& weight, const Tensor& indices, double max_n
 // puts a coalesced row-sparse gradient in weight's sparse_grad (weight must be a leaf)
 // instead of a dense .grad.
 Tensor embedding(const Tensor& input, const Tensor& weight, std::optional<int64_t> padding_idx = std::nullopt,
-                 std::optional<double> max_norm = std::nullopt, double norm_type = 2, bool scale_grad_by_freq = false,
-                 bool sparse = false);
+                 std::optional<double> max_norm = std::nullopt, double norm_type = EmbeddingFuncOptions{}.norm_type(),
+                 bool scale_grad_by_freq = false, bool sparse = false);
 
 // Sums, means or maxes of bags of embedding rows: input [B, L] (B bags of L), or 1-D with
 // offsets [B] (bag b is input[offsets[b] : offsets[b+1]]; with include_last_offset the last
@@ -67,8 +68,8 @@ Tensor embedding(const Tensor& input, const Tensor& weight, std::optional<int64_
 // multiply the rows (sum only). padding_idx entries are left out of their bag (and out of the
 // mean's count). Empty bags give zeros. Returns [B, d].
 Tensor embedding_bag(const Tensor& input, const Tensor& weight, const Tensor& offsets = Tensor(),
-                     std::optional<double> max_norm = std::nullopt, double norm_type = 2,
-                     bool scale_grad_by_freq = false, const std::string& mode = "mean", bool sparse = false,
+                     std::optional<double> max_norm = std::nullopt, double norm_type = EmbeddingBagFuncOptions{}.norm_type(),
+                     bool scale_grad_by_freq = false, const std::string& mode = EmbeddingBagFuncOptions{}.mode(), bool sparse = false,
                      const Tensor& per_sample_weights = Tensor(), bool include_last_offset = false,
                      std::optional<int64_t> padding_idx = std::nullopt);
 
@@ -78,39 +79,40 @@ Tensor embedding_bag(const Tensor& input, const Tensor& weight, const Tensor& of
 Reduction reduction_from_string(const std::string& name);
 const char* reduction_name(Reduction r);
 
-Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
-Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
+Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = LossFuncOptions{}.reduction());
+Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = LossFuncOptions{}.reduction());
 // 0.5·d²/beta where |d| < beta, else |d| − 0.5·beta (beta = 0: the L1 loss).
-Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean,
-                      double beta = 1.0);
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = LossFuncOptions{}.reduction(),
+                      double beta = SmoothL1LossFuncOptions{}.beta());
 // input: log-probabilities [N, C], [N, C, d1, ...] or [C]; target: int64 class indices [N, d1, ...]
 // or []. loss = −weight[t]·input[t]; mean divides by the summed weights of non-ignored targets.
 Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight = Tensor(),
-                int64_t ignore_index = -100, Reduction reduction = Reduction::Mean);
+                int64_t ignore_index = NLLLossOptions{}.ignore_index(), Reduction reduction = NLLLossOptions{}.reduction());
 // log_softmax over dim 1, then nll_loss (int64 targets: class indices, with label smoothing
 // (1−ε)·nll + ε·smooth as PyTorch) or, for float targets of input's shape, class
 // probabilities: −Σ_c weight_c·p_c·log q_c, mean over the batch elements.
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight = Tensor(),
-                     int64_t ignore_index = -100, Reduction reduction = Reduction::Mean,
-                     double label_smoothing = 0.0);
+                     int64_t ignore_index = CrossEntropyLossOptions{}.ignore_index(),
+                     Reduction reduction = CrossEntropyLossOptions{}.reduction(),
+                     double label_smoothing = CrossEntropyLossOptions{}.label_smoothing());
 // −weight·(t·log x + (1−t)·log(1−x)), each log clamped at −100 as PyTorch.
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight = Tensor(),
-                            Reduction reduction = Reduction::Mean);
+                            Reduction reduction = LossFuncOptions{}.reduction());
 // The same on logits, in the stable form (1−t)·x + (1 + (pw−1)·t)·log(1 + e^{−x}), with
 // log(1 + e^{−x}) computed without overflow. pos_weight broadcasts over the last dim.
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const Tensor& weight = Tensor(),
-                                        Reduction reduction = Reduction::Mean, const Tensor& pos_weight = Tensor());
+                                        Reduction reduction = LossFuncOptions{}.reduction(), const Tensor& pos_weight = Tensor());
 // y = 1: 1 − cos(x1, x2); y = −1: max(0, cos(x1, x2) − margin). x: [N, D] or [D], y: [N] or [].
-Tensor cosine_embedding_loss(const Tensor& input1, const Tensor& input2, const Tensor& target, double margin = 0,
-                             Reduction reduction = Reduction::Mean);
+Tensor cosine_embedding_loss(const Tensor& input1, const Tensor& input2, const Tensor& target, double margin = MarginLossFuncOptions{}.margin(),
+                             Reduction reduction = LossFuncOptions{}.reduction());
 // max(0, −y·(x1 − x2) + margin).
-Tensor margin_ranking_loss(const Tensor& input1, const Tensor& input2, const Tensor& target, double margin = 0,
-                           Reduction reduction = Reduction::Mean);
+Tensor margin_ranking_loss(const Tensor& input1, const Tensor& input2, const Tensor& target, double margin = MarginLossFuncOptions{}.margin(),
+                           Reduction reduction = LossFuncOptions{}.reduction());
 // word2vec skip-gram negative sampling, per example b:
 //   loss_b = −log σ(c_b·o_b) − Σ_k log σ(−c_b·n_{b,k})
 // center c [B, d], context o [B, d], negatives n [B, K, d]. Returns [B] (none), or its mean/sum.
 Tensor negative_sampling_loss(const Tensor& center, const Tensor& context, const Tensor& negatives,
-                              Reduction reduction = Reduction::Mean);
+                              Reduction reduction = LossFuncOptions{}.reduction());
 
 // log(1 + e^{−x}) = −log σ(x), computed stably, with gradient σ(x) − 1 (exact at x = 0).
 Tensor softplus_neg(const Tensor& input);

@@ -7,7 +7,7 @@
 // Tensor-valued arguments (weight, pos_weight, offsets, per_sample_weights, running stats) are
 // not options: they cross as tensors. Where a module's options struct is the same set, the
 // functional form uses it (cross_entropy: CrossEntropyLossOptions, nll_loss: NLLLossOptions,
-// in nn/loss.h).
+// below).
 #pragma once
 
 #include <cstdint>
@@ -15,6 +15,7 @@
 #include <string>
 
 #include "nn/options.h"
+#include "tensor/tensor.h"
 #include "util/shape.h"
 
 namespace kd::nn {
@@ -153,6 +154,36 @@ struct EmbeddingBagFuncOptions {
 };
 
 }  // namespace functional
+
+// cross_entropy's and nll_loss's options are their modules' (nn.CrossEntropyLoss, nn.NLLLoss);
+// the weight crosses as a tensor.
+using functional::Reduction;
+using functional::reduction_field;
+
+struct CrossEntropyLossOptions {
+  KD_ARG(Tensor, weight);                      // undefined; per-class weight [C]
+  KD_ARG(int64_t, ignore_index) = -100;        // target value that contributes nothing
+  KD_ARG(Reduction, reduction) = Reduction::Mean;
+  KD_ARG(double, label_smoothing) = 0.0;       // in [0, 1]
+  template <typename V>
+  void fields(V& v) {
+    v.integer("ignore_index", ignore_index_);
+    reduction_field(v, reduction_);
+    v.number("label_smoothing", label_smoothing_);
+  }
+};
+
+struct NLLLossOptions {
+  KD_ARG(Tensor, weight);                      // undefined; per-class weight [C]
+  KD_ARG(int64_t, ignore_index) = -100;
+  KD_ARG(Reduction, reduction) = Reduction::Mean;
+  template <typename V>
+  void fields(V& v) {
+    v.integer("ignore_index", ignore_index_);
+    reduction_field(v, reduction_);
+  }
+};
+
 
 namespace init {
 

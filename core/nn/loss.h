@@ -11,9 +11,6 @@
 
 namespace kd::nn {
 
-using functional::Reduction;
-using functional::reduction_field;
-
 // Base of the two-input losses: forward(input, target).
 class Loss : public Module {
  public:
@@ -56,19 +53,6 @@ class SmoothL1Loss : public Loss {
   Json options_json() const override { return fields_to_json(*this); }
 };
 
-struct CrossEntropyLossOptions {
-  KD_ARG(Tensor, weight);                      // undefined; per-class weight [C]
-  KD_ARG(int64_t, ignore_index) = -100;        // target value that contributes nothing
-  KD_ARG(Reduction, reduction) = Reduction::Mean;
-  KD_ARG(double, label_smoothing) = 0.0;       // in [0, 1]
-  template <typename V>
-  void fields(V& v) {
-    v.integer("ignore_index", ignore_index_);
-    reduction_field(v, reduction_);
-    v.number("label_smoothing", label_smoothing_);
-  }
-};
-
 class CrossEntropyLoss : public Loss {
  public:
   explicit CrossEntropyLoss(const CrossEntropyLossOptions& options = {});
@@ -76,17 +60,6 @@ class CrossEntropyLoss : public Loss {
   Tensor forward(const Tensor& input, const Tensor& target) override;
   CrossEntropyLossOptions options;
   Json options_json() const override { return fields_to_json(options); }
-};
-
-struct NLLLossOptions {
-  KD_ARG(Tensor, weight);                      // undefined; per-class weight [C]
-  KD_ARG(int64_t, ignore_index) = -100;
-  KD_ARG(Reduction, reduction) = Reduction::Mean;
-  template <typename V>
-  void fields(V& v) {
-    v.integer("ignore_index", ignore_index_);
-    reduction_field(v, reduction_);
-  }
 };
 
 class NLLLoss : public Loss {
