@@ -97,29 +97,27 @@ void SGD::step() {
 
       Tensor grad = Tensor(impl->grad).contiguous();
       const float* g = grad.data<float>();
-      // d_p = (maximize ? -g : g) + weight_decay * p
-      std::vector<float> d_p(static_cast<size_t>(n));
-      for (int64_t i = 0; i < n; ++i) {
-        float gi = o.maximize() ? -g[i] : g[i];
-        d_p[i] = o.weight_decay() != 0 ? gi + wd * w[i] : gi;
-      }
-      if (o.momentum() != 0) {
+      // d_p = (maximize ? -g : g) + weight_decay * p, element by element: no temporary.
+      const bool decay = o.weight_decay() != 0;
+      auto d_p = [&](int64_t i) {
+        const float gi = o.maximize() ? -g[i] : g[i];
+        return decay ? gi + wd * w[i] : gi;
+      };
+      if (o.momentum() == 0) {
+        for (int64_t i = 0; i < n; ++i) w[i] += neg_lr * d_p(i);  // p -= lr * d_p
+      } else {
         auto it = st.buffers.find("momentum_buffer");
-        float* b;
-        if (it == st.buffers.end()) {
+        const bool first = it == st.buffers.end();
+        if (first) it = st.buffers.emplace("momentum_buffer", empty(p.shape())).first;
+        float* b = it->second.data<float>();
+        for (int64_t i = 0; i < n; ++i) {
+          const float d = d_p(i);
           // First step: the buffer is a copy of d_p (no dampening), as in PyTorch.
-          Tensor buf = tensor(d_p, p.shape());
-          st.buffers["momentum_buffer"] = buf;
-          b = buf.data<float>();
-        } else {
-          b = it->second.data<float>();
-          for (int64_t i = 0; i < n; ++i) b[i] = b[i] * momentum + damp * d_p[i];
-          it->second.bump_version();
+          b[i] = first ? d : b[i] * momentum + damp * d;
+          w[i] += neg_lr * (o.nesterov() ? d + momentum * b[i] : b[i]);
         }
-        for (int64_t i = 0; i < n; ++i) d_p[i] = o.nesterov() ? d_p[i] + momentum * b[i] : b[i];
+        if (!first) it->second.bump_version();
       }
-      // p -= lr * d_p
-      for (int64_t i = 0; i < n; ++i) w[i] += neg_lr * d_p[i];
       st.step++;
       p.bump_version();
     }
