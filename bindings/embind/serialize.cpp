@@ -4,7 +4,6 @@
 #include <emscripten/val.h>
 
 #include <cmath>
-#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -13,6 +12,8 @@
 #include "convert.h"
 #include "serialize/embeddings_text.h"
 #include "serialize/safetensors.h"
+#include "util/json.h"
+#include "util/option_fields.h"
 
 using emscripten::val;
 using kd::Tensor;
@@ -65,24 +66,11 @@ val load_safetensors(const val& bytes) {
   });
 }
 
-// header: "auto" | "present" | "absent"; duplicates: "error" | "keepFirst".
-val read_embeddings_text(const std::string& text, const std::string& header, const std::string& duplicates,
-                         bool allow_nonfinite, double max_line_length, double max_vocab, double max_dim) {
+// options_json: the options with their C++ names ('' for none); EmbeddingTextOptions::fields.
+val read_embeddings_text(const std::string& text, const std::string& options_json) {
   return guarded([&] {
     kd::EmbeddingTextOptions o;
-    KD_CHECK(header == "auto" || header == "present" || header == "absent", ValueError,
-             "readEmbeddingsText: header must be 'auto', 'present' or 'absent', got '", header, "'");
-    KD_CHECK(duplicates == "error" || duplicates == "keepFirst", ValueError,
-             "readEmbeddingsText: duplicates must be 'error' or 'keepFirst', got '", duplicates, "'");
-    o.header = header == "auto" ? kd::HeaderMode::Auto : header == "present" ? kd::HeaderMode::Present : kd::HeaderMode::Absent;
-    o.duplicates = duplicates == "error" ? kd::DuplicateWords::Reject : kd::DuplicateWords::KeepFirst;
-    o.allow_nonfinite = allow_nonfinite;
-    // size_t is 32-bit on wasm32: a larger limit (JS allows up to 2^53) means "no limit", not
-    // a wrapped value. The JS layer refuses negative limits.
-    constexpr double kMaxSize = static_cast<double>(std::numeric_limits<size_t>::max());
-    o.max_line_length = max_line_length >= kMaxSize ? std::numeric_limits<size_t>::max() : static_cast<size_t>(max_line_length);
-    o.max_vocab = static_cast<int64_t>(max_vocab);
-    o.max_dim = static_cast<int64_t>(max_dim);
+    if (!options_json.empty()) kd::read_fields(kd::parse_json(options_json), "readEmbeddingsText()", o);
     kd::PretrainedEmbeddings e = kd::read_embeddings_text(text, o);
     val words = val::array();
     for (size_t i = 0; i < e.index_to_word.size(); ++i) words.set(i, e.index_to_word[i]);

@@ -16,7 +16,7 @@ export function installNnApi(ctx, kd) {
   installLayers(ctx, nn, nnArgs, modules);
   installFunctional(ctx, kd, nn, nnArgs);
   kd.nn = nn;
-  // Shared with optim.mjs (clipGradNorm_ lives in kd.nn.utils as in PyTorch).
-  const { parseOptions, tensorArg, optTensor, withInputs } = nnArgs;
-  ctx.nn = { Module: modules.Module, parseOptions, tensorArg, optTensor, withInputs };
+  // Shared with optim.mjs (clipGradNorm_ lives in kd.nn.utils as in PyTorch) and serialize.mjs.
+  const { parseOptions, tensorArg, optTensor, withInputs, optionsJson } = nnArgs;
+  ctx.nn = { Module: modules.Module, parseOptions, tensorArg, optTensor, withInputs, optionsJson };
 }

@@ -9,7 +9,7 @@
 // Files are the caller's business (fs.readFileSync in node, fetch in the browser): bytes in, bytes out.
 
 export function installSerializeApi(ctx, kd) {
-  const { raw, Tensor, typeError, describe, checkOptions, checkBool, checkInt } = ctx;
+  const { raw, Tensor, typeError, describe, checkOptions } = ctx;
 
   function namedTensors(tensors, what) {
     let entries;
@@ -71,17 +71,12 @@ export function installSerializeApi(ctx, kd) {
         throw new ctx.errors.ValueError('readEmbeddingsText(): the bytes are not valid UTF-8');
       }
     }
-    const o = checkOptions(opts, 'readEmbeddingsText()');
-    const spec = { header: 'auto', duplicates: 'error', allowNonfinite: false, maxLineLength: 1 << 20, maxVocab: 4000000, maxDim: 10000 };
-    for (const k of Object.keys(o)) if (!(k in spec)) throw typeError(`readEmbeddingsText(): unknown option '${k}' (expected one of ${Object.keys(spec).join(', ')})`);
-    const v = { ...spec, ...o };
-    if (typeof v.header !== 'string' || typeof v.duplicates !== 'string') throw typeError('readEmbeddingsText(): header and duplicates must be strings');
-    checkBool(v.allowNonfinite, 'readEmbeddingsText(): allowNonfinite');
-    for (const k of ['maxLineLength', 'maxVocab', 'maxDim']) {
-      checkInt(v[k], `readEmbeddingsText(): ${k}`);
-      if (v[k] < 0) throw new ctx.errors.ValueError(`readEmbeddingsText(): ${k} must be non-negative, got ${v[k]}`);
-    }
-    const r = ctx.call(raw.serializeReadEmbeddingsText, text, v.header, v.duplicates, v.allowNonfinite, v.maxLineLength, v.maxVocab, v.maxDim);
+    // Kinds only: the defaults (1 MiB lines, 4M words, 10,000 dims) and the value checks are
+    // C++'s (EmbeddingTextOptions in core/serialize/embeddings_text.h).
+    const json = ctx.nn.optionsJson(opts, 'readEmbeddingsText()', {
+      header: 'str', duplicates: 'str', allowNonfinite: 'bool', maxLineLength: 'int', maxVocab: 'int', maxDim: 'int',
+    });
+    const r = ctx.call(raw.serializeReadEmbeddingsText, text, json);
     const indexToWord = Array.from(r.indexToWord);
     return { vocab: new Map(indexToWord.map((w, i) => [w, i])), indexToWord, vectors: ctx.wrap(r.vectors), hadHeader: r.hadHeader };
   }

@@ -102,6 +102,10 @@ bool is_count(std::string_view s, int64_t& out) {
 }  // namespace
 
 PretrainedEmbeddings read_embeddings_text(std::string_view text, const EmbeddingTextOptions& options) {
+  for (auto [name, limit] : {std::pair{"max_line_length", options.max_line_length}, {"max_vocab", options.max_vocab},
+                              {"max_dim", options.max_dim}}) {
+    KD_CHECK(limit >= 0, ValueError, "read_embeddings_text: ", name, " must be non-negative, got ", limit);
+  }
   PretrainedEmbeddings out;
   std::vector<float> values;
   int64_t dim = -1, dim_line = 0, expected_rows = -1;
@@ -114,7 +118,7 @@ PretrainedEmbeddings read_embeddings_text(std::string_view text, const Embedding
     std::string_view line = text.substr(pos, end - pos);
     pos = end + 1;
     ++line_no;
-    if (line.size() > options.max_line_length) {
+    if (static_cast<int64_t>(line.size()) > options.max_line_length) {
       fail(line_no, str("line is ", line.size(), " bytes, over max_line_length ", options.max_line_length));
     }
     std::vector<std::string_view> fields = split_fields(line, line_no);

@@ -36,14 +36,26 @@ struct EmbeddingTextOptions {
   HeaderMode header = HeaderMode::Auto;
   DuplicateWords duplicates = DuplicateWords::Reject;
   bool allow_nonfinite = false;
-  size_t max_line_length = size_t(1) << 20;  // bytes per line, default 1 MiB
-  int64_t max_vocab = 4000000;               // rows, default 4M
-  int64_t max_dim = 10000;                   // values per row, default 10,000
+  int64_t max_line_length = int64_t(1) << 20;  // bytes per line, default 1 MiB
+  int64_t max_vocab = 4000000;                 // rows, default 4M
+  int64_t max_dim = 10000;                     // values per row, default 10,000
+
+  // The options by name, as kd.readEmbeddingsText takes them (util/option_fields.h); the limits
+  // must be non-negative (checked by read_embeddings_text).
+  template <typename V>
+  void fields(V& v) {
+    v.enumeration("header", header, {{"auto", HeaderMode::Auto}, {"present", HeaderMode::Present}, {"absent", HeaderMode::Absent}});
+    v.enumeration("duplicates", duplicates, {{"error", DuplicateWords::Reject}, {"keepFirst", DuplicateWords::KeepFirst}});
+    v.boolean("allow_nonfinite", allow_nonfinite);
+    v.integer("max_line_length", max_line_length);
+    v.integer("max_vocab", max_vocab);
+    v.integer("max_dim", max_dim);
+  }
 
   EmbeddingTextOptions& with_header(HeaderMode v) { header = v; return *this; }
   EmbeddingTextOptions& with_duplicates(DuplicateWords v) { duplicates = v; return *this; }
   EmbeddingTextOptions& with_allow_nonfinite(bool v) { allow_nonfinite = v; return *this; }
-  EmbeddingTextOptions& with_max_line_length(size_t v) { max_line_length = v; return *this; }
+  EmbeddingTextOptions& with_max_line_length(int64_t v) { max_line_length = v; return *this; }
   EmbeddingTextOptions& with_max_vocab(int64_t v) { max_vocab = v; return *this; }
   EmbeddingTextOptions& with_max_dim(int64_t v) { max_dim = v; return *this; }
 };
