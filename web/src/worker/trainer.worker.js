@@ -86,8 +86,14 @@ function trainOne() {
 }
 
 function stop(why) {
-  running = false;
+  endRun();
   halted = why;
+}
+
+// Training stops. A run shorter than the rate window still leaves its rate (what it measured).
+function endRun() {
+  if (running && rate.perSecond === 0 && rate.steps > 0) rate.perSecond = (rate.steps * 1000) / (performance.now() - rate.t0);
+  running = false;
 }
 
 function sendSnapshot() {
@@ -179,11 +185,11 @@ function handle(msg) {
       if (!running) { running = true; rate = { t0: performance.now(), steps: 0, perSecond: rate.perSecond }; schedule(); }
       break;
     case 'pause':
-      running = false;
+      endRun();
       sendSnapshot();
       break;
     case 'step':
-      running = false;
+      endRun();
       if (!halted?.nonFinite) { halted = null; trainOne(); }
       sendSnapshot();
       break;
