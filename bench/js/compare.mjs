@@ -71,12 +71,15 @@ function runOnce(workload, config) {
     if (!runner) return null;
     const first = runner.step(true);
     for (let i = 1; i < workload.warmup; i++) runner.step(false);
+    const pooledBefore = config.kd?.backend().pooledJobs;
     const t0 = performance.now();
     for (let i = 1; i < workload.steps; i++) runner.step(false);
     const last = runner.step(true);
     const seconds = (performance.now() - t0) / 1000;
     const rate = workload.unit === 'GFLOPS' ? (workload.flopsPerStep * workload.steps) / seconds / 1e9 : workload.steps / seconds;
-    return { rate, first, last };
+    // Ops per step that the pool shared out over its workers (0: every op ran on the caller).
+    const pooledPerStep = config.kd ? (config.kd.backend().pooledJobs - pooledBefore) / workload.steps : undefined;
+    return { rate, first, last, pooledPerStep };
   } catch (e) {
     return { error: e.name === 'MemoryError' ? 'out of memory' : `${e.name}: ${e.message}` };
   } finally {
@@ -131,6 +134,7 @@ for (const workload of workloads().filter((w) => w.name.includes(ONLY))) {
     const errorRun = rs.find((r) => r.error);
     if (errorRun) { cell[config.key] = errorRun.error; if (errorRun.error !== 'out of memory') { failed = true; notes.push(`${config.label}: ${errorRun.error}`); } continue; }
     cell[config.key] = median(rs.map((r) => r.rate));
+    if (config.key === 'mtN') cell.pooled = median(rs.map((r) => r.pooledPerStep));
     for (const r of rs) {
       if (!workload.checksum && !(r.last < r.first)) { failed = true; notes.push(`${config.label}: loss did not decrease (${r.first} -> ${r.last})`); }
       if (refRun && !(close(r.first, refRun.first, 1e-4) && close(r.last, refRun.last, 2e-3))) {
@@ -152,15 +156,20 @@ if (!ONLY || 'add'.includes(ONLY)) {
 }
 
 const ratio = (k, t) => (typeof k === 'number' && typeof t === 'number' ? `${(k / t).toFixed(2)}×` : '–');
-const header = ['workload', 'unit', ...configs.map((c) => c.label), 'st / TF.js', `mt ${allThreads} / TF.js`, 'loss (reference)', 'checks'];
+// Speed on all threads over speed on one (for µs/op, the inverse ratio of the times).
+const threadGain = (r) => (r.lowerIsBetter ? ratio(r.cell.mt1, r.cell.mtN) : ratio(r.cell.mtN, r.cell.mt1));
+const pooled = (x) => (x === undefined ? '–' : x === 0 ? '0' : x.toFixed(1));
+const header = ['workload', 'unit', ...configs.map((c) => c.label), 'st / TF.js', `mt ${allThreads} / TF.js`, `mt ${allThreads} / mt 1`, 'pooled ops/step', 'loss (reference)', 'checks'];
 const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
 for (const r of rows) {
   const c = r.cell;
-  const cells = [r.name, r.unit, ...configs.map((cf) => fmt(c[cf.key])), ratio(c.st, c.tfjs), ratio(c.mtN, c.tfjs), r.loss, r.ok ? 'ok' : 'FAILED'];
+  const cells = [r.name, r.unit, ...configs.map((cf) => fmt(c[cf.key])), ratio(c.st, c.tfjs), ratio(c.mtN, c.tfjs), threadGain(r), pooled(c.pooled), r.loss, r.ok ? 'ok' : 'FAILED'];
   lines.push(`| ${cells.join(' | ')} |`);
 }
 console.log(`\nKindling vs TF.js ${tf.version_core} wasm backend (SIMD, ${tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? 'threads' : 'single-threaded'}); node ${process.version}; medians of ${REPS} interleaved runs`);
-console.log('(ratios are Kindling / TF.js: above 1× is Kindling faster, except for µs/op where below 1× is)\n');
+console.log('(ratios are Kindling / TF.js: above 1× is Kindling faster, except for µs/op where below 1× is;');
+console.log(` mt ${allThreads} / mt 1 is the speed-up from threads; pooled ops/step counts the ops of one step that mt ${allThreads}`);
+console.log(' shared out over its worker threads: at 0 every op ran on the calling thread, as in mt 1)\n');
 console.log(lines.join('\n'));
 
 const sizes = fs.readdirSync(dist).filter((f) => f.endsWith('.wasm')).sort()

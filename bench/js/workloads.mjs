@@ -210,7 +210,7 @@ function smallMlp() {
   return {
     name: 'MLP 2-16-16-2 tanh b64 SGD',
     unit: 'steps/s',
-    steps: 600,
+    steps: 3000,  // about 0.3 s for Kindling: a run of 600 steps was short enough for one GC pause to move it 10%
     warmup: 50,
     kindling(kd) {
       const { layers, batches } = make();
@@ -346,7 +346,7 @@ function sparseEmbedding(V) {
   return {
     name: `sparse embedding step 256x(1+5) V=${V >= 1e6 ? `${V / 1e6}M` : `${V / 1e3}k`}`,
     unit: 'steps/s',
-    steps: 100,
+    steps: 400,
     warmup: 5,
     kindling(kd) {
       const next = rng(4);

@@ -76,6 +76,7 @@ val backend_info() {
   out.set("threads", KD_THREADS != 0);
   out.set("numThreads", kd::get_num_threads());
   out.set("maxThreads", KD_THREADS ? KD_WASM_POOL_SIZE : 1);
+  out.set("pooledJobs", static_cast<double>(kd::pooled_jobs()));
   return out;
 }
 

@@ -18,19 +18,21 @@ constexpr int kLinewidth = 80;
 constexpr int64_t kThreshold = 1000;
 constexpr int64_t kEdgeItems = 3;
 
-std::string format_c(const char* fmt, double v) {
+// fmt has one "%.*" conversion: the precision, then the value.
+std::string format_c(const char* fmt, int precision, double v) {
   char buf[64];
-  std::snprintf(buf, sizeof(buf), fmt, v);
+  std::snprintf(buf, sizeof(buf), fmt, precision, v);
   return buf;
 }
 
-// Python's '{:.0f}', '{:.4f}' and '{:.4e}' for finite values, 'nan'/'inf'/'-inf' otherwise.
+// Python's '{:.0f}', '{:.4f}' and '{:.4e}' (kPrecision digits) for finite values,
+// 'nan'/'inf'/'-inf' otherwise.
 std::string python_float(double v, char style) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  if (style == '0') return format_c("%.0f", v);
-  if (style == 'f') return format_c("%.4f", v);
-  return format_c("%.4e", v);
+  if (style == '0') return format_c("%.*f", 0, v);
+  if (style == 'f') return format_c("%.*f", kPrecision, v);
+  return format_c("%.*e", kPrecision, v);
 }
 
 struct Formatter {

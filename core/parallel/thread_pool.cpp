@@ -18,6 +18,7 @@ namespace kd {
 
 void set_num_threads(int) {}
 int get_num_threads() { return 1; }
+uint64_t pooled_jobs() { return 0; }
 void shutdown_thread_pool() {}
 
 namespace detail {
@@ -88,6 +89,7 @@ struct Job {
 
 struct Pool {
   std::atomic<int> num_threads{default_threads()};
+  std::atomic<uint64_t> jobs_run{0};  // parallel_for calls shared out over the workers
 
   // Held by the thread that owns the workers for one parallel_for (or a resize/shutdown).
   // Another thread that finds it taken runs its work inline instead of waiting.
@@ -194,6 +196,8 @@ void set_num_threads(int n) { pool().num_threads.store(clamp_threads(n)); }
 
 int get_num_threads() { return pool().num_threads.load(); }
 
+uint64_t pooled_jobs() { return pool().jobs_run.load(std::memory_order_relaxed); }
+
 void shutdown_thread_pool() {
   if (tl_inside_pool) return;
   Pool& p = pool();
@@ -225,6 +229,7 @@ void detail::parallel_for_pooled(int64_t n, int64_t grain, const std::function<v
     return;
   }
   p.ensure_workers(threads);
+  p.jobs_run.fetch_add(1, std::memory_order_relaxed);
   p.run(job);
   owner.unlock();
   if (job.error) std::rethrow_exception(job.error);

@@ -35,6 +35,12 @@ namespace kd {
 void set_num_threads(int n);
 int get_num_threads();
 
+// How many parallel_for calls were shared out over the pool's workers since the program
+// started (work of two grains or more, on more than one thread, not nested). Everything else
+// ran inline on the caller. Lets a test or a benchmark see that a small op stays on the
+// calling thread. Always 0 with KD_THREADS=0.
+uint64_t pooled_jobs();
+
 namespace detail {
 // parallel_for's pooled path, for work of at least two grains on more than one thread.
 void parallel_for_pooled(int64_t n, int64_t grain, const std::function<void(int64_t begin, int64_t end)>& fn);

@@ -92,6 +92,23 @@ TEST_CASE("thread_pool: small work and one thread run inline on the caller", "[t
   });
 }
 
+TEST_CASE("thread_pool: pooled_jobs counts only the calls shared out over the workers", "[thread_pool]") {
+  ThreadCountGuard guard;
+  kd::set_num_threads(2);
+  const auto nothing = [](int64_t, int64_t) {};
+  const uint64_t start = kd::pooled_jobs();
+  kd::parallel_for(100, 60, nothing);  // under two grains: inline
+  kd::parallel_for(0, 1, nothing);     // empty
+  CHECK(kd::pooled_jobs() == start);
+  kd::parallel_for(100, 50, nothing);  // two chunks: the pool
+  CHECK(kd::pooled_jobs() == start + 1);
+  kd::parallel_for(100, 1, [&](int64_t, int64_t) { kd::parallel_for(100, 1, nothing); });  // nested: inline
+  CHECK(kd::pooled_jobs() == start + 2);
+  kd::set_num_threads(1);
+  kd::parallel_for(100, 1, nothing);  // one thread: inline
+  CHECK(kd::pooled_jobs() == start + 2);
+}
+
 TEST_CASE("thread_pool: the grain rule keeps chunks of at least kMinChunkWork", "[thread_pool]") {
   ThreadCountGuard guard;
   kd::set_num_threads(4);

@@ -143,6 +143,36 @@ for (const build of ['mt', 'st']) {
         kd.setNumThreads(initial);
         assert.equal(kd.backend().numThreads, initial);
       });
+
+      test('small training steps stay on the calling thread; a large matmul is shared out', () => withTensors((keep) => {
+        const initial = kd.getNumThreads();
+        kd.setNumThreads(2);
+        try {
+          // The playground's classifier: 2-16-16-2 tanh, batch 64, SGD. Every op of its step is
+          // below two grains of work, so 2 threads must run it exactly as 1 does.
+          kd.manualSeed(7);
+          const model = kd.nn.Sequential(kd.nn.Linear(2, 16), kd.nn.Tanh(), kd.nn.Linear(16, 16), kd.nn.Tanh(), kd.nn.Linear(16, 2));
+          const opt = new kd.optim.SGD(model.parameters(), { lr: 0.1 });
+          const x = keep(kd.randn(64, 2));
+          const y = keep(kd.randint(0, 2, [64]));
+          const before = kd.backend().pooledJobs;
+          for (let i = 0; i < 20; i++) {
+            kd.tidy(() => {
+              opt.zeroGrad();
+              kd.nn.functional.crossEntropy(model.forward(x), y).backward();
+              opt.step();
+            });
+          }
+          assert.equal(kd.backend().pooledJobs, before);
+          const a = keep(kd.randn(512, 512));
+          keep(a.matmul(a));
+          assert.ok(kd.backend().pooledJobs > before, 'a 512x512 matmul used the pool');
+          model.dispose();
+          opt.dispose();
+        } finally {
+          kd.setNumThreads(initial);
+        }
+      }));
     }
   });
 }

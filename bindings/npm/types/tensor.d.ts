@@ -232,6 +232,8 @@ export interface BackendInfo {
   threads: boolean;
   numThreads: number;
   maxThreads: number;
+  /** Ops shared out over the worker threads since the module loaded (small ops run on the caller). */
+  pooledJobs: number;
 }
 
 export interface LoadOptions {
