@@ -169,7 +169,7 @@ $(BENCH_DEPS_STAMP): bench/package.json bench/package-lock.json | deps-node
 # The numbers table of issue 12: Kindling st / mt 1 thread / mt all threads vs TF.js, medians of
 # interleaved runs; fails when a loss does not decrease or the systems disagree.
 bench: build-wasm $(BENCH_DEPS_STAMP)
-	node bench/js/compare.mjs
+	node --expose-gc bench/js/compare.mjs
 
 # Vite's dev server, with the COOP/COEP headers from web/vite.config.js.
 play: build

@@ -1,12 +1,13 @@
 // `make bench`: Kindling (single-threaded build; threaded build on 1 and on all threads) against
 // TensorFlow.js's wasm backend (SIMD; single-threaded, as it runs in node) on the workloads of
 // bench/js/workloads.mjs, in one node process. Configurations are interleaved inside each
-// repetition (st, mt 1, mt all, TF.js, then again), and the table shows medians. Every run
+// repetition (st, mt 1, mt all, TF.js, then again, each repetition starting one further on),
+// and the table shows medians. Every run
 // starts from the same weights and data; the bench fails (exit 1) when a loss does not
 // decrease or when a configuration's loss differs from TF.js's (from Kindling st's where TF.js
 // cannot run it), so a broken step is never timed as a fast one.
 //
-//   node bench/js/compare.mjs [--reps N] [--only SUBSTRING] [--dist DIR]
+//   node --expose-gc bench/js/compare.mjs [--reps N] [--only SUBSTRING] [--dist DIR]
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -66,6 +67,7 @@ function makeRunner(workload, config) {
 // reads the loss). Returns {rate, first, last} or {error}.
 function runOnce(workload, config) {
   let runner;
+  globalThis.gc?.();  // with --expose-gc (make bench): the previous run's garbage is not collected in this one
   try {
     runner = makeRunner(workload, config);
     if (!runner) return null;
@@ -119,7 +121,10 @@ let failed = false;
 for (const workload of workloads().filter((w) => w.name.includes(ONLY))) {
   const runs = Object.fromEntries(configs.map((c) => [c.key, []]));
   for (let rep = 0; rep < REPS; rep++) {
-    for (const config of configs) {
+    // Each repetition starts one configuration further on, so none always runs right after
+    // the same neighbour (whose garbage, or warm caches, it would inherit).
+    for (let c = 0; c < configs.length; c++) {
+      const config = configs[(c + rep) % configs.length];
       const r = runOnce(workload, config);
       if (r) runs[config.key].push(r);
     }
