@@ -1,44 +1,33 @@
 // Per-op cost of the C++ core with no binding layer: a tiny element-wise op (dominated by
 // overhead: allocation, dispatch, autograd bookkeeping) and a small MLP training step, also with
-// anomaly mode on; and how many heap allocations (operator new, counted by the replacement
-// below) and fresh storage blocks (the caching allocator's misses) one step of the playground's
-// small MLP (2-16-16-2, tanh, batch 64, cross-entropy, SGD) makes once warm. Then the sparse
-// embedding step of `make bench` (skip-gram with negative sampling, two sparse Embeddings of V
-// rows x 32, batch 256 x (1 + 5), SparseAdam) at V = 10k and 1M, timed by phase, next to its
-// floor: a plain loop that reads the same rows of three tables of the same size (weight,
-// exp_avg, exp_avg_sq) and updates them, and nothing else.
+// anomaly mode on. Then the training steps of `make bench` (bench/training_steps.h): the time
+// and the heap allocations (operator new, counted by bench/heap_counter.cpp) of one step once
+// warm, for the playground's small MLP (2-16-16-2, tanh, batch 64, cross-entropy, SGD; with the
+// caching allocator's misses, fresh storage blocks), the MNIST-size MLP and the full-softmax
+// skip-gram; and the sparse embedding step (skip-gram with negative sampling, two sparse
+// Embeddings of V rows x 32, batch 256 x (1 + 5), SparseAdam) at V = 10k and 1M, timed by
+// phase, next to its floor: a plain loop that reads the same rows of three tables of the same
+// size (weight, exp_avg, exp_avg_sq) and updates them, and nothing else.
 // Built natively by bench/CMakeLists.txt (build/bench/bench_ops). To time it in wasm
 // (single-threaded, against the st core of a wasm build; V = 1M needs a growing memory):
 //   NODE_PATH=/usr/share/nodejs em++ -O3 -msimd128 -fwasm-exceptions -std=c++17 -Icore bench/bench_ops.cpp \
-//     build-wasm/libkindling_core_st.a -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB -o build-wasm/bench_ops.js
+//     bench/heap_counter.cpp build-wasm/libkindling_core_st.a -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB \
+//     -o build-wasm/bench_ops.js
 //   node --no-experimental-fetch build-wasm/bench_ops.js
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <new>
 #include <vector>
 
+#include "heap_counter.h"
 #include "kernels/prefetch.h"
 #include "kindling.h"
+#include "training_steps.h"
 
 using namespace kd;
-
-// Every operator new of the process goes through here (the array and nothrow forms of the
-// standard library forward to these), so the count is the number of heap allocations C++ code
-// makes; storage buffers come from the caching allocator instead.
-std::atomic<int64_t> heap_allocations{0};
-
-void* operator new(size_t bytes) {
-  heap_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(bytes == 0 ? 1 : bytes)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
+using namespace kd::bench;
 
 namespace {
 template <typename Fn>
@@ -54,66 +43,31 @@ double micros_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// The rows of one batch of the sparse step, drawn as bench/js/workloads.mjs draws them: a
-// center skewed towards low rows (V * u^3, as word frequencies), its context a few rows on,
-// and 5 uniform negatives.
-struct SkipGramBatch {
-  std::vector<int64_t> centers, contexts, negatives;
-};
-std::vector<SkipGramBatch> skip_gram_batches(int64_t V, int count) {
-  uint64_t state = 88172645463325252ull;
-  auto uniform = [&] {
-    state ^= state << 13, state ^= state >> 7, state ^= state << 17;
-    return static_cast<double>(state >> 11) / 9007199254740992.0;
-  };
-  std::vector<SkipGramBatch> batches(count);
-  for (SkipGramBatch& b : batches) {
-    for (int i = 0; i < 256; ++i) {
-      const double u = uniform();
-      const int64_t c = static_cast<int64_t>(static_cast<double>(V) * u * u * u);
-      b.centers.push_back(c);
-      b.contexts.push_back((c + 1 + static_cast<int64_t>(4 * uniform())) % V);
-      for (int k = 0; k < 5; ++k) b.negatives.push_back(static_cast<int64_t>(static_cast<double>(V) * uniform()));
-    }
-  }
-  return batches;
-}
-
-// The sparse step in C++ with its phases timed apart: mean microseconds over `steps` steps.
+// The sparse step with its phases timed apart: mean microseconds over `steps` steps; then its
+// heap allocations per step.
 void sparse_embedding_step(int64_t V, int steps) {
-  const int64_t D = 32;
-  auto in_vectors = std::make_shared<nn::Embedding>(nn::EmbeddingOptions(V, D).sparse(true));
-  auto out_vectors = std::make_shared<nn::Embedding>(nn::EmbeddingOptions(V, D).sparse(true));
-  {
-    NoGradGuard no_grad;
-    in_vectors->weight().mul_(0.1);
-    out_vectors->weight().mul_(0.1);
-  }
-  optim::SparseAdam adam({in_vectors->weight(), out_vectors->weight()}, optim::SparseAdamOptions(0.005));
-  std::vector<std::vector<Tensor>> batches;
-  for (const SkipGramBatch& b : skip_gram_batches(V, 8))
-    batches.push_back({tensor_i64(b.centers, {256}), tensor_i64(b.contexts, {256}), tensor_i64(b.negatives, {256, 5})});
+  SparseEmbeddingStep sparse(V);
   double forward = 0, backward = 0, step = 0, zero = 0;
   for (int i = -5; i < steps; ++i) {  // 5 warm-up steps (the optimizer state is made in the first)
-    const std::vector<Tensor>& b = batches[static_cast<size_t>(i + 5) % batches.size()];
+    const std::array<Tensor, 3>& b = sparse.next_batch();
     auto t0 = std::chrono::steady_clock::now();
-    adam.zero_grad();
+    sparse.adam->zero_grad();
     auto t1 = std::chrono::steady_clock::now();
-    Tensor loss = nn::functional::negative_sampling_loss(in_vectors->forward(b[0]), out_vectors->forward(b[1]),
-                                                         out_vectors->forward(b[2]));
+    Tensor loss = sparse.loss(b);
     auto t2 = std::chrono::steady_clock::now();
     loss.backward();
     auto t3 = std::chrono::steady_clock::now();
-    adam.step();
+    sparse.adam->step();
     if (i < 0) continue;
     zero += std::chrono::duration<double, std::micro>(t1 - t0).count();
     forward += std::chrono::duration<double, std::micro>(t2 - t1).count();
     backward += std::chrono::duration<double, std::micro>(t3 - t2).count();
     step += micros_since(t3);
   }
-  std::printf("sparse embedding step V=%lld: %.0f us/step = zero_grad %.0f + forward %.0f + backward %.0f + SparseAdam %.0f\n",
+  std::printf("sparse embedding step V=%lld: %.0f us/step = zero_grad %.0f + forward %.0f + backward %.0f + SparseAdam %.0f, "
+              "%.1f heap allocations/step\n",
               static_cast<long long>(V), (zero + forward + backward + step) / steps, zero / steps, forward / steps,
-              backward / steps, step / steps);
+              backward / steps, step / steps, heap_allocations_per_step(sparse, 0, 100));
 }
 
 // The floor of the sparse step's memory traffic: the same rows (centers in one table, contexts
@@ -195,27 +149,21 @@ int main() {
     std::printf("the same train step with anomaly mode on: %.1f us/step\n", micros_per_iteration(500, train_step));
   }
 
-  auto model = std::make_shared<nn::Sequential>();
-  model->push_back(std::make_shared<nn::Linear>(nn::LinearOptions(2, 16)));
-  model->push_back(std::make_shared<nn::Tanh>());
-  model->push_back(std::make_shared<nn::Linear>(nn::LinearOptions(16, 16)));
-  model->push_back(std::make_shared<nn::Tanh>());
-  model->push_back(std::make_shared<nn::Linear>(nn::LinearOptions(16, 2)));
-  optim::SGD sgd(model->parameters(), optim::SGDOptions(0.1));
-  Tensor points = randn({64, 2}), labels = randint(0, 2, {64});
-  auto small_step = [&] {
-    sgd.zero_grad();
-    Tensor loss = nn::functional::cross_entropy(model->forward(points), labels);
-    loss.backward();
-    sgd.step();
-  };
-  const int steps = 1000;
-  double small = micros_per_iteration(steps, small_step);
-  const int64_t heap_before = heap_allocations.load(), fresh_before = memory_stats().fresh_blocks;
-  for (int i = 0; i < steps; ++i) small_step();
+  // Heap allocations per step once warm: the count tests/allocations holds each one to.
+  SmallMlpStep small_step;
+  const double small = micros_per_iteration(1000, small_step);
+  const int64_t fresh_before = memory_stats().fresh_blocks;
+  const double small_allocations = heap_allocations_per_step(small_step, 0, 1000);
   std::printf("MLP 2-16-16-2 tanh batch 64 SGD step: %.1f us/step, %.1f heap allocations/step, %.2f fresh storage blocks/step\n",
-              small, double(heap_allocations.load() - heap_before) / steps,
-              double(memory_stats().fresh_blocks - fresh_before) / steps);
+              small, small_allocations, double(memory_stats().fresh_blocks - fresh_before) / 1000);
+  MnistMlpStep mnist_step;
+  const double mnist = micros_per_iteration(50, mnist_step);
+  std::printf("MLP 784-256-10 relu batch 128 Adam step: %.0f us/step, %.1f heap allocations/step\n", mnist,
+              heap_allocations_per_step(mnist_step, 0, 50));
+  FullSoftmaxSkipGramStep skip_gram_step;
+  const double skip_gram = micros_per_iteration(10, skip_gram_step);
+  std::printf("skip-gram V5000 D64 batch 256 full softmax Adam step: %.0f us/step, %.1f heap allocations/step\n", skip_gram,
+              heap_allocations_per_step(skip_gram_step, 0, 10));
 
   for (int64_t V : {int64_t(10000), int64_t(1000000)}) {
     sparse_embedding_step(V, 400);

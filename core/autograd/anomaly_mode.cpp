@@ -53,7 +53,7 @@ void check_anomaly_forward(const Node& node, const std::vector<Tensor>& inputs, 
   }
 }
 
-void check_anomaly_backward(const Node& node, const std::vector<Tensor>& input_grads) {
+void check_anomaly_backward(const Node& node, const TensorList& input_grads) {
   for (size_t i = 0; i < input_grads.size(); ++i) {
     if (const char* kind = non_finite_kind(input_grads[i])) {
       throw ValueError(str("Function '", node.name(), "' returned ", kind, " values in its ", i, "th output",

@@ -10,11 +10,10 @@
 
 #include <vector>
 
+#include "autograd/node.h"
 #include "tensor/tensor.h"
 
 namespace kd {
-
-class Node;
 
 struct AnomalyMode {
   static bool is_enabled();
@@ -38,6 +37,6 @@ class DetectAnomalyGuard {
 // set_history before it connects anything, so a raise leaves every input as it was.
 void check_anomaly_forward(const Node& node, const std::vector<Tensor>& inputs, const std::vector<Tensor*>& outputs);
 // Backward: raises when a gradient `node` returned holds NaN or Inf.
-void check_anomaly_backward(const Node& node, const std::vector<Tensor>& input_grads);
+void check_anomaly_backward(const Node& node, const TensorList& input_grads);
 
 }  // namespace kd

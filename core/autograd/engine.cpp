@@ -186,7 +186,7 @@ void add_into_grad(const std::shared_ptr<TensorImpl>& grad, const Tensor& g) {
 }
 }  // namespace
 
-std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>&& grad_outputs) {
+TensorList AccumulateGrad::apply(TensorList&& grad_outputs) {
   Tensor& g = grad_outputs[0];
   if (!g.defined()) return {};
   if (GradMode::is_enabled()) {
@@ -322,13 +322,14 @@ namespace {
 // pass runs), the gradients summed for its outputs, and how many edges into it have not run.
 struct Pending {
   std::shared_ptr<Node> node;
-  std::vector<Tensor> grads;
+  TensorList grads;
   int dependencies = 0;
 };
 
 // The working memory of a backward pass, kept by its thread and reused by the next pass, so
 // that a training step's backward makes no allocation of its own once warmed up: entries keep
-// their gradient vectors' capacity, the index its pooled nodes and buckets, the stacks theirs.
+// their gradient lists (inline up to three outputs, else their heap block), the index its pooled
+// nodes and buckets, the stacks theirs.
 struct PassState {
   std::vector<Pending> entries;  // [0, used) belong to the running pass
   size_t used = 0;
@@ -453,7 +454,7 @@ std::vector<Tensor> run_backward(const Tensor* roots, const Tensor* seeds, size_
     std::pop_heap(pass.ready.begin(), pass.ready.end(), later_first);
     Node* node = pass.ready.back();
     pass.ready.pop_back();
-    std::vector<Tensor>& grads = pass.reached(node).grads;
+    TensorList& grads = pass.reached(node).grads;
     grads.resize(node->num_outputs);
 
     for (uint32_t k = 0; k < grads.size(); ++k) {
@@ -479,10 +480,10 @@ std::vector<Tensor> run_backward(const Tensor* roots, const Tensor* seeds, size_
 
     bool any_defined = false;
     for (const Tensor& g : grads) any_defined |= g.defined();
-    std::vector<Tensor> input_grads;
+    TensorList input_grads;
     if (runs && any_defined) {
       // The node reads (or takes) the gradients; what it leaves is dropped right after, and the
-      // vector keeps its capacity for the next pass.
+      // list keeps its capacity for the next pass.
       input_grads = node->apply(std::move(grads));
       if (AnomalyMode::is_enabled()) check_anomaly_backward(*node, input_grads);
     }

@@ -9,8 +9,9 @@ class BackwardHookFunctionBackward final : public Node {
  public:
   explicit BackwardHookFunctionBackward(GradsHook hook) : hook_(std::move(hook)) {}
   std::string name() const override { return "BackwardHookFunctionBackward"; }
-  std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
-    std::vector<Tensor> replaced = hook_(grads);
+  TensorList apply(TensorList&& grads) override {
+    // Module hooks take and give std::vector (their public signature); this rare path copies.
+    std::vector<Tensor> replaced = hook_(std::vector<Tensor>(grads.begin(), grads.end()));
     if (replaced.empty()) return std::move(grads);
     KD_CHECK(replaced.size() == grads.size(), ValueError, "backward hook returned ", replaced.size(),
              " gradients, expected ", grads.size());
@@ -18,7 +19,7 @@ class BackwardHookFunctionBackward final : public Node {
       KD_CHECK(!replaced[i].defined() || !grads[i].defined() || replaced[i].shape() == grads[i].shape(), ShapeError,
                "backward hook returned a gradient of shape ", shape_str(replaced[i].shape()), " for position ", i,
                ", expected ", shape_str(grads[i].shape()));
-    return replaced;
+    return TensorList(replaced.begin(), replaced.end());
   }
 
  private:

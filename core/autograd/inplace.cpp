@@ -17,7 +17,7 @@ class CopySlices final : public Node {
   // zeroed (it was overwritten); output 1 goes to the in-place result's history: the gradient
   // read at the view's places. Both are maps over the storage the two share, recorded in a
   // backward with create_graph.
-  std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
+  TensorList apply(TensorList&& grads) override {
     const Tensor& g = grads[0];
     return {zero_region(g, base_, view_), scatter_to_geometry("AsStridedBackward0", g, view_, base_)};
   }

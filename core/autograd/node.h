@@ -47,12 +47,17 @@ class SavedTensor {
   uint32_t output_nr_ = 0;
 };
 
+// The gradients a node takes (one per output) and returns (one per input), and the saved
+// tensors a rule reads: one to three almost always, kept inline, so that running a node
+// touches no heap (a heap block per list was most of a small training step's allocations).
+using TensorList = SmallVector<Tensor, 3>;
+
 class Node : public std::enable_shared_from_this<Node> {
  public:
   virtual ~Node();
   // One gradient per output in, one per input (next_edges) out. An undefined Tensor means
   // zero (the output was not used, or the input needs no gradient).
-  virtual std::vector<Tensor> apply(std::vector<Tensor>&& grad_outputs) = 0;
+  virtual TensorList apply(TensorList&& grad_outputs) = 0;
   virtual std::string name() const = 0;
   // Frees saved tensors; called after a backward pass unless retain_graph.
   virtual void release_saved() {}
@@ -82,7 +87,7 @@ class Node : public std::enable_shared_from_this<Node> {
 class AccumulateGrad final : public Node {
  public:
   explicit AccumulateGrad(std::shared_ptr<TensorImpl> leaf) : leaf_(std::move(leaf)) {}
-  std::vector<Tensor> apply(std::vector<Tensor>&& grad_outputs) override;
+  TensorList apply(TensorList&& grad_outputs) override;
   std::string name() const override { return "AccumulateGrad"; }
   const std::shared_ptr<TensorImpl>& leaf() const { return leaf_; }
   // A leaf's hooks live on the leaf (this node is made on demand and may come and go).

@@ -2,11 +2,10 @@
 
 namespace kd {
 
-std::vector<Tensor> RuleBackward::apply(std::vector<Tensor>&& grads) {
-  std::vector<Tensor> unpacked;
-  unpacked.reserve(saved.size());
+TensorList RuleBackward::apply(TensorList&& grads) {
+  TensorList unpacked;
   for (const SavedTensor& s : saved) unpacked.push_back(s.unpack(*this));
-  std::vector<Tensor> result = rule(*this, grads[0], unpacked);
+  TensorList result = rule(*this, grads[0], unpacked);
   // Broadcast inputs get their gradient summed back to their own shape.
   for (size_t i = 0; i < result.size() && i < input_shapes.size(); ++i)
     if (result[i].defined() && result[i].shape() != input_shapes[i]) result[i] = sum_to(result[i], input_shapes[i]);

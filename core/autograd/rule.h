@@ -13,7 +13,7 @@ namespace kd {
 // so the node holds its tensors itself and nothing forms a reference cycle. Gradients that
 // come out with a broadcast shape are summed back to their input's shape.
 struct RuleBackward final : Node {
-  using Rule = std::vector<Tensor> (*)(const RuleBackward& node, const Tensor& grad, const std::vector<Tensor>& saved);
+  using Rule = TensorList (*)(const RuleBackward& node, const Tensor& grad, const TensorList& saved);
   const char* op = "";
   Rule rule = nullptr;
   SmallVector<SavedTensor, 3> saved;  // few per op: inline
@@ -23,7 +23,7 @@ struct RuleBackward final : Node {
   bool keepdim = false;
 
   bool needs_grad(size_t input) const { return input < next_edges.size() && next_edges[input].valid(); }
-  std::vector<Tensor> apply(std::vector<Tensor>&& grads) override;
+  TensorList apply(TensorList&& grads) override;
   std::string name() const override { return op; }
   void release_saved() override;
 };

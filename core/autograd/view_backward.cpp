@@ -50,7 +50,7 @@ Tensor read_at(const StorageBuffer& buffer, const Geometry& g) {
 class ZeroRegionBackward final : public Node {
  public:
   ZeroRegionBackward(Geometry layout, Geometry region) : layout_(std::move(layout)), region_(std::move(region)) {}
-  std::vector<Tensor> apply(std::vector<Tensor>&& grads) override { return {zero_region(grads[0], layout_, region_)}; }
+  TensorList apply(TensorList&& grads) override { return {zero_region(grads[0], layout_, region_)}; }
   std::string name() const override { return "ZeroRegionBackward"; }
 
  private:
@@ -83,7 +83,7 @@ Tensor zero_region(const Tensor& grad, const Geometry& layout, const Geometry& r
 AsStridedBackward::AsStridedBackward(const char* op, Geometry input, Geometry output)
     : op_(op), input_(std::move(input)), output_(std::move(output)) {}
 
-std::vector<Tensor> AsStridedBackward::apply(std::vector<Tensor>&& grads) {
+TensorList AsStridedBackward::apply(TensorList&& grads) {
   return {scatter_to_geometry(op_, grads[0], input_, output_)};
 }
 

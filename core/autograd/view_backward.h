@@ -32,7 +32,7 @@ class AsStridedBackward final : public Node {
  public:
   // `op` is a string literal (a node name costs no allocation).
   AsStridedBackward(const char* op, Geometry input, Geometry output);
-  std::vector<Tensor> apply(std::vector<Tensor>&& grads) override;
+  TensorList apply(TensorList&& grads) override;
   std::string name() const override { return op_; }
 
  private:

@@ -74,7 +74,7 @@ struct AddmmBackward final : Node {
     weight.release();
   }
 
-  std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
+  TensorList apply(TensorList&& grads) override {
     const Tensor& g = grads[0];
     if (!g.defined()) return {Tensor(), Tensor(), Tensor()};
     const bool need_x = next_edges[0].valid(), need_w = next_edges[1].valid(), need_b = next_edges[2].valid();
@@ -274,14 +274,17 @@ Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tens
 
 namespace {
 
-// Validates embedding indices (dtype, then every value) before anything is touched.
-std::vector<int64_t> checked_embedding_indices(const Tensor& indices, int64_t num_rows, const char* op) {
+// Validates embedding indices (dtype, then every value) before anything is touched; returns
+// them contiguous (`indices` itself when it is), to be read through data<int64_t>().
+Tensor checked_embedding_indices(const Tensor& indices, int64_t num_rows, const char* op) {
   KD_CHECK(indices.dtype() == DType::Int64, TypeError, "Expected tensor for argument #1 'indices' to have one of the ",
            "following scalar types: Long, Int; but got ", torch_tensor_type(indices.dtype()),
            " instead (while checking arguments for ", op, ")");
-  std::vector<int64_t> idx = indices.contiguous().to_vector<int64_t>();
-  for (int64_t i : idx) KD_CHECK(i >= 0 && i < num_rows, IndexError, "index out of range in self");
-  return idx;
+  Tensor values = indices.contiguous();
+  const int64_t* idx = values.data<int64_t>();
+  for (int64_t k = 0; k < values.numel(); ++k)
+    KD_CHECK(idx[k] >= 0 && idx[k] < num_rows, IndexError, "index out of range in self");
+  return values;
 }
 
 void check_weight(const Tensor& weight, const char* op) {
@@ -298,7 +301,9 @@ int64_t wrap_padding_idx(std::optional<int64_t> padding_idx, int64_t num_rows) {
   return p < 0 ? p + num_rows : p;
 }
 
-void renorm_rows(const Tensor& weight, std::vector<int64_t> rows, double max_norm, double norm_type) {
+// Rescales the rows `indices` (contiguous int64) names whose norm exceeds max_norm.
+void renorm_rows(const Tensor& weight, const Tensor& indices, double max_norm, double norm_type) {
+  std::vector<int64_t> rows(indices.data<int64_t>(), indices.data<int64_t>() + indices.numel());
   std::sort(rows.begin(), rows.end());
   rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
   const int64_t d = weight.size(1);
@@ -339,31 +344,34 @@ struct EmbeddingBackward final : Node {
 
   // The dense gradient as recorded ops, for a backward with create_graph: each position's
   // gradient row, scaled (0 at padding_idx, 1/count with scale_grad_by_freq), added into zeros.
-  Tensor recorded_dense_grad(const std::vector<int64_t>& idx, const Tensor& grad) const {
+  Tensor recorded_dense_grad(const Tensor& index_values, const Tensor& grad) const {
     KD_CHECK(!sparse, StateError,
              "embedding: a backward with create_graph=True cannot go through sparse=True gradients (they have no history)");
-    const int64_t n = static_cast<int64_t>(idx.size());
+    const int64_t n = index_values.numel();
+    const int64_t* idx = index_values.data<int64_t>();
     std::map<int64_t, int64_t> counts;
-    for (int64_t i : idx) ++counts[i];
-    std::vector<float> scale(idx.size());
-    for (size_t k = 0; k < idx.size(); ++k)
+    for (int64_t k = 0; k < n; ++k) ++counts[idx[k]];
+    std::vector<float> scale(static_cast<size_t>(n));
+    for (int64_t k = 0; k < n; ++k)
       scale[k] = idx[k] == padding_idx ? 0.0f : scale_grad_by_freq ? 1.0f / static_cast<float>(counts[idx[k]]) : 1.0f;
-    Tensor rows = tensor_i64(idx, {n, 1}).expand({n, dim});
+    Tensor rows = index_values.reshape({n, 1}).expand({n, dim});
     Tensor scaled = grad.reshape({n, dim}).mul(kd::tensor(scale, {n, 1}));
     return zeros({num_rows, dim}).scatter_add(0, rows, scaled);
   }
   void release_saved() override { indices.release(); }
 
-  std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
-    std::vector<int64_t> idx = indices.unpack(*this).contiguous().to_vector<int64_t>();
+  TensorList apply(TensorList&& grads) override {
+    Tensor index_values = indices.unpack(*this).contiguous();
     if (!grads[0].defined()) return {Tensor()};
-    if (GradMode::is_enabled()) return {recorded_dense_grad(idx, grads[0])};
+    if (GradMode::is_enabled()) return {recorded_dense_grad(index_values, grads[0])};
     NoGradGuard no_grad;
-    Tensor g = grads[0].contiguous().reshape({static_cast<int64_t>(idx.size()), dim});
+    const int64_t n = index_values.numel();
+    const int64_t* idx = index_values.data<int64_t>();
+    Tensor g = grads[0].contiguous().reshape({n, dim});
     const float* gp = g.data<float>();
     std::map<int64_t, int64_t> counts;
     if (scale_grad_by_freq)
-      for (int64_t i : idx) ++counts[i];
+      for (int64_t r = 0; r < n; ++r) ++counts[idx[r]];
     auto scale_of = [&](int64_t row) {
       return scale_grad_by_freq ? 1.0f / static_cast<float>(counts[row]) : 1.0f;
     };
@@ -372,9 +380,9 @@ struct EmbeddingBackward final : Node {
     if (!sparse) {
       Tensor out = zeros({num_rows, dim});
       float* o = out.data<float>();
-      for (size_t r = 0; r < idx.size(); ++r) {
+      for (int64_t r = 0; r < n; ++r) {
         if (idx[r] == padding_idx) continue;
-        k.f32_axpy(dim, scale_of(idx[r]), gp + static_cast<int64_t>(r) * dim, o + idx[r] * dim);
+        k.f32_axpy(dim, scale_of(idx[r]), gp + r * dim, o + idx[r] * dim);
       }
       return {out};
     }
@@ -382,18 +390,15 @@ struct EmbeddingBackward final : Node {
     // scaled copy first only with scale_grad_by_freq); padding rows are left out.
     Tensor scaled;
     if (scale_grad_by_freq) {
-      scaled = Tensor::make({static_cast<int64_t>(idx.size()), dim}, DType::Float32);
+      scaled = Tensor::make({n, dim}, DType::Float32);
       float* s = scaled.data<float>();
-      for (size_t r = 0; r < idx.size(); ++r) {
-        const int64_t at = static_cast<int64_t>(r) * dim;
-        k.f32_vmulc(dim, gp + at, scale_of(idx[r]), s + at);
-      }
+      for (int64_t r = 0; r < n; ++r) k.f32_vmulc(dim, gp + r * dim, scale_of(idx[r]), s + r * dim);
       gp = s;
     }
     std::vector<ValueRow> entries;
-    entries.reserve(idx.size());
-    for (size_t r = 0; r < idx.size(); ++r)
-      if (idx[r] != padding_idx) entries.push_back({idx[r], gp + static_cast<int64_t>(r) * dim});
+    entries.reserve(static_cast<size_t>(n));
+    for (int64_t r = 0; r < n; ++r)
+      if (idx[r] != padding_idx) entries.push_back({idx[r], gp + r * dim});
     SparseGrad fresh = coalesce_value_rows(std::move(entries), {num_rows, dim});
     // zero_grad leaves an empty gradient in place: the fresh one replaces its contents.
     std::shared_ptr<SparseGrad>& held = sparse_weight->sparse_grad;
@@ -408,8 +413,7 @@ struct EmbeddingBackward final : Node {
 
 void embedding_renorm_(const Tensor& weight, const Tensor& indices, double max_norm, double norm_type) {
   check_weight(weight, "embedding_renorm_");
-  std::vector<int64_t> idx = checked_embedding_indices(indices, weight.size(0), "embedding_renorm_");
-  renorm_rows(weight, idx, max_norm, norm_type);
+  renorm_rows(weight, checked_embedding_indices(indices, weight.size(0), "embedding_renorm_"), max_norm, norm_type);
 }
 
 Tensor embedding(const Tensor& input, const Tensor& weight, std::optional<int64_t> padding_idx,
@@ -417,11 +421,13 @@ Tensor embedding(const Tensor& input, const Tensor& weight, std::optional<int64_
   check_weight(weight, "embedding");
   const int64_t num_rows = weight.size(0), dim = weight.size(1);
   const int64_t pad = wrap_padding_idx(padding_idx, num_rows);
-  std::vector<int64_t> idx = checked_embedding_indices(input, num_rows, "embedding");
+  Tensor index_values = checked_embedding_indices(input, num_rows, "embedding");
+  const int64_t* idx = index_values.data<int64_t>();
+  const int64_t n = index_values.numel();
   const bool record = any_requires_grad({&weight});
   KD_CHECK(!(record && sparse && !weight.is_leaf()), ValueError,
            "embedding: sparse gradients need the weight to be a leaf tensor");
-  if (max_norm) renorm_rows(weight, idx, *max_norm, norm_type);
+  if (max_norm) renorm_rows(weight, index_values, *max_norm, norm_type);
 
   Shape shape = input.shape();
   shape.push_back(dim);
@@ -433,11 +439,11 @@ Tensor embedding(const Tensor& input, const Tensor& weight, std::optional<int64_
     // Whole rows, a group touched before it is copied so that the misses of a big table overlap.
     const int64_t row_bytes = dim * static_cast<int64_t>(sizeof(float));
     for_rows_prefetched(
-        static_cast<int64_t>(idx.size()), [&](int64_t k) { prefetch_row(w + idx[k] * s0, dim); },
+        n, [&](int64_t k) { prefetch_row(w + idx[k] * s0, dim); },
         [&](int64_t k) { std::memcpy(o + k * dim, w + idx[k] * s0, static_cast<size_t>(row_bytes)); });
   } else {
-    for (size_t k = 0; k < idx.size(); ++k)
-      for (int64_t j = 0; j < dim; ++j) o[static_cast<int64_t>(k) * dim + j] = w[idx[k] * s0 + j * s1];
+    for (int64_t k = 0; k < n; ++k)
+      for (int64_t j = 0; j < dim; ++j) o[k * dim + j] = w[idx[k] * s0 + j * s1];
   }
 
   if (record) {
@@ -507,9 +513,10 @@ Tensor embedding_bag(const Tensor& input, const Tensor& weight, const Tensor& of
     for (int64_t b = 0; b < num_bags; ++b)
       for (int64_t k = off[static_cast<size_t>(b)]; k < off[static_cast<size_t>(b) + 1]; ++k) bag[k] = b;
   }
-  std::vector<int64_t> idx = checked_embedding_indices(input, num_rows, "embedding_bag");
+  Tensor index_values = checked_embedding_indices(input, num_rows, "embedding_bag");
+  const int64_t* idx = index_values.data<int64_t>();
   const int64_t pad = wrap_padding_idx(padding_idx, num_rows);
-  if (max_norm) renorm_rows(weight, idx, *max_norm, norm_type);
+  if (max_norm) renorm_rows(weight, index_values, *max_norm, norm_type);
 
   // The elements that count: in a bag and not padding.
   std::vector<int64_t> kept_pos, kept_idx, kept_bag;
@@ -574,8 +581,8 @@ Tensor softplus_neg(const Tensor& input) {
     out = (-x).relu() + ((-x.abs()).exp() + 1).log();
   }
   // d/dx log(1 + e^{−x}) = −e^{−x} / (1 + e^{−x}) = σ(x) − 1.
-  record_rule("SoftplusNegBackward", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>& s) {
-    return std::vector<Tensor>{g * (s[0].sigmoid() - 1)};
+  record_rule("SoftplusNegBackward", [](const RuleBackward&, const Tensor& g, const TensorList& s) {
+    return TensorList{g * (s[0].sigmoid() - 1)};
   }, {input}, out, {input});
   return out;
 }
@@ -660,12 +667,14 @@ namespace {
 // gather, mul, sum and div (five nodes, five tensors). Row i's loss is w_i·(logsumexp(x_i) −
 // x_i[t_i]) with w_i the weight of its class (0 when ignored); the gradient of a row is
 //   dx_i = c_i·(softmax(x_i) − onehot(t_i)),  c_i = g·w_i (/ Σw for 'mean'),
-// so the forward keeps the softmax rows and the backward only scales them.
+// so the forward keeps the softmax rows and the backward only scales them. The per-row
+// buffers are tensors from the caching allocator, not vectors: a training step then makes no
+// heap allocation for them.
 struct CrossEntropyBackward final : Node {
-  SavedTensor probs;              // [N, C] softmax rows, made by the forward, seen by no one else
-  SavedTensor input;              // the logits: read only by the differentiable backward
-  std::vector<int64_t> target;    // class per row, 0 where ignored
-  std::vector<float> row_scale;   // w_i, divided by Σw for 'mean'
+  SavedTensor probs;   // [N, C] softmax rows, made by the forward, seen by no one else
+  SavedTensor input;   // the logits: read only by the differentiable backward
+  Tensor target;       // int64 [N]: class per row, 0 where ignored; made by the forward
+  Tensor row_scale;    // float32 [N]: w_i, divided by Σw for 'mean'; made by the forward
   Reduction reduction = Reduction::Mean;
 
   // PyTorch's name: its cross_entropy ends in nll_loss.
@@ -673,33 +682,37 @@ struct CrossEntropyBackward final : Node {
   void release_saved() override {
     probs.release();
     input.release();
+    target = Tensor();
+    row_scale = Tensor();
   }
 
-  std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
+  TensorList apply(TensorList&& grads) override {
     const Tensor& g = grads[0];
     if (!g.defined()) return {Tensor()};
-    const int64_t rows = static_cast<int64_t>(target.size());
+    Tensor p = probs.unpack(*this);  // raises after release_saved, before the buffers below are read
+    const int64_t rows = p.size(0);
     if (GradMode::is_enabled()) {
       // Differentiable (create_graph): the same formula in ops that record history.
-      Tensor coef = (reduction == Reduction::None ? g.reshape({rows}) : g.expand({rows})) * kd::tensor(row_scale, {rows});
+      Tensor coef = (reduction == Reduction::None ? g.reshape({rows}) : g.expand({rows})) * row_scale;
       Tensor x = input.unpack(*this);
-      Tensor onehot = one_hot(tensor_i64(target, {rows}), x.size(1)).to(DType::Float32);
+      Tensor onehot = one_hot(target, x.size(1)).to(DType::Float32);
       return {(x.softmax(1) - onehot) * coef.unsqueeze(1)};
     }
-    Tensor p = probs.unpack(*this);
     const int64_t classes = p.size(1);
     Tensor gc = g.contiguous();
     const float* gp = gc.data<float>();
     const float* pp = p.data<float>();
+    const int64_t* t = target.data<int64_t>();
+    const float* scale = row_scale.data<float>();
     Tensor dx = Tensor::make({rows, classes}, DType::Float32);
     float* d = dx.data<float>();
     const KernelTable& k = kernels();
     parallel_for(rows, std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(classes, 1)), [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
-        const float c = row_scale[static_cast<size_t>(i)] * gp[reduction == Reduction::None ? i : 0];
+        const float c = scale[i] * gp[reduction == Reduction::None ? i : 0];
         float* row = d + i * classes;
         k.f32_vmulc(classes, pp + i * classes, c, row);
-        row[target[static_cast<size_t>(i)]] -= c;
+        row[t[i]] -= c;
       }
     });
     return {dx};
@@ -716,18 +729,23 @@ Tensor fused_cross_entropy(const Tensor& input, const Tensor& target, const Tens
   KD_CHECK(target.size(0) == input.size(0), ValueError, "Expected input batch_size (", input.size(0),
            ") to match target batch_size (", target.size(0), ").");
   const int64_t rows = input.size(0), classes = input.size(1);
-  std::vector<int64_t> t = target.contiguous().to_vector<int64_t>();
-  for (int64_t v : t)
-    KD_CHECK(v == ignore_index || (v >= 0 && v < classes), IndexError, "Target ", v, " is out of bounds.");
-  std::vector<float> w = weight.defined() ? weight.detach().contiguous().to_vector<float>()
-                                          : std::vector<float>(static_cast<size_t>(classes), 1.0f);
-  std::vector<float> row_scale(t.size());
+  Tensor labels = target.contiguous();
+  const int64_t* given = labels.data<int64_t>();
+  for (int64_t i = 0; i < rows; ++i)
+    KD_CHECK(given[i] == ignore_index || (given[i] >= 0 && given[i] < classes), IndexError, "Target ", given[i],
+             " is out of bounds.");
+  Tensor class_weight = weight.defined() ? weight.detach().to(DType::Float32).contiguous() : Tensor();
+  const float* w = class_weight.defined() ? class_weight.data<float>() : nullptr;  // null: every class weighs 1
+  // Row i's class (0 where ignored, so the backward may index with it) and weight (0 where ignored).
+  Tensor safe_target = Tensor::make({rows}, DType::Int64), row_scale = Tensor::make({rows}, DType::Float32);
+  int64_t* t = safe_target.data<int64_t>();
+  float* scale = row_scale.data<float>();
   double total = 0;
-  for (size_t i = 0; i < t.size(); ++i) {
-    const bool ignored = t[i] == ignore_index;
-    if (ignored) t[i] = 0;
-    row_scale[i] = ignored ? 0.0f : w[static_cast<size_t>(t[i])];
-    total += row_scale[i];
+  for (int64_t i = 0; i < rows; ++i) {
+    const bool ignored = given[i] == ignore_index;
+    t[i] = ignored ? 0 : given[i];
+    scale[i] = ignored ? 0.0f : w ? w[t[i]] : 1.0f;
+    total += scale[i];
   }
 
   Tensor x = contiguous_values(input);
@@ -738,36 +756,39 @@ Tensor fused_cross_entropy(const Tensor& input, const Tensor& target, const Tens
   parallel_for(rows, std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(classes, 1)), [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) k.f32_softmax(classes, xp + i * classes, pp + i * classes);
   });
-  // Row losses −w·log p_t, summed in order in double: the same value at any thread count.
-  // Below FLT_MIN p_t has lost its precision (or is 0): that row's log-softmax is computed.
-  std::vector<float> losses(t.size());
+  // Row losses −w·log p_t, summed in order in double: the same value at any thread count; with
+  // reduction 'none' they are the output. Below FLT_MIN p_t has lost its precision (or is 0):
+  // that row's log-softmax is computed.
+  Tensor losses = reduction == Reduction::None ? Tensor::make({rows}, DType::Float32) : Tensor();
+  float* loss_of_row = losses.defined() ? losses.data<float>() : nullptr;
   std::vector<float> log_row;
   double sum = 0;
-  for (size_t i = 0; i < t.size(); ++i) {
-    const int64_t at = static_cast<int64_t>(i) * classes;
+  for (int64_t i = 0; i < rows; ++i) {
+    const int64_t at = i * classes;
     float log_p = std::log(pp[at + t[i]]);
     if (!(pp[at + t[i]] >= std::numeric_limits<float>::min())) {
       log_row.resize(static_cast<size_t>(classes));
       k.f32_log_softmax(classes, xp + at, log_row.data());
       log_p = log_row[static_cast<size_t>(t[i])];
     }
-    losses[i] = -log_p * row_scale[i];
-    sum += losses[i];
+    const float loss = -log_p * scale[i];
+    if (loss_of_row) loss_of_row[i] = loss;
+    sum += loss;
   }
   Tensor out;
   switch (reduction) {
-    case Reduction::None: out = kd::tensor(losses, {rows}); break;
+    case Reduction::None: out = losses; break;
     case Reduction::Sum: out = scalar_tensor(sum); break;
     case Reduction::Mean: out = scalar_tensor(sum / total); break;  // 0/0 = nan when every target is ignored
   }
   if (reduction == Reduction::Mean)
-    for (float& s : row_scale) s = static_cast<float>(s / total);
+    for (int64_t i = 0; i < rows; ++i) scale[i] = static_cast<float>(scale[i] / total);
 
   if (any_requires_grad({&input})) {
     auto node = make_node<CrossEntropyBackward>();
     node->probs = SavedTensor(p);
     node->input = SavedTensor(input);
-    node->target = std::move(t);
+    node->target = std::move(safe_target);
     node->row_scale = std::move(row_scale);
     node->reduction = reduction;
     set_history(node, {input}, {&out});

@@ -110,8 +110,8 @@ Tensor scattered_gradient(const Shape& input_shape, int64_t d, const Tensor& ind
 Tensor clone(const Tensor& t) {
   Tensor out = Tensor::make(t.shape(), t.dtype());
   copy_values(out, t);
-  record_rule("CloneBackward0", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>&) {
-    return std::vector<Tensor>{g};
+  record_rule("CloneBackward0", [](const RuleBackward&, const Tensor& g, const TensorList&) {
+    return TensorList{g};
   }, {t}, out, {});
   return out;
 }
@@ -142,15 +142,15 @@ Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index) {
     case DType::Bool: index_select_typed<bool>(src, d, idx, out); break;
   }
   // Rows picked several times receive the sum of their gradients.
-  auto node = record_rule("IndexSelectBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
+  auto node = record_rule("IndexSelectBackward0", [](const RuleBackward& n, const Tensor& g, const TensorList& s) {
     const Shape& in_shape = n.input_shapes[0];
     Tensor index = s[0];
-    if (in_shape.empty()) return std::vector<Tensor>{g.reshape({})};
+    if (in_shape.empty()) return TensorList{g.reshape({})};
     // Expand the index along the other dims so scatter_add can use it.
     Shape view_shape(in_shape.size(), 1);
     view_shape[n.dims[0]] = index.numel();
     Tensor expanded = index.reshape(view_shape).expand(g.shape());
-    return std::vector<Tensor>{scattered_gradient(in_shape, n.dims[0], expanded, g)};
+    return TensorList{scattered_gradient(in_shape, n.dims[0], expanded, g)};
   }, {t, Tensor()}, out, {index});
   if (node) node->dims = {d};
   return out;
@@ -187,9 +187,9 @@ Tensor gather(const Tensor& t, int64_t dim, const Tensor& index) {
       coord[i] = 0;
     }
   }
-  auto node = record_rule("GatherBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
-    if (n.input_shapes[0].empty()) return std::vector<Tensor>{g.sum().reshape({})};
-    return std::vector<Tensor>{scattered_gradient(n.input_shapes[0], n.dims[0], s[0], g)};
+  auto node = record_rule("GatherBackward0", [](const RuleBackward& n, const Tensor& g, const TensorList& s) {
+    if (n.input_shapes[0].empty()) return TensorList{g.sum().reshape({})};
+    return TensorList{scattered_gradient(n.input_shapes[0], n.dims[0], s[0], g)};
   }, {t, Tensor()}, out, {index});
   if (node) node->dims = {d};
   return out;
@@ -212,7 +212,7 @@ Tensor scatter_add(const Tensor& t, int64_t dim, const Tensor& index, const Tens
   Tensor out = t.clone().detach();
   scatter_add_into(out, d, index, src);
   // d/dself = g; d/dsrc = g gathered at the scattered places (zero where src was not used).
-  auto node = record_rule("ScatterAddBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
+  auto node = record_rule("ScatterAddBackward0", [](const RuleBackward& n, const Tensor& g, const TensorList& s) {
     Tensor gsrc;
     if (n.needs_grad(2)) {
       Tensor picked = g.gather(n.dims[0], s[0]);
@@ -224,7 +224,7 @@ Tensor scatter_add(const Tensor& t, int64_t dim, const Tensor& index, const Tens
         region.copy_(picked);
       }
     }
-    return std::vector<Tensor>{g, Tensor(), gsrc};
+    return TensorList{g, Tensor(), gsrc};
   }, {t, Tensor(), src}, out, {index});
   if (node) node->dims = {d};
   return out;
@@ -257,8 +257,8 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
     at += t.shape()[d];
     sizes.push_back(t.shape()[d]);
   }
-  auto node = record_rule("CatBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>&) {
-    std::vector<Tensor> grads;
+  auto node = record_rule("CatBackward0", [](const RuleBackward& n, const Tensor& g, const TensorList&) {
+    TensorList grads;
     int64_t at = 0;
     for (const Shape& s : n.input_shapes) {
       grads.push_back(g.narrow(n.dims[0], at, s[n.dims[0]]));
@@ -302,9 +302,9 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
                       [&](const std::array<int64_t, 3>& off) {
                         if (c[off[1]]) std::memcpy(o + off[0] * width, pa + off[2] * width, width);
                       });
-  record_rule("WhereBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
+  record_rule("WhereBackward0", [](const RuleBackward& n, const Tensor& g, const TensorList& s) {
     Tensor zero = zeros_like(g);
-    return std::vector<Tensor>{Tensor(), n.needs_grad(1) ? where(s[0], g, zero) : Tensor(),
+    return TensorList{Tensor(), n.needs_grad(1) ? where(s[0], g, zero) : Tensor(),
                                n.needs_grad(2) ? where(s[0], zero, g) : Tensor()};
   }, {Tensor(), a, b}, out, {condition});
   return out;
@@ -322,8 +322,8 @@ Tensor masked_fill(const Tensor& t, const Tensor& mask, double value) {
     NoGradGuard no_grad;
     out = where(mask, fill, t);
   }
-  record_rule("MaskedFillBackward0", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>& s) {
-    return std::vector<Tensor>{where(s[0], zeros_like(g), g)};
+  record_rule("MaskedFillBackward0", [](const RuleBackward&, const Tensor& g, const TensorList& s) {
+    return TensorList{where(s[0], zeros_like(g), g)};
   }, {t}, out, {mask});
   return out;
 }

@@ -19,7 +19,7 @@ namespace {
 // A node for results that do not depend on the old value of self (fill_, zero_, random
 // draws): the old history receives no gradient.
 struct NoGradientBackward final : Node {
-  std::vector<Tensor> apply(std::vector<Tensor>&&) override { return {Tensor()}; }
+  TensorList apply(TensorList&&) override { return {Tensor()}; }
   std::string name() const override { return "FillBackward"; }
 };
 

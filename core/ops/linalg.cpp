@@ -68,8 +68,8 @@ Tensor mm(const Tensor& a, const Tensor& b) {
   Tensor out = Tensor::make({a.shape()[0], b.shape()[1]}, DType::Float32);
   batched_gemm(a.unsqueeze(0), b.unsqueeze(0), out);
   // d(a@b)/da = g @ bᵀ, d(a@b)/db = aᵀ @ g (transposes are free views).
-  record_rule("MmBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
-    return std::vector<Tensor>{n.needs_grad(0) ? mm(g, s[1].t()) : Tensor(), n.needs_grad(1) ? mm(s[0].t(), g) : Tensor()};
+  record_rule("MmBackward0", [](const RuleBackward& n, const Tensor& g, const TensorList& s) {
+    return TensorList{n.needs_grad(0) ? mm(g, s[1].t()) : Tensor(), n.needs_grad(1) ? mm(s[0].t(), g) : Tensor()};
   }, {a, b}, out, {a, b});
   return out;
 }
@@ -84,8 +84,8 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
   check_float(b, "bmm");
   Tensor out = Tensor::make({a.shape()[0], a.shape()[1], b.shape()[2]}, DType::Float32);
   batched_gemm(a, b, out);
-  record_rule("BmmBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
-    return std::vector<Tensor>{n.needs_grad(0) ? bmm(g, s[1].transpose(1, 2)) : Tensor(),
+  record_rule("BmmBackward0", [](const RuleBackward& n, const Tensor& g, const TensorList& s) {
+    return TensorList{n.needs_grad(0) ? bmm(g, s[1].transpose(1, 2)) : Tensor(),
                                n.needs_grad(1) ? bmm(s[0].transpose(1, 2), g) : Tensor()};
   }, {a, b}, out, {a, b});
   return out;
@@ -103,8 +103,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
       out = mm(a.unsqueeze(0), b.unsqueeze(1)).reshape({}).clone();
     }
     // Its own node, so grad_fn prints as PyTorch's DotBackward0.
-    record_rule("DotBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
-      return std::vector<Tensor>{n.needs_grad(0) ? g.mul(s[1]) : Tensor(), n.needs_grad(1) ? g.mul(s[0]) : Tensor()};
+    record_rule("DotBackward0", [](const RuleBackward& n, const Tensor& g, const TensorList& s) {
+      return TensorList{n.needs_grad(0) ? g.mul(s[1]) : Tensor(), n.needs_grad(1) ? g.mul(s[0]) : Tensor()};
     }, {a, b}, out, {a, b});
     return out;
   }

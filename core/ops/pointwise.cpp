@@ -169,24 +169,24 @@ void copy_values(const Tensor& dst, const Tensor& src) {
 
 Tensor add(const Tensor& a, const Tensor& b, double alpha) {
   Tensor out = arith_values(Arith::Add, a, b, alpha, "add");
-  record_rule("AddBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>&) {
-    return std::vector<Tensor>{g, n.scalar == 1 ? g : g.mul(n.scalar)};
+  record_rule("AddBackward0", [](const RuleBackward& n, const Tensor& g, const TensorList&) {
+    return TensorList{g, n.scalar == 1 ? g : g.mul(n.scalar)};
   }, {a, b}, out, {}, false, alpha);
   return out;
 }
 
 Tensor sub(const Tensor& a, const Tensor& b, double alpha) {
   Tensor out = arith_values(Arith::Sub, a, b, alpha, "sub");
-  record_rule("SubBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>&) {
-    return std::vector<Tensor>{g, g.mul(-n.scalar)};
+  record_rule("SubBackward0", [](const RuleBackward& n, const Tensor& g, const TensorList&) {
+    return TensorList{g, g.mul(-n.scalar)};
   }, {a, b}, out, {}, false, alpha);
   return out;
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor out = arith_values(Arith::Mul, a, b, 1, "mul");
-  record_rule("MulBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
-    return std::vector<Tensor>{n.needs_grad(0) ? g.mul(s[1]) : Tensor(), n.needs_grad(1) ? g.mul(s[0]) : Tensor()};
+  record_rule("MulBackward0", [](const RuleBackward& n, const Tensor& g, const TensorList& s) {
+    return TensorList{n.needs_grad(0) ? g.mul(s[1]) : Tensor(), n.needs_grad(1) ? g.mul(s[0]) : Tensor()};
   }, {a, b}, out, {a, b});
   return out;
 }
@@ -195,16 +195,16 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 // node), so a second backward through it needs no retain_graph, as in PyTorch.
 Tensor mul(const Tensor& a, Scalar b) {
   Tensor out = arith_values(Arith::Mul, a, wrapped_scalar(a, b), 1, "mul");
-  record_rule("MulBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>&) {
-    return std::vector<Tensor>{g.mul(n.scalar)};
+  record_rule("MulBackward0", [](const RuleBackward& n, const Tensor& g, const TensorList&) {
+    return TensorList{g.mul(n.scalar)};
   }, {a}, out, {}, false, b.to_double());
   return out;
 }
 
 Tensor div(const Tensor& a, Scalar b) {
   Tensor out = arith_values(Arith::Div, a, wrapped_scalar(a, b), 1, "div");
-  record_rule("DivBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>&) {
-    return std::vector<Tensor>{g.div(n.scalar)};
+  record_rule("DivBackward0", [](const RuleBackward& n, const Tensor& g, const TensorList&) {
+    return TensorList{g.div(n.scalar)};
   }, {a}, out, {}, false, b.to_double());
   return out;
 }
@@ -212,8 +212,8 @@ Tensor div(const Tensor& a, Scalar b) {
 Tensor div(const Tensor& a, const Tensor& b) {
   Tensor out = arith_values(Arith::Div, a, b, 1, "div");
   // d(a/b)/da = 1/b, d(a/b)/db = -a/b².
-  record_rule("DivBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
-    return std::vector<Tensor>{n.needs_grad(0) ? g.div(s[1]) : Tensor(),
+  record_rule("DivBackward0", [](const RuleBackward& n, const Tensor& g, const TensorList& s) {
+    return TensorList{n.needs_grad(0) ? g.div(s[1]) : Tensor(),
                                n.needs_grad(1) ? g.neg().mul(s[0]).div(s[1].mul(s[1])) : Tensor()};
   }, {a, b}, out, {a, b});
   return out;
@@ -224,8 +224,8 @@ Tensor neg(const Tensor& t) {
            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
   Tensor out = t.dtype() == DType::Float32 ? map_unary<float, float>(t, [](float x) { return -x; })
                                            : map_unary<int64_t, int64_t>(t, [](int64_t x) { return -x; });
-  record_rule("NegBackward0", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>&) {
-    return std::vector<Tensor>{g.neg()};
+  record_rule("NegBackward0", [](const RuleBackward&, const Tensor& g, const TensorList&) {
+    return TensorList{g.neg()};
   }, {t}, out, {});
   return out;
 }
@@ -251,9 +251,9 @@ Tensor pow(const Tensor& base, Scalar exponent_scalar) {
                  : map_unary<float, float>(fb, [e](float x) { return std::pow(x, e); });
   }
   // d(x^e)/dx = e·x^(e-1); zero for e == 0 (PyTorch's choice, also at x == 0).
-  record_rule("PowBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
-    if (n.scalar == 0) return std::vector<Tensor>{zeros_like(g)};
-    return std::vector<Tensor>{g.mul(pow(s[0], n.scalar - 1).mul(n.scalar))};
+  record_rule("PowBackward0", [](const RuleBackward& n, const Tensor& g, const TensorList& s) {
+    if (n.scalar == 0) return TensorList{zeros_like(g)};
+    return TensorList{g.mul(pow(s[0], n.scalar - 1).mul(n.scalar))};
   }, {base}, out, {base}, false, exponent);
   return out;
 }
@@ -266,7 +266,7 @@ Tensor pow(const Tensor& base, const Tensor& exponent) {
                                         [](float x, float y) { return std::pow(x, y); });
   // d/dbase = e·b^(e-1), taken as 0 where e == 0 (else 0·0^-1 would give nan at b == 0);
   // d/dexp = b^e·log(b), taken as 0 where b == 0 and e >= 0. Both as PyTorch's pow_backward.
-  record_rule("PowBackward1", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
+  record_rule("PowBackward1", [](const RuleBackward& n, const Tensor& g, const TensorList& s) {
     const Tensor &b = s[0], &e = s[1], &out = s[2];
     Tensor gb, ge;
     if (n.needs_grad(0)) gb = where(e.eq(0.0), zeros_like(g), g.mul(e.mul(pow(b, e.sub(1.0)))));
@@ -274,31 +274,31 @@ Tensor pow(const Tensor& base, const Tensor& exponent) {
       Tensor zero_case = b.eq(0.0).mul(e.ge(0.0));
       ge = where(zero_case, zeros_like(g), g.mul(out.mul(b.log())));
     }
-    return std::vector<Tensor>{gb, ge};
+    return TensorList{gb, ge};
   }, {base, exponent}, out, {base, exponent, out}, true);
   return out;
 }
 
 Tensor exp(const Tensor& t) {
   Tensor out = float_unary(t, "exp", &KernelTable::f32_vexp, [](float x) { return std::exp(x); });
-  record_rule("ExpBackward0", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>& s) {
-    return std::vector<Tensor>{g.mul(s[0])};
+  record_rule("ExpBackward0", [](const RuleBackward&, const Tensor& g, const TensorList& s) {
+    return TensorList{g.mul(s[0])};
   }, {t}, out, {out}, true);
   return out;
 }
 
 Tensor log(const Tensor& t) {
   Tensor out = float_unary(as_dtype(t, DType::Float32), "log", &KernelTable::f32_vlog, [](float x) { return std::log(x); });
-  record_rule("LogBackward0", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>& s) {
-    return std::vector<Tensor>{g.div(s[0])};
+  record_rule("LogBackward0", [](const RuleBackward&, const Tensor& g, const TensorList& s) {
+    return TensorList{g.div(s[0])};
   }, {t}, out, {t});
   return out;
 }
 
 Tensor sqrt(const Tensor& t) {
   Tensor out = float_unary(as_dtype(t, DType::Float32), "sqrt", nullptr, [](float x) { return std::sqrt(x); });
-  record_rule("SqrtBackward0", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>& s) {
-    return std::vector<Tensor>{g.div(s[0].mul(2.0))};
+  record_rule("SqrtBackward0", [](const RuleBackward&, const Tensor& g, const TensorList& s) {
+    return TensorList{g.div(s[0].mul(2.0))};
   }, {t}, out, {out}, true);
   return out;
 }
@@ -308,9 +308,9 @@ Tensor abs(const Tensor& t) {
   Tensor out = t.dtype() == DType::Float32 ? map_unary<float, float>(t, [](float x) { return std::fabs(x); })
                                            : map_unary<int64_t, int64_t>(t, [](int64_t x) { return x < 0 ? -x : x; });
   // The gradient is sign(x), with sign(0) = 0.
-  record_rule("AbsBackward0", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>& s) {
+  record_rule("AbsBackward0", [](const RuleBackward&, const Tensor& g, const TensorList& s) {
     Tensor sign = map_unary<float, float>(s[0], [](float x) { return x > 0 ? 1.0f : x < 0 ? -1.0f : 0.0f; });
-    return std::vector<Tensor>{g.mul(sign)};
+    return TensorList{g.mul(sign)};
   }, {t}, out, {t});
   return out;
 }
@@ -332,8 +332,8 @@ Tensor clamp(const Tensor& t, std::optional<double> min, std::optional<double> m
   auto node_scalar_hi = max ? *max : INFINITY;
   if (any_requires_grad({&t})) {
     Tensor pass = t.ge(node_scalar_lo).mul(t.le(node_scalar_hi));  // bool mask, evaluated now
-    record_rule("ClampBackward1", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>& s) {
-      return std::vector<Tensor>{g.mul(s[0])};
+    record_rule("ClampBackward1", [](const RuleBackward&, const Tensor& g, const TensorList& s) {
+      return TensorList{g.mul(s[0])};
     }, {t}, out, {pass});
   }
   return out;
@@ -342,9 +342,9 @@ Tensor clamp(const Tensor& t, std::optional<double> min, std::optional<double> m
 Tensor tanh(const Tensor& t) {
   Tensor out = float_unary(t, "tanh", &KernelTable::f32_vtanh, [](float x) { return std::tanh(x); });
   // g·(1 - y²): one fused map, or recorded ops in a backward with create_graph.
-  record_rule("TanhBackward0", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>& s) {
-    if (GradMode::is_enabled()) return std::vector<Tensor>{g.mul(1.0 - s[0].mul(s[0]))};
-    return std::vector<Tensor>{map_binary<float, float>(g, s[0], g.shape(), [](float gv, float y) { return gv * (1.0f - y * y); })};
+  record_rule("TanhBackward0", [](const RuleBackward&, const Tensor& g, const TensorList& s) {
+    if (GradMode::is_enabled()) return TensorList{g.mul(1.0 - s[0].mul(s[0]))};
+    return TensorList{map_binary<float, float>(g, s[0], g.shape(), [](float gv, float y) { return gv * (1.0f - y * y); })};
   }, {t}, out, {out}, true);
   return out;
 }
@@ -352,9 +352,9 @@ Tensor tanh(const Tensor& t) {
 Tensor sigmoid(const Tensor& t) {
   Tensor out = float_unary(t, "sigmoid", &KernelTable::f32_vsigmoid, [](float x) { return 1.0f / (1.0f + std::exp(-x)); });
   // g·y(1 - y): one fused map, or recorded ops in a backward with create_graph.
-  record_rule("SigmoidBackward0", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>& s) {
-    if (GradMode::is_enabled()) return std::vector<Tensor>{g.mul(s[0].mul(1.0 - s[0]))};
-    return std::vector<Tensor>{map_binary<float, float>(g, s[0], g.shape(), [](float gv, float y) { return gv * (y * (1.0f - y)); })};
+  record_rule("SigmoidBackward0", [](const RuleBackward&, const Tensor& g, const TensorList& s) {
+    if (GradMode::is_enabled()) return TensorList{g.mul(s[0].mul(1.0 - s[0]))};
+    return TensorList{map_binary<float, float>(g, s[0], g.shape(), [](float gv, float y) { return gv * (y * (1.0f - y)); })};
   }, {t}, out, {out}, true);
   return out;
 }
@@ -365,9 +365,9 @@ Tensor relu(const Tensor& t) {
   Tensor out = map_unary<float, float>(t, [](float x) { return x > 0 ? x : 0.0f; });
   // Gradient 1 where the output is positive, 0 at and below zero (as PyTorch's threshold_backward).
   // One fused map, or recorded ops in a backward with create_graph.
-  record_rule("ReluBackward0", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>& s) {
-    if (GradMode::is_enabled()) return std::vector<Tensor>{g.mul(s[0].gt(0.0))};
-    return std::vector<Tensor>{map_binary<float, float>(g, s[0], g.shape(), [](float gv, float y) { return gv * (y > 0 ? 1.0f : 0.0f); })};
+  record_rule("ReluBackward0", [](const RuleBackward&, const Tensor& g, const TensorList& s) {
+    if (GradMode::is_enabled()) return TensorList{g.mul(s[0].gt(0.0))};
+    return TensorList{map_binary<float, float>(g, s[0], g.shape(), [](float gv, float y) { return gv * (y > 0 ? 1.0f : 0.0f); })};
   }, {t}, out, {out}, true);
   return out;
 }
@@ -379,8 +379,8 @@ Tensor normal_pdf(const Tensor& x) { return x.mul(x).mul(-0.5).exp().mul(0.39894
 
 Tensor normal_cdf(const Tensor& t) {
   Tensor out = map_unary<float, float>(t, [](float x) { return 0.5f * (1.0f + std::erf(x * 0.70710678118654752f)); });
-  record_rule("NormalCdfBackward", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>& s) {
-    return std::vector<Tensor>{g.mul(normal_pdf(s[0]))};
+  record_rule("NormalCdfBackward", [](const RuleBackward&, const Tensor& g, const TensorList& s) {
+    return TensorList{g.mul(normal_pdf(s[0]))};
   }, {t}, out, {t});
   return out;
 }
@@ -391,15 +391,15 @@ Tensor gelu(const Tensor& t) {
   Tensor out = float_unary(t, "gelu", &KernelTable::f32_vgelu,
                            [](float x) { return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f)); });
   // d gelu/dx = Φ(x) + x·φ(x): one fused map, or recorded ops in a backward with create_graph.
-  record_rule("GeluBackward0", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>& s) {
+  record_rule("GeluBackward0", [](const RuleBackward&, const Tensor& g, const TensorList& s) {
     const Tensor& x = s[0];
-    if (GradMode::is_enabled()) return std::vector<Tensor>{g.mul(normal_cdf(x).add(x.mul(normal_pdf(x))))};
+    if (GradMode::is_enabled()) return TensorList{g.mul(normal_cdf(x).add(x.mul(normal_pdf(x))))};
     Tensor d = map_unary<float, float>(x, [](float v) {
       float cdf = 0.5f * (1.0f + std::erf(v * 0.70710678118654752f));
       float pdf = 0.3989422804014327f * std::exp(-0.5f * v * v);
       return cdf + v * pdf;
     });
-    return std::vector<Tensor>{g.mul(d)};
+    return TensorList{g.mul(d)};
   }, {t}, out, {t});
   return out;
 }

@@ -138,8 +138,8 @@ Tensor sum_values(const Tensor& t, const Shape& dims, bool keepdim) {
 
 Tensor sum(const Tensor& t, const Shape& dims, bool keepdim) {
   Tensor out = sum_values(t, dims, keepdim);
-  auto node = record_rule("SumBackward1", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>&) {
-    return std::vector<Tensor>{unreduce(g, n.input_shapes[0], n.dims, n.keepdim)};
+  auto node = record_rule("SumBackward1", [](const RuleBackward& n, const Tensor& g, const TensorList&) {
+    return TensorList{unreduce(g, n.input_shapes[0], n.dims, n.keepdim)};
   }, {t}, out, {});
   if (node) {
     node->dims = normalize_dims(t, dims);
@@ -169,8 +169,8 @@ Tensor mean(const Tensor& t, const Shape& dims, bool keepdim) {
     out = sum(t, dims, keepdim).div(static_cast<double>(count));
   }
   // Its own node (not sum's and div's) so that grad_fn prints as PyTorch's.
-  auto node = record_rule("MeanBackward1", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>&) {
-    return std::vector<Tensor>{unreduce(g, n.input_shapes[0], n.dims, n.keepdim).div(n.scalar)};
+  auto node = record_rule("MeanBackward1", [](const RuleBackward& n, const Tensor& g, const TensorList&) {
+    return TensorList{unreduce(g, n.input_shapes[0], n.dims, n.keepdim).div(n.scalar)};
   }, {t}, out, {}, false, static_cast<double>(count));
   if (node) {
     node->dims = reduced;
@@ -240,14 +240,14 @@ std::pair<Tensor, Tensor> extreme_dim(const Tensor& t, int64_t dim, bool keepdim
   values = values.contiguous();
   // The gradient goes to the element that was picked (the first one on ties).
   auto node = record_rule(largest ? "MaxBackward0" : "MinBackward0",
-                          [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
+                          [](const RuleBackward& n, const Tensor& g, const TensorList& s) {
     Tensor gi = g, ii = s[0];
-    if (n.input_shapes[0].empty()) return std::vector<Tensor>{g.reshape({})};
+    if (n.input_shapes[0].empty()) return TensorList{g.reshape({})};
     if (!n.keepdim) {
       gi = gi.unsqueeze(n.dims[0]);
       ii = ii.unsqueeze(n.dims[0]);
     }
-    return std::vector<Tensor>{zeros(n.input_shapes[0]).scatter_add(n.dims[0], ii, gi)};
+    return TensorList{zeros(n.input_shapes[0]).scatter_add(n.dims[0], ii, gi)};
   }, {t}, values, {idx});
   if (node) {
     node->dims = {t.dim() == 0 ? 0 : wrap_dim(dim, t.dim())};
@@ -266,10 +266,10 @@ Tensor extreme_all(const Tensor& t, bool largest, const char* op) {
     value = t.reshape({-1}).select(0, idx.item<int64_t>()).clone();
   }
   // The full reduction spreads the gradient evenly over ties, as PyTorch does.
-  record_rule(largest ? "MaxBackward1" : "MinBackward1", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>& s) {
+  record_rule(largest ? "MaxBackward1" : "MinBackward1", [](const RuleBackward&, const Tensor& g, const TensorList& s) {
     Tensor ties = s[0].eq(s[1]);
     Tensor count = ties.sum().to(DType::Float32);
-    return std::vector<Tensor>{ties.to(DType::Float32).mul(g.div(count))};
+    return TensorList{ties.to(DType::Float32).mul(g.div(count))};
   }, {t}, value, {t, value}, true);
   return value;
 }
@@ -300,10 +300,10 @@ Tensor var(const Tensor& t, std::optional<Shape> dims, bool unbiased, bool keepd
     out = sum(centered.mul(centered), d, keepdim).div(denom);
   }
   // dvar/dx = 2 (x - mean) / (n - correction). One node, named as PyTorch's.
-  auto node = record_rule("VarBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
+  auto node = record_rule("VarBackward0", [](const RuleBackward& n, const Tensor& g, const TensorList& s) {
     const Tensor& x = s[0];
     Tensor centered = x.sub(mean(x, n.dims, true));
-    return std::vector<Tensor>{unreduce(g, x.shape(), n.dims, n.keepdim).mul(centered).mul(2.0 / n.scalar)};
+    return TensorList{unreduce(g, x.shape(), n.dims, n.keepdim).mul(centered).mul(2.0 / n.scalar)};
   }, {t}, out, {t}, false, denom);
   if (node) {
     node->dims = reduced;
@@ -323,11 +323,11 @@ Tensor std(const Tensor& t, std::optional<Shape> dims, bool unbiased, bool keepd
   for (int64_t r : reduced) count *= t.shape()[r];
   double denom = static_cast<double>(count - (unbiased ? 1 : 0));
   // dstd/dx = (x - mean) / ((n - correction) std). One node, named as PyTorch's.
-  auto node = record_rule("StdBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
+  auto node = record_rule("StdBackward0", [](const RuleBackward& n, const Tensor& g, const TensorList& s) {
     const Tensor& x = s[0];
     Tensor centered = x.sub(mean(x, n.dims, true));
     Tensor scale = unreduce(g.div(s[1]), x.shape(), n.dims, n.keepdim);
-    return std::vector<Tensor>{scale.mul(centered).div(n.scalar)};
+    return TensorList{scale.mul(centered).div(n.scalar)};
   }, {t}, out, {t, out}, true, denom);
   if (node) {
     node->dims = reduced;
@@ -360,14 +360,14 @@ Tensor norm(const Tensor& t, double p, std::optional<Shape> dims, bool keepdim) 
     o[r] = static_cast<float>(acc);
   }
   // d||x||_p/dx = sign(x)·|x|^(p-1) / ||x||^(p-1); 0 where the norm is 0 (PyTorch's choice).
-  auto node = record_rule("NormBackward1", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
+  auto node = record_rule("NormBackward1", [](const RuleBackward& n, const Tensor& g, const TensorList& s) {
     const Tensor& x = s[0];
     double p = n.scalar;
     Tensor nrm = unreduce(s[1], x.shape(), n.dims, n.keepdim);
     Tensor gx = unreduce(g, x.shape(), n.dims, n.keepdim);
     Tensor sign = x.gt(0.0).to(DType::Float32).sub(x.lt(0.0).to(DType::Float32));
     Tensor local;
-    if (p == 0) return std::vector<Tensor>{zeros_like(x)};
+    if (p == 0) return TensorList{zeros_like(x)};
     if (p == 1) {
       local = sign;
     } else if (std::isinf(p)) {
@@ -379,7 +379,7 @@ Tensor norm(const Tensor& t, double p, std::optional<Shape> dims, bool keepdim) 
       Tensor scaled = where(nrm.eq(0.0), zeros_like(x), x.abs().pow(p - 1).div(nrm.pow(p - 1)));
       local = sign.mul(scaled);
     }
-    return std::vector<Tensor>{gx.mul(local)};
+    return TensorList{gx.mul(local)};
   }, {t}, out, {t, out}, true, p);
   if (node) {
     node->dims = plan.reduced;
@@ -453,8 +453,8 @@ Tensor softmax(const Tensor& t, int64_t dim) {
     out = softmax_values(t, dim, false);
   }
   // dx = y · (g - Σ g·y) along dim.
-  auto node = record_rule("SoftmaxBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
-    return std::vector<Tensor>{softmax_grad(s[0], g, n.dims[0], false)};
+  auto node = record_rule("SoftmaxBackward0", [](const RuleBackward& n, const Tensor& g, const TensorList& s) {
+    return TensorList{softmax_grad(s[0], g, n.dims[0], false)};
   }, {t}, out, {out}, true);
   if (node) node->dims = {t.dim() == 0 ? 0 : wrap_dim(dim, t.dim())};
   return out;
@@ -467,8 +467,8 @@ Tensor log_softmax(const Tensor& t, int64_t dim) {
     out = softmax_values(t, dim, true);
   }
   // dx = g - exp(y) · Σ g along dim.
-  auto node = record_rule("LogSoftmaxBackward0", [](const RuleBackward& n, const Tensor& g, const std::vector<Tensor>& s) {
-    return std::vector<Tensor>{softmax_grad(s[0], g, n.dims[0], true)};
+  auto node = record_rule("LogSoftmaxBackward0", [](const RuleBackward& n, const Tensor& g, const TensorList& s) {
+    return TensorList{softmax_grad(s[0], g, n.dims[0], true)};
   }, {t}, out, {out}, true);
   if (node) node->dims = {t.dim() == 0 ? 0 : wrap_dim(dim, t.dim())};
   return out;

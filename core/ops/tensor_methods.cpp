@@ -29,8 +29,8 @@ Tensor operator-(Scalar a, const Tensor& b) {
     out = neg(b).add(a);
   }
   // One node, named as PyTorch's for `scalar - tensor`.
-  record_rule("RsubBackward1", [](const RuleBackward&, const Tensor& g, const std::vector<Tensor>&) {
-    return std::vector<Tensor>{neg(g)};
+  record_rule("RsubBackward1", [](const RuleBackward&, const Tensor& g, const TensorList&) {
+    return TensorList{neg(g)};
   }, {b}, out, {});
   return out;
 }

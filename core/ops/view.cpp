@@ -39,7 +39,7 @@ template <typename Map>
 struct ViewMapBackwardOf final : ViewMapBackward {
   explicit ViewMapBackwardOf(Map map) : map(std::move(map)) {}
   Map map;
-  std::vector<Tensor> apply(std::vector<Tensor>&& grads) override { return {map(grads[0])}; }
+  TensorList apply(TensorList&& grads) override { return {map(grads[0])}; }
 };
 
 template <typename Map>

@@ -1,0 +1,53 @@
+// Heap allocations per training step once warm, counted by bench/heap_counter.cpp (it replaces
+// this program's operator new, which is why these tests are a program of their own): each
+// workload of bench/training_steps.h is held to the count it reaches, so a change that adds a
+// heap allocation to a training step fails here. A count, not a time: it does not depend on
+// the machine's load. Tensor buffers come from the caching allocator and are not counted.
+#include <catch2/catch.hpp>
+
+#include "heap_counter.h"
+#include "training_steps.h"
+
+using namespace kd;
+using namespace kd::bench;
+
+TEST_CASE("the playground's small MLP step makes no heap allocation once warm", "[allocations]") {
+  manual_seed(0);
+  SmallMlpStep step;
+  CHECK(heap_allocations_per_step(step, 5, 100) == 0);
+}
+
+namespace {
+// The bigger steps are counted on one thread. On more, parallel_for's pooled path adds one
+// heap block per pooled call (it wraps the chunk function in a std::function: 6 per MNIST-size
+// step, 33 per full-softmax skip-gram step), and which thread first runs a chunk of a gemm
+// (and so grows its thread_local packing buffer) varies from run to run: not a count to hold.
+struct OneThread {
+  int before = get_num_threads();
+  OneThread() { set_num_threads(1); }
+  ~OneThread() { set_num_threads(before); }
+};
+}  // namespace
+
+TEST_CASE("the MNIST-size MLP step makes no heap allocation once warm (one thread)", "[allocations]") {
+  OneThread one_thread;
+  manual_seed(0);
+  MnistMlpStep step;
+  CHECK(heap_allocations_per_step(step, 3, 10) == 0);
+}
+
+TEST_CASE("the full-softmax skip-gram step makes no heap allocation once warm (one thread)", "[allocations]") {
+  OneThread one_thread;
+  manual_seed(0);
+  FullSoftmaxSkipGramStep step;
+  CHECK(heap_allocations_per_step(step, 2, 4) == 0);
+}
+
+// What remains is the sparse gradient's coalescing and sum (tensor/sparse.cpp).
+TEST_CASE("the sparse embedding step makes at most 33 heap allocations once warm (one thread)", "[allocations]") {
+  OneThread one_thread;
+  manual_seed(0);
+  SparseEmbeddingStep step(10000);
+  const size_t cycle = step.batches.size();  // whole cycles of its batches: the same count every run
+  CHECK(heap_allocations_per_step(step, static_cast<int>(cycle), static_cast<int>(2 * cycle)) <= 33);
+}
