@@ -150,17 +150,17 @@ int main() {
   }
 
   // Heap allocations per step once warm: the count tests/allocations holds each one to.
-  SmallMlpStep small_step;
+  ClassifierStep small_step = small_mlp_step();
   const double small = micros_per_iteration(1000, small_step);
   const int64_t fresh_before = memory_stats().fresh_blocks;
   const double small_allocations = heap_allocations_per_step(small_step, 0, 1000);
   std::printf("MLP 2-16-16-2 tanh batch 64 SGD step: %.1f us/step, %.1f heap allocations/step, %.2f fresh storage blocks/step\n",
               small, small_allocations, double(memory_stats().fresh_blocks - fresh_before) / 1000);
-  MnistMlpStep mnist_step;
+  ClassifierStep mnist_step = mnist_mlp_step();
   const double mnist = micros_per_iteration(50, mnist_step);
   std::printf("MLP 784-256-10 relu batch 128 Adam step: %.0f us/step, %.1f heap allocations/step\n", mnist,
               heap_allocations_per_step(mnist_step, 0, 50));
-  FullSoftmaxSkipGramStep skip_gram_step;
+  ClassifierStep skip_gram_step = full_softmax_skip_gram_step();
   const double skip_gram = micros_per_iteration(10, skip_gram_step);
   std::printf("skip-gram V5000 D64 batch 256 full softmax Adam step: %.0f us/step, %.1f heap allocations/step\n", skip_gram,
               heap_allocations_per_step(skip_gram_step, 0, 10));

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <vector>
 
@@ -13,67 +14,53 @@
 
 namespace kd::bench {
 
-// The playground's small MLP: 2-16-16-2, tanh, batch 64, cross-entropy, SGD.
-struct SmallMlpStep {
-  std::shared_ptr<nn::Sequential> model = std::make_shared<nn::Sequential>();
-  std::unique_ptr<optim::SGD> sgd;
-  Tensor points = randn({64, 2}), labels = randint(0, 2, {64});
+// A classifier trained by cross-entropy on one fixed batch: a call is zero_grad, forward,
+// loss, backward and the optimizer's step.
+struct ClassifierStep {
+  std::shared_ptr<nn::Sequential> model;
+  std::unique_ptr<optim::Optimizer> optimizer;
+  Tensor inputs, labels;
 
-  SmallMlpStep() {
-    model->push_back(std::make_shared<nn::Linear>(nn::LinearOptions(2, 16)));
-    model->push_back(std::make_shared<nn::Tanh>());
-    model->push_back(std::make_shared<nn::Linear>(nn::LinearOptions(16, 16)));
-    model->push_back(std::make_shared<nn::Tanh>());
-    model->push_back(std::make_shared<nn::Linear>(nn::LinearOptions(16, 2)));
-    sgd = std::make_unique<optim::SGD>(model->parameters(), optim::SGDOptions(0.1));
-  }
   void operator()() {
-    sgd->zero_grad();
-    Tensor loss = nn::functional::cross_entropy(model->forward(points), labels);
+    optimizer->zero_grad();
+    Tensor loss = nn::functional::cross_entropy(model->forward(inputs), labels);
     loss.backward();
-    sgd->step();
+    optimizer->step();
   }
 };
 
-// The MNIST-size MLP: 784-256-10, relu, batch 128, cross-entropy, Adam.
-struct MnistMlpStep {
-  std::shared_ptr<nn::Sequential> model = std::make_shared<nn::Sequential>();
-  std::unique_ptr<optim::Adam> adam;
-  Tensor images = rand({128, 784}), labels = randint(0, 10, {128});
+template <typename Optimizer, typename Options>
+ClassifierStep classifier_step(std::initializer_list<nn::ModulePtr> layers, const Options& options, Tensor inputs,
+                               Tensor labels) {
+  ClassifierStep s{std::make_shared<nn::Sequential>(layers), nullptr, std::move(inputs), std::move(labels)};
+  s.optimizer = std::make_unique<Optimizer>(s.model->parameters(), options);
+  return s;
+}
 
-  MnistMlpStep() {
-    model->push_back(std::make_shared<nn::Linear>(nn::LinearOptions(784, 256)));
-    model->push_back(std::make_shared<nn::ReLU>());
-    model->push_back(std::make_shared<nn::Linear>(nn::LinearOptions(256, 10)));
-    adam = std::make_unique<optim::Adam>(model->parameters(), optim::AdamOptions(1e-3));
-  }
-  void operator()() {
-    adam->zero_grad();
-    Tensor loss = nn::functional::cross_entropy(model->forward(images), labels);
-    loss.backward();
-    adam->step();
-  }
-};
+// The playground's small MLP: 2-16-16-2, tanh, batch 64, SGD.
+inline ClassifierStep small_mlp_step() {
+  return classifier_step<optim::SGD>(
+      {std::make_shared<nn::Linear>(nn::LinearOptions(2, 16)), std::make_shared<nn::Tanh>(),
+       std::make_shared<nn::Linear>(nn::LinearOptions(16, 16)), std::make_shared<nn::Tanh>(),
+       std::make_shared<nn::Linear>(nn::LinearOptions(16, 2))},
+      optim::SGDOptions(0.1), randn({64, 2}), randint(0, 2, {64}));
+}
+
+// The MNIST-size MLP: 784-256-10, relu, batch 128, Adam.
+inline ClassifierStep mnist_mlp_step() {
+  return classifier_step<optim::Adam>({std::make_shared<nn::Linear>(nn::LinearOptions(784, 256)),
+                                       std::make_shared<nn::ReLU>(),
+                                       std::make_shared<nn::Linear>(nn::LinearOptions(256, 10))},
+                                      optim::AdamOptions(1e-3), rand({128, 784}), randint(0, 10, {128}));
+}
 
 // Skip-gram with a full softmax: center word -> Embedding(5000, 64) -> Linear(64, 5000) ->
 // cross-entropy against a context word, batch 256, Adam.
-struct FullSoftmaxSkipGramStep {
-  std::shared_ptr<nn::Sequential> model = std::make_shared<nn::Sequential>();
-  std::unique_ptr<optim::Adam> adam;
-  Tensor centers = randint(0, 5000, {256}), contexts = randint(0, 5000, {256});
-
-  FullSoftmaxSkipGramStep() {
-    model->push_back(std::make_shared<nn::Embedding>(nn::EmbeddingOptions(5000, 64)));
-    model->push_back(std::make_shared<nn::Linear>(nn::LinearOptions(64, 5000)));
-    adam = std::make_unique<optim::Adam>(model->parameters(), optim::AdamOptions(1e-2));
-  }
-  void operator()() {
-    adam->zero_grad();
-    Tensor loss = nn::functional::cross_entropy(model->forward(centers), contexts);
-    loss.backward();
-    adam->step();
-  }
-};
+inline ClassifierStep full_softmax_skip_gram_step() {
+  return classifier_step<optim::Adam>({std::make_shared<nn::Embedding>(nn::EmbeddingOptions(5000, 64)),
+                                       std::make_shared<nn::Linear>(nn::LinearOptions(64, 5000))},
+                                      optim::AdamOptions(1e-2), randint(0, 5000, {256}), randint(0, 5000, {256}));
+}
 
 // The rows of one batch of the sparse step, drawn as bench/js/workloads.mjs draws them: a
 // center skewed towards low rows (V * u^3, as word frequencies), its context a few rows on,

@@ -13,7 +13,7 @@ using namespace kd::bench;
 
 TEST_CASE("the playground's small MLP step makes no heap allocation once warm", "[allocations]") {
   manual_seed(0);
-  SmallMlpStep step;
+  ClassifierStep step = small_mlp_step();
   CHECK(heap_allocations_per_step(step, 5, 100) == 0);
 }
 
@@ -32,14 +32,14 @@ struct OneThread {
 TEST_CASE("the MNIST-size MLP step makes no heap allocation once warm (one thread)", "[allocations]") {
   OneThread one_thread;
   manual_seed(0);
-  MnistMlpStep step;
+  ClassifierStep step = mnist_mlp_step();
   CHECK(heap_allocations_per_step(step, 3, 10) == 0);
 }
 
 TEST_CASE("the full-softmax skip-gram step makes no heap allocation once warm (one thread)", "[allocations]") {
   OneThread one_thread;
   manual_seed(0);
-  FullSoftmaxSkipGramStep step;
+  ClassifierStep step = full_softmax_skip_gram_step();
   CHECK(heap_allocations_per_step(step, 2, 4) == 0);
 }
 
