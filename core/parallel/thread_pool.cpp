@@ -22,7 +22,7 @@ uint64_t pooled_jobs() { return 0; }
 void shutdown_thread_pool() {}
 
 namespace detail {
-void parallel_for_pooled(int64_t n, int64_t /*grain*/, const std::function<void(int64_t, int64_t)>& fn) {
+void parallel_for_pooled(int64_t n, int64_t /*grain*/, ChunkFn fn) {
   if (n > 0) fn(0, n);
 }
 }  // namespace detail
@@ -67,7 +67,7 @@ thread_local bool tl_inside_pool = false;
 // One parallel_for in flight. Lives on the caller's stack; workers only see it between
 // picking it up (under Pool::mutex, which counts them in `active`) and checking out.
 struct Job {
-  const std::function<void(int64_t, int64_t)>* fn;
+  detail::ChunkFn fn;
   int64_t n;
   int64_t chunks;
   std::atomic<int64_t> next_chunk{0};
@@ -78,7 +78,7 @@ struct Job {
   void run_chunks() {
     for (int64_t c = next_chunk.fetch_add(1); c < chunks; c = next_chunk.fetch_add(1)) {
       try {
-        (*fn)(chunk_begin(n, chunks, c), chunk_begin(n, chunks, c + 1));
+        fn(chunk_begin(n, chunks, c), chunk_begin(n, chunks, c + 1));
       } catch (...) {
         std::lock_guard<std::mutex> lock(error_mutex);
         if (!error) error = std::current_exception();
@@ -205,7 +205,7 @@ void shutdown_thread_pool() {
   p.stop_workers();
 }
 
-void detail::parallel_for_pooled(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
+void detail::parallel_for_pooled(int64_t n, int64_t grain, ChunkFn fn) {
   if (n <= 0) return;
   grain = std::max<int64_t>(grain, 1);
   int threads = get_num_threads();
@@ -220,7 +220,7 @@ void detail::parallel_for_pooled(int64_t n, int64_t grain, const std::function<v
     return;
   }
   Job job;
-  job.fn = &fn;
+  job.fn = fn;
   job.n = n;
   job.chunks = chunk_count(n, grain, threads);
   if (job.chunks == 1) {

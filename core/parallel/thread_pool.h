@@ -15,7 +15,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 
 #ifndef KD_THREADS
 #if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
@@ -42,12 +41,22 @@ int get_num_threads();
 uint64_t pooled_jobs();
 
 namespace detail {
+// A borrowed fn(begin, end): the callable's address and a function that calls it. Unlike a
+// std::function it never copies the callable (which allocates for most lambdas), so sharing
+// an op out over the pool allocates nothing. Valid while the callable lives: parallel_for
+// returns only after every chunk is done.
+struct ChunkFn {
+  const void* callable;
+  void (*invoke)(const void* callable, int64_t begin, int64_t end);
+  void operator()(int64_t begin, int64_t end) const { invoke(callable, begin, end); }
+};
+
 // parallel_for's pooled path, for work of at least two grains on more than one thread.
-void parallel_for_pooled(int64_t n, int64_t grain, const std::function<void(int64_t begin, int64_t end)>& fn);
+void parallel_for_pooled(int64_t n, int64_t grain, ChunkFn fn);
 }  // namespace detail
 
-// Work that makes one chunk calls fn directly, without wrapping it in a std::function (which
-// allocates for most lambdas): the common case of a small op costs a comparison.
+// Work that makes one chunk calls fn directly: the common case of a small op costs a
+// comparison.
 template <class Fn>
 void parallel_for(int64_t n, int64_t grain, const Fn& fn) {
   if (n <= 0) return;
@@ -56,7 +65,10 @@ void parallel_for(int64_t n, int64_t grain, const Fn& fn) {
     fn(int64_t(0), n);
     return;
   }
-  detail::parallel_for_pooled(n, grain, fn);
+  const auto invoke = [](const void* callable, int64_t begin, int64_t end) {
+    (*static_cast<const Fn*>(callable))(begin, end);
+  };
+  detail::parallel_for_pooled(n, grain, detail::ChunkFn{&fn, invoke});
 }
 
 // The grain rule, the one place that says how much work is worth another thread. Work is
