@@ -395,11 +395,11 @@ struct EmbeddingBackward final : Node {
       for (int64_t r = 0; r < n; ++r) k.f32_vmulc(dim, gp + r * dim, scale_of(idx[r]), s + r * dim);
       gp = s;
     }
-    std::vector<ValueRow> entries;
-    entries.reserve(static_cast<size_t>(n));
+    thread_local std::vector<ValueRow> entries;  // kept between calls: no allocation once warm
+    entries.clear();
     for (int64_t r = 0; r < n; ++r)
       if (idx[r] != padding_idx) entries.push_back({idx[r], gp + r * dim});
-    SparseGrad fresh = coalesce_value_rows(std::move(entries), {num_rows, dim});
+    SparseGrad fresh = coalesce_value_rows(entries, {num_rows, dim});
     // zero_grad leaves an empty gradient in place: the fresh one replaces its contents.
     std::shared_ptr<SparseGrad>& held = sparse_weight->sparse_grad;
     if (!held) held = std::make_shared<SparseGrad>(std::move(fresh));

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <initializer_list>
 
 #include "autograd/grad_mode.h"
 #include "kernels/kernels.h"
 #include "ops/ops.h"
+#include "util/small_vector.h"
 
 namespace kd {
 
@@ -24,48 +26,56 @@ int64_t row_width(const Shape& dense_shape) { return shape_numel(Shape(dense_sha
 
 }  // namespace
 
-// One stable sort of the (row, values) pairs by row, then one walk: a row's first occurrence
+// One sort of the (row, values) pairs by row and then arrival (a stable order that std::sort
+// gives without std::stable_sort's temporary buffer), then one walk: a row's first occurrence
 // is copied, later ones are added in their order (so repeated rows sum in the order they came,
 // as before). No map, no binary search, no zero-filled buffer.
-SparseGrad coalesce_value_rows(std::vector<ValueRow> entries, const Shape& dense_shape) {
+SparseGrad coalesce_value_rows(std::vector<ValueRow>& entries, const Shape& dense_shape) {
   NoGradGuard no_grad;
-  std::stable_sort(entries.begin(), entries.end(), [](const ValueRow& a, const ValueRow& b) { return a.row < b.row; });
-  std::vector<int64_t> unique;
-  unique.reserve(entries.size());
-  for (size_t i = 0; i < entries.size(); ++i)
-    if (i == 0 || entries[i].row != entries[i - 1].row) unique.push_back(entries[i].row);
+  for (size_t i = 0; i < entries.size(); ++i) entries[i].arrival = static_cast<int64_t>(i);
+  std::sort(entries.begin(), entries.end(), [](const ValueRow& a, const ValueRow& b) {
+    return a.row != b.row ? a.row < b.row : a.arrival < b.arrival;
+  });
+  const auto starts_row = [&](size_t i) { return i == 0 || entries[i].row != entries[i - 1].row; };
+  int64_t unique = 0;
+  for (size_t i = 0; i < entries.size(); ++i) unique += starts_row(i);
   const int64_t width = row_width(dense_shape);
   Shape shape = dense_shape;
-  shape[0] = static_cast<int64_t>(unique.size());
+  shape[0] = unique;
+  Tensor rows = Tensor::make({unique}, DType::Int64);
   Tensor summed = Tensor::make(shape, DType::Float32);
+  int64_t* const row_out = rows.data<int64_t>();
   float* const out = summed.data<float>();
   const auto vadd = kernels().f32_vadd;
   int64_t at = -1;  // the unique row being summed
-  for (size_t i = 0; i < entries.size() && width > 0; ++i) {
-    if (i == 0 || entries[i].row != entries[i - 1].row) {
-      std::memcpy(out + ++at * width, entries[i].values, static_cast<size_t>(width) * sizeof(float));
-    } else {
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (starts_row(i)) {
+      row_out[++at] = entries[i].row;
+      if (width > 0) std::memcpy(out + at * width, entries[i].values, static_cast<size_t>(width) * sizeof(float));
+    } else if (width > 0) {
       vadd(width, out + at * width, entries[i].values, out + at * width);
     }
   }
-  return SparseGrad{tensor_i64(unique), summed, dense_shape, true};
+  return SparseGrad{rows, summed, dense_shape, true};
 }
 
 namespace {
 
 // The coalesced sum of several row-sparse gradients of one dense shape.
-SparseGrad coalesced_sum(const std::vector<const SparseGrad*>& parts, const Shape& dense_shape) {
+SparseGrad coalesced_sum(std::initializer_list<const SparseGrad*> parts, const Shape& dense_shape) {
   NoGradGuard no_grad;
   const int64_t width = row_width(dense_shape);
-  std::vector<Tensor> values;  // contiguous value rows, alive until the sum is made
-  std::vector<ValueRow> entries;
+  SmallVector<Tensor, 2> values;  // contiguous value rows, alive until the sum is made
+  thread_local std::vector<ValueRow> entries;  // kept between calls: no allocation once warm
+  entries.clear();
   for (const SparseGrad* part : parts) {
     values.push_back(part->values.contiguous());
     const float* v = values.back().data<float>();
-    const std::vector<int64_t> rows = part->indices.to_vector<int64_t>();
-    for (size_t i = 0; i < rows.size(); ++i) entries.push_back({rows[i], v + static_cast<int64_t>(i) * width});
+    const Tensor rows = part->indices.contiguous();
+    const int64_t* r = rows.data<int64_t>();
+    for (int64_t i = 0; i < rows.numel(); ++i) entries.push_back({r[i], v + i * width});
   }
-  return coalesce_value_rows(std::move(entries), dense_shape);
+  return coalesce_value_rows(entries, dense_shape);
 }
 
 }  // namespace

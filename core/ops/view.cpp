@@ -158,13 +158,10 @@ Tensor permute(const Tensor& t, const Shape& dims) {
   KD_CHECK(static_cast<int64_t>(dims.size()) == n, ShapeError,
            "permute(): number of dimensions in the tensor input does not match the length of the desired ordering of "
            "dimensions i.e. input.dim() = ", n, " is not equal to len(dims) = ", dims.size());
-  Shape wrapped(n), shape(n), strides(n), inverse(n);
-  std::vector<bool> seen(n, false);
+  Shape shape(n), strides(n), inverse(n, -1);  // inverse[d] stays -1 until dim d is placed
   for (int64_t i = 0; i < n; ++i) {
     int64_t d = wrap_dim(dims[i], n);
-    KD_CHECK(!seen[d], ShapeError, "permute(): duplicate dims are not allowed (dims ", shape_str(dims), ")");
-    seen[d] = true;
-    wrapped[i] = d;
+    KD_CHECK(inverse[d] < 0, ShapeError, "permute(): duplicate dims are not allowed (dims ", shape_str(dims), ")");
     shape[i] = t.shape()[d];
     strides[i] = t.strides()[d];
     inverse[d] = i;

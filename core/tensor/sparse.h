@@ -28,11 +28,14 @@ struct SparseGrad {
 struct ValueRow {
   int64_t row;
   const float* values;
+  int64_t arrival = 0;  // the entry's position, set by coalesce_value_rows to keep the sort stable
 };
 
 // The coalesced gradient of rows that may repeat: sorted unique rows, the values of a repeated
-// row summed in the order the entries come. Rows are not bounds-checked here.
-SparseGrad coalesce_value_rows(std::vector<ValueRow> entries, const Shape& dense_shape);
+// row summed in the order the entries come. Rows are not bounds-checked here. `entries` is
+// the caller's scratch (reused between calls, so a warm step allocates nothing): it is
+// sorted in place.
+SparseGrad coalesce_value_rows(std::vector<ValueRow>& entries, const Shape& dense_shape);
 
 // A parameter has one gradient slot, as in PyTorch: a dense .grad or a row-sparse one.
 
