@@ -5,7 +5,9 @@
 //
 // For each size: C = A @ B (nn), C = A^T @ B (tn: the weight-gradient shape of a matmul
 // backward) and C = A @ B^T (nt: the input-gradient shape). GFLOPS counts 2*M*N*K flops.
-// Plain C++ on kernels.h and thread_pool.h only, so it also builds with em++ for node.
+// Plain C++ on kernels.h and thread_pool.h only, so it also builds with em++ for node:
+// `cmake --build build-wasm --target bench_kernels`, then
+// `node --no-experimental-fetch build-wasm/bench/bench_kernels.js` (one thread).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -49,14 +51,18 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) sizes.push_back(std::atoll(argv[i]));
   if (sizes.empty()) sizes = {256, 512, 1024};
 
-  const int multi = kd::get_num_threads() > 1 ? kd::get_num_threads() : 2;
-  std::printf("active table: %s; threads: 1 and %d\n\n", kd::kernels().isa, multi);
+  // A build without threads (the wasm one, bench_kernels.js) times one thread only.
+  std::vector<int> thread_counts = {1};
+  if (KD_THREADS) thread_counts.push_back(kd::get_num_threads() > 1 ? kd::get_num_threads() : 2);
+  std::printf("active table: %s; threads:", kd::kernels().isa);
+  for (int threads : thread_counts) std::printf(" %d", threads);
+  std::printf("\n\n");
   std::printf("%-9s %7s %4s %6s %9s %9s\n", "isa", "threads", "op", "size", "GFLOPS", "x scalar");
 
   // GFLOPS of the scalar table, by (threads, op, size), for the ratio column.
   std::map<std::tuple<int, std::string, int64_t>, double> scalar_gflops;
   for (const kd::KernelTable* t : kd::all_kernel_tables()) {
-    for (int threads : {1, multi}) {
+    for (int threads : thread_counts) {
       kd::set_num_threads(threads);
       for (int64_t n : sizes) {
         std::vector<float> a(n * n), b(n * n), c(n * n);

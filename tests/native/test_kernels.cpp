@@ -386,6 +386,8 @@ struct GemmProblem {
 
 const std::vector<GemmShape> kGemmShapes = {
     {1, 1, 1},   {3, 5, 7},     {4, 16, 1},    {6, 16, 8},    {5, 17, 3},     {17, 33, 9},
+    // Exactly one wasm SIMD tile (4x8; 6x16 above is one AVX2 tile) and one past it each way.
+    {4, 8, 5},   {5, 9, 4},
     {64, 64, 64}, {130, 70, 50}, {1, 100, 30}, {100, 1, 30},  {2, 3, 0},
     // Above the blocking sizes (KC 256, NC 512) and above the threading threshold, both
     // split directions (tall: by rows, wide: by columns).
